@@ -1,0 +1,65 @@
+#include "parser/diagnostics.h"
+
+#include <algorithm>
+#include <ostream>
+
+namespace scry {
+
+std::string_view diag_code_name(DiagCode code) {
+  switch (code) {
+#define SCRY_DIAG_CASE(name, spelling)                                                             \
+  case DiagCode::name:                                                                             \
+    return spelling;
+    SCRY_DIAG_CODES(SCRY_DIAG_CASE)
+#undef SCRY_DIAG_CASE
+  }
+  return "unknown";
+}
+
+void Diagnostics::error(DiagCode code, const SourceRange &range, std::string message,
+                        std::string hint) {
+  list_.push_back({Severity::Error, code, range, std::move(message), std::move(hint)});
+  ++errors_;
+}
+
+void Diagnostics::warning(DiagCode code, const SourceRange &range, std::string message,
+                          std::string hint) {
+  list_.push_back({Severity::Warning, code, range, std::move(message), std::move(hint)});
+}
+
+void Diagnostics::print(std::ostream &out, const SourceFile &source) const {
+  for (const Diagnostic &d : list_) {
+    const SourceRange &r = d.range;
+    std::string_view line = source.line(r.begin.line);
+    // A range that runs past its first line is underlined to the end of that line.
+    int end_col = r.end.line == r.begin.line ? r.end.column : static_cast<int>(line.size()) + 1;
+    end_col = std::max(end_col, r.begin.column + 1);
+    out << source.name() << ':' << r.begin.line << ':' << r.begin.column << '-' << end_col << ": "
+        << (d.severity == Severity::Error ? "ERROR" : "WARNING") << ": " << d.message << '\n';
+
+    // Very long lines (generated programs) are shown as a window around the range.
+    constexpr size_t kContext = 60, kWidth = 160;
+    size_t first = 0;
+    size_t begin = static_cast<size_t>(r.begin.column - 1);
+    size_t end = static_cast<size_t>(end_col - 1);
+    std::string prefix;
+    if (line.size() > kWidth && begin > kContext) {
+      first = begin - kContext;
+      prefix = "...";
+    }
+    std::string_view shown = line.substr(std::min(first, line.size()), kWidth);
+    std::string suffix = first + shown.size() < line.size() ? "..." : "";
+    out << prefix << shown << suffix << '\n';
+
+    std::string marks(prefix.size(), ' ');
+    for (size_t i = first; i < begin; ++i)
+      marks += (i < line.size() && line[i] == '\t') ? '\t' : ' ';
+    size_t last = std::min(end, first + std::max(shown.size(), begin - first + 1));
+    marks.append(std::max<size_t>(last - begin, 1), '~');
+    out << marks << '\n';
+    if (!d.hint.empty())
+      out << "HINT: " << d.hint << '\n';
+  }
+}
+
+} // namespace scry

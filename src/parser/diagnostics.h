@@ -1,0 +1,83 @@
+// User-facing diagnostics: errors and warnings tied to a source range, printed in bpftrace's
+// layout.
+#pragma once
+
+#include "parser/source.h"
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scry {
+
+/// Every diagnostic has a stable code. Tests assert codes and locations, never wording, so
+/// messages can improve freely. Codes are never renumbered or reused: add new ones at the end
+/// of their group. The second column is the stable spelling shown by `scry --explain`-style
+/// tools and in JSON output.
+#define SCRY_DIAG_CODES(X)                                                                         \
+  /* lexer */                                                                                      \
+  X(InvalidCharacter, "invalid-character")                                                         \
+  X(InvalidUtf8, "invalid-utf8")                                                                   \
+  X(UnterminatedString, "unterminated-string")                                                     \
+  X(InvalidEscape, "invalid-escape")                                                               \
+  X(UnterminatedComment, "unterminated-comment")                                                   \
+  X(InvalidNumber, "invalid-number")                                                               \
+  X(NumberOverflow, "number-overflow")                                                             \
+  X(NestingTooDeep, "nesting-too-deep")                                                            \
+  /* parser */                                                                                     \
+  X(SyntaxError, "syntax-error")                                                                   \
+  X(MissingAttachPoint, "missing-attach-point")                                                    \
+  X(NotAssignable, "not-assignable")                                                               \
+  X(InvalidMapDeclaration, "invalid-map-declaration")                                              \
+  X(InvalidTypeSize, "invalid-type-size")                                                          \
+  /* attach points */                                                                              \
+  X(UnknownProvider, "unknown-provider")                                                           \
+  X(EmptyAttachPointPart, "empty-attach-point-part")                                               \
+  X(InvalidAttachPoint, "invalid-attach-point")                                                    \
+  X(InvalidPositionalParameter, "invalid-positional-parameter")                                    \
+  /* program */                                                                                    \
+  X(NoProbes, "no-probes")
+
+enum class DiagCode {
+#define SCRY_DIAG_ENUM(name, spelling) name,
+  SCRY_DIAG_CODES(SCRY_DIAG_ENUM)
+#undef SCRY_DIAG_ENUM
+};
+
+/// The stable spelling of `code`, e.g. "unterminated-string".
+std::string_view diag_code_name(DiagCode code);
+
+enum class Severity { Error, Warning };
+
+struct Diagnostic {
+  Severity severity;
+  DiagCode code;
+  SourceRange range;
+  std::string message;
+  std::string hint; // optional remediation ("did you mean ..."), printed on its own line
+};
+
+/// Collects diagnostics for one source file, in the order they were found.
+class Diagnostics {
+public:
+  void error(DiagCode code, const SourceRange &range, std::string message, std::string hint = {});
+  void warning(DiagCode code, const SourceRange &range, std::string message, std::string hint = {});
+
+  bool has_errors() const { return errors_ > 0; }
+  size_t error_count() const { return errors_; }
+  const std::vector<Diagnostic> &all() const { return list_; }
+
+  /// Prints every diagnostic in bpftrace's layout:
+  ///   FILE:LINE:COL-COL: ERROR: message
+  ///   <the source line>
+  ///   <spaces>~~~~ (the range on that line; tabs in the prefix are kept so the marks line up)
+  ///   HINT: hint
+  void print(std::ostream &out, const SourceFile &source) const;
+
+private:
+  std::vector<Diagnostic> list_;
+  size_t errors_ = 0;
+};
+
+} // namespace scry
