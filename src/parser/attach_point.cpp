@@ -106,6 +106,15 @@ public:
 
   /// Returns false after reporting an error.
   bool run(std::string &probe_name) {
+    // `kprobe:f/pid == 1/` lexes as one attach point: paths may contain '/', so a predicate
+    // needs white space before it. No attach point ends in '/'.
+    if (ap_.raw.size() > 1 && ap_.raw.back() == '/') {
+      size_t slash = ap_.raw.find('/');
+      return fail_raw(slash, ap_.raw.size() - slash,
+                      "a predicate must be separated from its attach point by a space",
+                      "write '" + ap_.raw.substr(0, slash) + " " + ap_.raw.substr(slash) + "'",
+                      DiagCode::InvalidAttachPoint);
+    }
     if (!substitute())
       return false;
     // `name=provider:...` names the probe (bpftrace 0.25+; reserved for future use).

@@ -152,7 +152,7 @@ bool decode_integer(const std::string &text, IntToken &out, std::string &error, 
 }
 
 bool decode_string(const std::string &body, std::string &out, std::string &error,
-                   size_t &error_offset) {
+                   size_t &error_offset, size_t &error_length) {
   out.clear();
   bool ok = true;
   for (size_t i = 0; i < body.size(); ++i) {
@@ -210,6 +210,7 @@ bool decode_string(const std::string &body, std::string &out, std::string &error
       if (n == 0 && ok) {
         error = "invalid escape '\\x': expected hexadecimal digits";
         error_offset = i - 1;
+        error_length = 2;
         ok = false;
       }
       out += static_cast<char>(v);
@@ -226,12 +227,14 @@ bool decode_string(const std::string &body, std::string &out, std::string &error
         if (v > 0xff && ok) {
           error = "invalid escape: octal value above \\377";
           error_offset = i - n;
+          error_length = n + 1;
           ok = false;
         }
         out += static_cast<char>(v & 0xff);
       } else if (ok) {
         error = std::string("invalid escape '\\") + e + "'";
         error_offset = i - 1;
+        error_length = 2;
         ok = false;
       }
       break;

@@ -104,10 +104,10 @@ ast::Program *parse(const SourceFile &source, ast::Context &ctx, Diagnostics &di
 ast::Program *parse_program(const SourceFile &source, const std::vector<std::string> &params,
                             ast::Context &ctx, Diagnostics &diags) {
   ast::Program *program = parse(source, ctx, diags);
-  if (diags.has_errors())
-    return program;
+  // The attach points of the probes that did parse are checked even after a syntax error, so
+  // one run reports both.
   parse_attach_points(*program, params, diags);
-  if (program->probes.empty()) {
+  if (program->probes.empty() && !diags.has_errors()) {
     SourceRange at{{1, 1}, {1, 2}};
     diags.error(DiagCode::NoProbes, at, "the program has no probes",
                 "add a probe, e.g. 'begin { printf(\"hello\\n\"); }'");

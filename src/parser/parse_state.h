@@ -45,6 +45,7 @@ struct ParseState {
 
   // C definition being captured.
   CDefToken cdef;
+  std::string cdef_pending; // white space after a definition's '}', kept only if more follows
   Position cdef_begin;
   int cdef_depth = 0;
 
@@ -69,8 +70,8 @@ bool decode_integer(const std::string &text, IntToken &out, std::string &error, 
 /// Decodes the escapes of a string literal's body (the text between the quotes): \n \t \r
 /// \" \' \a \b \f \v \e, a doubled backslash, \NNN (octal, up to 3 digits) and \xHH (hex, up
 /// to 2 digits).
-/// Returns false and sets `error` and the byte `error_offset` of the first bad escape.
+/// Returns false and sets `error`, and the byte offset and length of the first bad escape.
 bool decode_string(const std::string &body, std::string &out, std::string &error,
-                   size_t &error_offset);
+                   size_t &error_offset, size_t &error_length);
 
 } // namespace scry

@@ -33,7 +33,7 @@ std::string quote(const std::string &s) {
       out += "\\\\";
       break;
     default:
-      if (c < 0x20 || c == 0x7f) {
+      if (c < 0x20 || c >= 0x7f) {
         // Always three octal digits, so a following digit is not taken into the escape.
         out += '\\';
         out += static_cast<char>('0' + ((c >> 6) & 7));
@@ -560,7 +560,7 @@ public:
     line(jump_name(n.kind));
     node(n.value);
   }
-  void visit(BlockStatement &n) override { node(n.block); }
+  void visit(BlockStatement &n) override { n.block->accept(*this); }
   void visit(AttachPoint &n) override {
     std::string s = "attach point: " + n.raw;
     if (n.type != ProbeType::Invalid) {
