@@ -37,7 +37,8 @@ namespace scry {
   X(InvalidAttachPoint, "invalid-attach-point")                                                    \
   X(InvalidPositionalParameter, "invalid-positional-parameter")                                    \
   /* program */                                                                                    \
-  X(NoProbes, "no-probes")
+  X(NoProbes, "no-probes")                                                                         \
+  X(ProgramTooLarge, "program-too-large")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,

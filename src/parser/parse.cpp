@@ -86,6 +86,13 @@ bool check_encoding(const SourceFile &source, Diagnostics &diags) {
 
 ast::Program *parse(const SourceFile &source, ast::Context &ctx, Diagnostics &diags) {
   ParseState ps(source, ctx, diags);
+  // Flex takes an int length; no real program comes near this.
+  constexpr size_t kMaxProgramBytes = 256u << 20;
+  if (source.text().size() > kMaxProgramBytes) {
+    diags.error(DiagCode::ProgramTooLarge, {{1, 1}, {1, 2}},
+                "the program is larger than " + std::to_string(kMaxProgramBytes >> 20) + " MiB");
+    return ctx.make<ast::Program>(SourceRange{});
+  }
   if (!check_encoding(source, diags))
     return ctx.make<ast::Program>(SourceRange{});
 

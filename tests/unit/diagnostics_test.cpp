@@ -247,6 +247,7 @@ TEST(DiagnosticCode, StableSpellings) {
            Case{DiagCode::InvalidAttachPoint, "invalid-attach-point"},
            Case{DiagCode::InvalidPositionalParameter, "invalid-positional-parameter"},
            Case{DiagCode::NoProbes, "no-probes"},
+           Case{DiagCode::ProgramTooLarge, "program-too-large"},
        })
     EXPECT_EQ(diag_code_name(c.code), c.name);
 }

@@ -1,0 +1,427 @@
+// The command line: reads the flags (bpftrace's, see man/scry.8), reads the program, and runs
+// the pipeline's stages in order. Everything else lives in src/parser, src/sema, src/codegen and
+// src/runtime.
+#include "parser/ast.h"
+#include "parser/attach_point.h"
+#include "parser/diagnostics.h"
+#include "parser/parse.h"
+#include "parser/printer.h"
+#include "parser/source.h"
+#include "runtime/tracefs.h"
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <getopt.h>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+constexpr const char *kUsage = R"(USAGE:
+    scry [options] FILE [--] [params...]
+    scry [options] - [--] [params...]            (program from stdin)
+    scry [options] -e 'PROGRAM' [--] [params...]
+
+Positional parameters ($1, $2, ..., $#) follow the program.
+
+OPTIONS:
+    -e PROGRAM             the program to run (if repeated, the last one wins)
+    -d, --debug STAGE      print a stage's output: ast or all (repeatable, or STAGE,STAGE)
+    --dry-run              run every stage, then stop before attaching probes
+    -B MODE                stdout buffering: line (default), full or none
+    -b, --btf              no effect; kept for compatibility
+    -I DIR                 add DIR to the search path for #include
+    --include FILE         #include FILE before the program
+    -k, --warnings         report probe_read and map errors at run time
+    --no-warnings          do not print warnings
+    -q, --quiet            print only the program's own output
+    -v, --verbose          print more about what scry is doing
+    --unsafe               allow unsafe functions (system, signal, ...)
+    --usdt-file-activation activate USDT semaphores by file path
+    -h, --help             show this help and exit
+    -V, --version          show the version and exit
+
+NOT IMPLEMENTED YET (accepted, then refused with an error):
+    -c, --cmd CMD          run CMD and trace it
+    -p, --pid PID          trace process PID only
+    -l, --list [SEARCH]    list probes
+    -f FORMAT              output format: text (default) or json
+    -o, --output FILE      write the program's output to FILE
+    --info                 show build and kernel features
+    --probe-filter REGEX   attach only the probes matching REGEX
+    --emit-elf FILE        write the BPF object to FILE
+    --emit-llvm FILE       write the LLVM IR to FILE
+
+EXAMPLES:
+    scry --dry-run -d ast -e 'tracepoint:syscalls:sys_enter_openat { printf("%s\n", comm); }'
+    scry -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }'
+    scry script.bt 42 /bin/sh
+)";
+
+// Long options without a short form.
+enum LongOnly {
+  kDryRun = 256,
+  kNoWarnings,
+  kInclude,
+  kUnsafe,
+  kInfo,
+  kUsdtFileActivation,
+  kProbeFilter,
+  kEmitElf,
+  kEmitLlvm,
+};
+
+// The leading ':' makes getopt_long return ':' for a missing argument and print nothing, so that
+// its errors read like ours ("scry: ...") rather than naming argv[0].
+constexpr const char *kShortOptions = ":e:d:B:bI:kqvhVc:p:lf:o:";
+
+const option kLongOptions[] = {
+    {"debug", required_argument, nullptr, 'd'},
+    {"btf", no_argument, nullptr, 'b'},
+    {"warnings", no_argument, nullptr, 'k'},
+    {"quiet", no_argument, nullptr, 'q'},
+    {"verbose", no_argument, nullptr, 'v'},
+    {"help", no_argument, nullptr, 'h'},
+    {"version", no_argument, nullptr, 'V'},
+    {"cmd", required_argument, nullptr, 'c'},
+    {"pid", required_argument, nullptr, 'p'},
+    {"list", no_argument, nullptr, 'l'},
+    {"output", required_argument, nullptr, 'o'},
+    {"dry-run", no_argument, nullptr, kDryRun},
+    {"no-warnings", no_argument, nullptr, kNoWarnings},
+    {"include", required_argument, nullptr, kInclude},
+    {"unsafe", no_argument, nullptr, kUnsafe},
+    {"info", no_argument, nullptr, kInfo},
+    {"usdt-file-activation", no_argument, nullptr, kUsdtFileActivation},
+    {"probe-filter", required_argument, nullptr, kProbeFilter},
+    {"emit-elf", required_argument, nullptr, kEmitElf},
+    {"emit-llvm", required_argument, nullptr, kEmitLlvm},
+    {nullptr, 0, nullptr, 0},
+};
+
+struct Options {
+  std::optional<std::string> program; // -e
+  std::vector<std::string> positional;
+  bool dump_ast = false;
+  bool dry_run = false;
+  bool verbose = false;
+  bool quiet = false;
+  bool runtime_warnings = false; // -k
+  bool no_warnings = false;
+  bool unsafe = false;
+  bool usdt_file_activation = false;
+  int buffering = _IOLBF;                 // -B
+  std::vector<std::string> include_dirs;  // -I
+  std::vector<std::string> include_files; // --include
+  std::string unimplemented;              // the first flag given whose behaviour does not exist yet
+};
+
+void error(std::string_view message) {
+  fmt::print(stderr, "scry: {}\n", message);
+}
+
+void usage_error(std::string_view message) {
+  error(message);
+  fmt::print(stderr, "Try 'scry --help' for more information.\n");
+}
+
+// Records -d's stages ("ast", "all", or a comma-separated list); false after reporting an
+// unknown one.
+bool add_debug_stages(std::string_view arg, Options &opts) {
+  while (true) {
+    size_t comma = arg.find(',');
+    std::string_view stage = arg.substr(0, comma);
+    if (stage == "ast" || stage == "all") {
+      opts.dump_ast = true;
+    } else {
+      usage_error(fmt::format("unknown debug stage '{}' (valid stages: ast, all)", stage));
+      return false;
+    }
+    if (comma == std::string_view::npos)
+      return true;
+    arg.remove_prefix(comma + 1);
+  }
+}
+
+// A process id: a decimal integer in [1, INT32_MAX], the range of pid_t.
+bool valid_pid(std::string_view text) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size() && value > 0;
+}
+
+// The option getopt_long has just rejected, as written. A short option is in optopt; a long one
+// is the argument before optind (which does not move while a cluster like -vz is half read).
+// `known_long` is set when it is a valid long option, so the problem was its argument.
+std::string rejected_option(int argc, char **argv, bool &known_long) {
+  known_long = false;
+  std::string_view prev = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+  bool is_short = optopt > 0 && optopt < 128 && std::isalnum(optopt);
+  if (prev.starts_with("--")) {
+    std::string_view name = prev.substr(0, prev.find('='));
+    for (const option *o = kLongOptions; o->name; ++o) {
+      // getopt_long accepts unambiguous prefixes ("--dry").
+      if (optopt == o->val && std::string_view(o->name).starts_with(name.substr(2))) {
+        known_long = true;
+        return std::string(name);
+      }
+    }
+    if (!is_short)
+      return std::string(prev);
+  }
+  return std::string("-") + static_cast<char>(optopt);
+}
+
+// Parses argv into `opts`. Returns an exit status when the process should stop now (help,
+// version, a usage error), or nullopt to go on.
+std::optional<int> parse_args(int argc, char **argv, Options &opts) {
+  auto unimplemented = [&](std::string_view flag) {
+    if (opts.unimplemented.empty())
+      opts.unimplemented = flag;
+  };
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, kShortOptions, kLongOptions, nullptr)) != -1) {
+    switch (c) {
+    case 'e':
+      opts.program = optarg;
+      break;
+    case 'd':
+      if (!add_debug_stages(optarg, opts))
+        return 1;
+      break;
+    case 'B': {
+      std::string_view mode = optarg;
+      if (mode == "none") {
+        opts.buffering = _IONBF;
+      } else if (mode == "line") {
+        opts.buffering = _IOLBF;
+      } else if (mode == "full") {
+        opts.buffering = _IOFBF;
+      } else {
+        usage_error(fmt::format("invalid buffering mode '{}' (valid: none, line, full)", mode));
+        return 1;
+      }
+      break;
+    }
+    case 'b':
+      break; // BTF is always used; the flag stays for compatibility.
+    case 'I':
+      opts.include_dirs.emplace_back(optarg);
+      break;
+    case kInclude:
+      opts.include_files.emplace_back(optarg);
+      break;
+    case 'k':
+      opts.runtime_warnings = true;
+      break;
+    case kNoWarnings:
+      opts.no_warnings = true;
+      break;
+    case 'q':
+      opts.quiet = true;
+      break;
+    case 'v':
+      opts.verbose = true;
+      break;
+    case kUnsafe:
+      opts.unsafe = true;
+      break;
+    case kUsdtFileActivation:
+      opts.usdt_file_activation = true;
+      break;
+    case kDryRun:
+      opts.dry_run = true;
+      break;
+    case 'h':
+      fmt::print(stdout, "{}", kUsage);
+      return 0;
+    case 'V':
+      fmt::print(stdout, "scry v{}\n", SCRY_VERSION);
+      return 0;
+    case 'p':
+      if (!valid_pid(optarg)) {
+        usage_error(fmt::format("invalid pid '{}': must be a positive integer", optarg));
+        return 1;
+      }
+      unimplemented("-p");
+      break;
+    case 'f': {
+      std::string_view format = optarg;
+      if (format != "text" && format != "json") {
+        usage_error(fmt::format("invalid output format '{}' (valid: text, json)", format));
+        return 1;
+      }
+      if (format == "json")
+        unimplemented("-f json");
+      break;
+    }
+    case 'c':
+      unimplemented("-c");
+      break;
+    case 'l':
+      unimplemented("-l");
+      break;
+    case 'o':
+      unimplemented("-o");
+      break;
+    case kInfo:
+      unimplemented("--info");
+      break;
+    case kProbeFilter:
+      unimplemented("--probe-filter");
+      break;
+    case kEmitElf:
+      unimplemented("--emit-elf");
+      break;
+    case kEmitLlvm:
+      unimplemented("--emit-llvm");
+      break;
+    case ':': {
+      bool known_long;
+      usage_error(
+          fmt::format("option '{}' needs an argument", rejected_option(argc, argv, known_long)));
+      return 1;
+    }
+    default: { // '?'
+      bool known_long;
+      std::string name = rejected_option(argc, argv, known_long);
+      usage_error(known_long ? fmt::format("option '{}' takes no argument", name)
+                             : fmt::format("unknown option '{}'", name));
+      return 1;
+    }
+    }
+  }
+  for (int i = optind; i < argc; ++i)
+    opts.positional.emplace_back(argv[i]);
+  return std::nullopt;
+}
+
+// Reads all of `fd` into `out`; false with errno set on failure.
+bool read_all(int fd, std::string &out) {
+  char buf[65536];
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n == 0)
+      return true;
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return false;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// Reads the script at `path` ("-" is stdin). Reports failures itself.
+std::optional<std::string> read_script(const std::string &path) {
+  std::string text;
+  if (path == "-") {
+    if (!read_all(STDIN_FILENO, text)) {
+      error(fmt::format("cannot read the program from stdin: {}", std::strerror(errno)));
+      return std::nullopt;
+    }
+    return text;
+  }
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || !read_all(fd, text)) {
+    int err = errno;
+    if (fd >= 0)
+      close(fd);
+    error(fmt::format("cannot read script '{}': {}", path, std::strerror(err)));
+    return std::nullopt;
+  }
+  close(fd);
+  return text;
+}
+
+bool has_tracepoint(const scry::ast::Program &program) {
+  for (const scry::ast::Probe *probe : program.probes)
+    for (const scry::ast::AttachPoint *ap : probe->attach_points)
+      if (ap->type == scry::ast::ProbeType::Tracepoint)
+        return true;
+  return false;
+}
+
+int run(int argc, char **argv) {
+  Options opts;
+  if (std::optional<int> status = parse_args(argc, argv, opts))
+    return *status;
+  if (std::setvbuf(stdout, nullptr, opts.buffering, opts.buffering == _IONBF ? 0 : BUFSIZ) != 0)
+    error("cannot set the buffering mode of stdout");
+  if (!opts.unimplemented.empty()) {
+    error(fmt::format("'{}' is not implemented yet", opts.unimplemented));
+    return 1;
+  }
+
+  // With -e every positional argument is a parameter; otherwise the first names the script.
+  std::string name;
+  std::string text;
+  std::vector<std::string> params;
+  if (opts.program) {
+    name = "stdin";
+    text = std::move(*opts.program);
+    params = opts.positional;
+  } else if (!opts.positional.empty()) {
+    const std::string &path = opts.positional.front();
+    std::optional<std::string> script = read_script(path);
+    if (!script)
+      return 1;
+    name = path == "-" ? "stdin" : path;
+    text = std::move(*script);
+    params.assign(opts.positional.begin() + 1, opts.positional.end());
+  } else {
+    usage_error("no program given: use -e PROGRAM, a FILE, or - for stdin");
+    return 1;
+  }
+
+  scry::SourceFile source(std::move(name), std::move(text));
+  scry::ast::Context ctx;
+  scry::Diagnostics diags;
+  scry::ast::Program *program = scry::parse_program(source, params, ctx, diags);
+  if (diags.has_errors() || !program) {
+    diags.print(std::cerr, source);
+    if (!diags.has_errors())
+      error(fmt::format("{}: the program could not be parsed", source.name()));
+    return 1;
+  }
+  if (!opts.no_warnings)
+    diags.print(std::cerr, source);
+  if (opts.verbose)
+    fmt::print(stderr, "scry: {} probe(s), {} AST nodes\n", program->probes.size(),
+               ctx.node_count());
+  if (opts.dump_ast) {
+    scry::print_ast_tree(std::cout, *program);
+    std::cout.flush();
+  }
+
+  if (has_tracepoint(*program)) {
+    scry::TracefsRoot tracefs = scry::tracefs_ensure_mounted();
+    if (!tracefs.ok()) {
+      error(tracefs.error);
+      return 1;
+    }
+    if (opts.verbose && tracefs.mounted_now)
+      fmt::print(stderr, "scry: mounted tracefs at {}\n", tracefs.path);
+  }
+
+  if (opts.dry_run)
+    return 0;
+  error("attaching probes is not implemented yet (use --dry-run)");
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  return run(argc, argv);
+}
