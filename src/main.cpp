@@ -1,13 +1,18 @@
 // The command line: reads the flags (bpftrace's, see man/scry.8), reads the program, and runs
 // the pipeline's stages in order. Everything else lives in src/parser, src/sema, src/codegen and
 // src/runtime.
+#include "codegen/codegen.h"
 #include "parser/ast.h"
 #include "parser/attach_point.h"
 #include "parser/diagnostics.h"
 #include "parser/parse.h"
 #include "parser/printer.h"
 #include "parser/source.h"
+#include "runtime/output.h"
+#include "runtime/runner.h"
 #include "runtime/tracefs.h"
+#include "sema/btf.h"
+#include "sema/semantic_analyser.h"
 
 #include <cctype>
 #include <cerrno>
@@ -19,10 +24,13 @@
 #include <getopt.h>
 #include <iostream>
 #include <optional>
+#include <signal.h>
 #include <string>
 #include <string_view>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
+#include <wordexp.h>
 
 namespace {
 
@@ -112,6 +120,12 @@ struct Options {
   std::optional<std::string> program; // -e
   std::vector<std::string> positional;
   bool dump_ast = false;
+  bool dump_ir = false;     // -d codegen
+  bool dump_ir_opt = false; // -d codegen-opt
+  std::string command;      // -c
+  int pid = 0;              // -p
+  std::string output_file;  // -o
+  bool json = false;        // -f json
   bool dry_run = false;
   bool verbose = false;
   bool quiet = false;
@@ -140,10 +154,17 @@ bool add_debug_stages(std::string_view arg, Options &opts) {
   while (true) {
     size_t comma = arg.find(',');
     std::string_view stage = arg.substr(0, comma);
-    if (stage == "ast" || stage == "all") {
+    if (stage == "ast") {
       opts.dump_ast = true;
+    } else if (stage == "codegen") {
+      opts.dump_ir = true;
+    } else if (stage == "codegen-opt") {
+      opts.dump_ir_opt = true;
+    } else if (stage == "all") {
+      opts.dump_ast = opts.dump_ir = opts.dump_ir_opt = true;
     } else {
-      usage_error(fmt::format("unknown debug stage '{}' (valid stages: ast, all)", stage));
+      usage_error(fmt::format(
+          "unknown debug stage '{}' (valid stages: ast, codegen, codegen-opt, all)", stage));
       return false;
     }
     if (comma == std::string_view::npos)
@@ -253,7 +274,7 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
         usage_error(fmt::format("invalid pid '{}': must be a positive integer", optarg));
         return 1;
       }
-      unimplemented("-p");
+      opts.pid = std::atoi(optarg);
       break;
     case 'f': {
       std::string_view format = optarg;
@@ -261,18 +282,17 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
         usage_error(fmt::format("invalid output format '{}' (valid: text, json)", format));
         return 1;
       }
-      if (format == "json")
-        unimplemented("-f json");
+      opts.json = format == "json";
       break;
     }
     case 'c':
-      unimplemented("-c");
+      opts.command = optarg;
       break;
     case 'l':
       unimplemented("-l");
       break;
     case 'o':
-      unimplemented("-o");
+      opts.output_file = optarg;
       break;
     case kInfo:
       unimplemented("--info");
@@ -344,6 +364,59 @@ std::optional<std::string> read_script(const std::string &path) {
   return text;
 }
 
+// The -c command: forked early and held until the probes are attached (bpftrace's behaviour), so
+// that its first instructions are traced. Killed if scry ends while it still runs.
+struct Child {
+  pid_t pid = 0;
+  int release_fd = -1;
+
+  bool start(const std::string &command) {
+    wordexp_t words;
+    if (wordexp(command.c_str(), &words, WRDE_NOCMD) != 0 || words.we_wordc == 0) {
+      error(fmt::format("-c '{}': cannot split the command into words", command));
+      return false;
+    }
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      error(fmt::format("-c: pipe: {}", std::strerror(errno)));
+      wordfree(&words);
+      return false;
+    }
+    pid = fork();
+    if (pid < 0) {
+      error(fmt::format("-c: fork: {}", std::strerror(errno)));
+      wordfree(&words);
+      return false;
+    }
+    if (pid == 0) {
+      close(fds[1]);
+      char go;
+      if (read(fds[0], &go, 1) != 1)
+        _exit(127); // scry ended before attaching
+      execvp(words.we_wordv[0], words.we_wordv);
+      fmt::print(stderr, "scry: -c: cannot run '{}': {}\n", words.we_wordv[0],
+                 std::strerror(errno));
+      _exit(127);
+    }
+    close(fds[0]);
+    release_fd = fds[1];
+    wordfree(&words);
+    return true;
+  }
+
+  ~Child() {
+    if (release_fd >= 0)
+      close(release_fd); // the child sees EOF and exits without running the command
+    if (pid > 0) {
+      int status;
+      if (waitpid(pid, &status, WNOHANG) == 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, &status, 0);
+      }
+    }
+  }
+};
+
 bool has_tracepoint(const scry::ast::Program &program) {
   for (const scry::ast::Probe *probe : program.probes)
     for (const scry::ast::AttachPoint *ap : probe->attach_points)
@@ -404,6 +477,7 @@ int run(int argc, char **argv) {
     std::cout.flush();
   }
 
+  std::string tracefs_root;
   if (has_tracepoint(*program)) {
     scry::TracefsRoot tracefs = scry::tracefs_ensure_mounted();
     if (!tracefs.ok()) {
@@ -412,12 +486,74 @@ int run(int argc, char **argv) {
     }
     if (opts.verbose && tracefs.mounted_now)
       fmt::print(stderr, "scry: mounted tracefs at {}\n", tracefs.path);
+    tracefs_root = tracefs.path;
+  }
+  if (opts.pid && kill(opts.pid, 0) != 0 && errno == ESRCH) {
+    error(fmt::format("-p {}: no such process", opts.pid));
+    return 1;
   }
 
-  if (opts.dry_run)
-    return 0;
-  error("attaching probes is not implemented yet (use --dry-run)");
-  return 1;
+  // -c: the child is created first, so that cpid is known when the program is compiled, and
+  // waits until every probe is attached.
+  Child child;
+  if (!opts.command.empty() && !opts.dry_run && !child.start(opts.command))
+    return 1;
+
+  scry::KernelBtf btf;
+  scry::SemaOptions sema_options;
+  sema_options.params = params;
+  sema_options.has_child = !opts.command.empty();
+  sema_options.tracefs_root = tracefs_root;
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  sema_options.ncpus = online > 0 ? static_cast<uint32_t>(online) : 1;
+  scry::SemaResult sema;
+  scry::Diagnostics sema_diags;
+  bool typed = scry::analyse(*program, sema_options, btf, sema, sema_diags);
+  if (!opts.no_warnings || !typed)
+    sema_diags.print(std::cerr, source);
+  if (!typed)
+    return 1;
+
+  scry::CodegenOptions codegen_options;
+  codegen_options.filter_pid = opts.pid;
+  codegen_options.child_pid = child.pid;
+  codegen_options.params = params;
+  codegen_options.dump_ir = opts.dump_ir;
+  codegen_options.dump_ir_opt = opts.dump_ir_opt;
+  scry::CodegenResult code = scry::generate(*program, sema, source, codegen_options);
+  if (!code.ir.empty())
+    std::cout << code.ir << std::flush;
+  if (!code.error.empty()) {
+    error(code.error);
+    return 1;
+  }
+
+  FILE *out = stdout;
+  if (!opts.output_file.empty()) {
+    out = std::fopen(opts.output_file.c_str(), "w");
+    if (!out) {
+      error(fmt::format("cannot open '{}' for output: {}", opts.output_file, std::strerror(errno)));
+      return 1;
+    }
+    std::setvbuf(out, nullptr, opts.buffering, opts.buffering == _IONBF ? 0 : BUFSIZ);
+  }
+  std::unique_ptr<scry::Output> output =
+      opts.json ? scry::make_json_output(out) : scry::make_text_output(out, stderr);
+
+  scry::RunOptions run_options;
+  run_options.quiet = opts.quiet;
+  run_options.verbose = opts.verbose;
+  run_options.dry_run = opts.dry_run;
+  run_options.notify = std::getenv("SCRY_NOTIFY_PROBES_ATTACHED") ||
+                       std::getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
+  run_options.child_pid = child.pid;
+  run_options.child_release_fd = child.release_fd;
+  child.release_fd = -1; // the runner closes it
+  int status = scry::run_program(code.object, sema.resources, run_options, *output);
+  output.reset();
+  if (out != stdout)
+    std::fclose(out);
+  return status;
 }
 
 } // namespace

@@ -109,7 +109,7 @@ void Walker::visit(Index &n) {
   walk(n.index);
 }
 void Walker::visit(Cast &n) {
-  walk(n.type);
+  walk(n.target);
   walk(n.operand);
 }
 void Walker::visit(Tuple &n) {
@@ -121,11 +121,11 @@ void Walker::visit(Record &n) {
     walk(f.value);
 }
 void Walker::visit(Sizeof &n) {
-  walk(n.type);
+  walk(n.type_spec);
   walk(n.expr);
 }
 void Walker::visit(Offsetof &n) {
-  walk(n.type);
+  walk(n.type_spec);
   walk(n.expr);
 }
 void Walker::visit(BlockExpr &n) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "parser/source.h"
+#include "sema/types.h"
 
 #include <cstdint>
 #include <memory>
@@ -57,6 +58,7 @@ struct TypeSpec : Node {
 struct Expression : Node {
   using Node::Node;
   int depth = 1; // 1 + the deepest child expression; bounded by kMaxNesting
+  Type type;     // set by semantic analysis
 };
 
 /// An integer literal. Duration suffixes are already applied (`5ms` is 5000000, in ns).
@@ -94,6 +96,7 @@ struct Variable : Expression {
   Variable(SourceRange loc, std::string name) : Expression(loc), name(std::move(name)) {}
   void accept(Visitor &v) override;
   std::string name;
+  int var_id = -1; // set by semantic analysis: which declaration this name refers to
 };
 
 /// `$1`..`$N` (index >= 1), or `$#` (index 0, the number of positional parameters).
@@ -108,6 +111,7 @@ struct Map : Expression {
   Map(SourceRange loc, std::string name) : Expression(loc), name(std::move(name)) {}
   void accept(Visitor &v) override;
   std::string name;
+  int map_id = -1; // set by semantic analysis: index into Resources::maps
 };
 
 /// `@map[key]`. Several keys (`@m[a, b]`) are one Tuple key, as in bpftrace where `@m[(a, b)]`
@@ -126,6 +130,7 @@ struct Call : Expression {
   void accept(Visitor &v) override;
   std::string name;
   std::vector<Expression *> args;
+  int id = -1; // set by semantic analysis: printf/time/print-value/error index in Resources
 };
 
 enum class UnaryOp {
@@ -222,10 +227,10 @@ struct Index : Expression {
 
 /// `(type)operand`.
 struct Cast : Expression {
-  Cast(SourceRange loc, TypeSpec *type, Expression *operand)
-      : Expression(loc), type(type), operand(operand) {}
+  Cast(SourceRange loc, TypeSpec *target, Expression *operand)
+      : Expression(loc), target(target), operand(operand) {}
   void accept(Visitor &v) override;
-  TypeSpec *type;
+  TypeSpec *target;
   Expression *operand;
 };
 
@@ -249,24 +254,26 @@ struct Record : Expression {
   std::vector<Field> fields;
 };
 
-/// `sizeof(type)` or `sizeof(expr)`: exactly one of type/expr is set. A bare identifier
+/// `sizeof(type)` or `sizeof(expr)`: exactly one of type_spec/expr is set. A bare identifier
 /// (`sizeof(task_struct)`) parses as an expression; sema resolves it as a type name if it is one.
 struct Sizeof : Expression {
-  Sizeof(SourceRange loc, TypeSpec *type, Expression *expr)
-      : Expression(loc), type(type), expr(expr) {}
+  Sizeof(SourceRange loc, TypeSpec *type_spec, Expression *expr)
+      : Expression(loc), type_spec(type_spec), expr(expr) {}
   void accept(Visitor &v) override;
-  TypeSpec *type;
+  TypeSpec *type_spec;
   Expression *expr;
+  uint64_t value = 0; // set by semantic analysis: the size in bytes
 };
 
-/// `offsetof(type, a.b.c)` or `offsetof(expr, a.b.c)`: exactly one of type/expr is set.
+/// `offsetof(type, a.b.c)` or `offsetof(expr, a.b.c)`: exactly one of type_spec/expr is set.
 struct Offsetof : Expression {
-  Offsetof(SourceRange loc, TypeSpec *type, Expression *expr, std::vector<std::string> fields)
-      : Expression(loc), type(type), expr(expr), fields(std::move(fields)) {}
+  Offsetof(SourceRange loc, TypeSpec *type_spec, Expression *expr, std::vector<std::string> fields)
+      : Expression(loc), type_spec(type_spec), expr(expr), fields(std::move(fields)) {}
   void accept(Visitor &v) override;
-  TypeSpec *type;
+  TypeSpec *type_spec;
   Expression *expr;
   std::vector<std::string> fields;
+  uint64_t value = 0; // set by semantic analysis: the offset in bytes
 };
 
 struct Block;
@@ -546,12 +553,12 @@ public:
   X(TypeSpec)                                                                                      \
   X(Integer)                                                                                       \
   X(String)                                                                                        \
-  X(Boolean) X(Identifier) X(Variable) X(PositionalParameter) X(Map) X(MapAccess) X(Call) X(Unary) \
-      X(Binary) X(Ternary) X(FieldAccess) X(TupleAccess) X(Index) X(Cast) X(Tuple) X(Record)       \
-          X(Sizeof) X(Offsetof) X(BlockExpr) X(Block) X(ExprStatement) X(Assignment) X(VarDecl)    \
-              X(If) X(Unroll) X(While) X(ForMap) X(ForRange) X(Jump) X(BlockStatement)             \
-                  X(AttachPoint) X(CDefinition) X(Config) X(Import) X(Macro) X(MapDecl) X(Probe)   \
-                      X(Program)
+  X(Boolean)                                                                                       \
+  X(Identifier) X(Variable) X(PositionalParameter) X(Map) X(MapAccess) X(Call) X(Unary) X(Binary)  \
+      X(Ternary) X(FieldAccess) X(TupleAccess) X(Index) X(Cast) X(Tuple) X(Record) X(Sizeof)       \
+          X(Offsetof) X(BlockExpr) X(Block) X(ExprStatement) X(Assignment) X(VarDecl) X(If)        \
+              X(Unroll) X(While) X(ForMap) X(ForRange) X(Jump) X(BlockStatement) X(AttachPoint)    \
+                  X(CDefinition) X(Config) X(Import) X(Macro) X(MapDecl) X(Probe) X(Program)
 #define SCRY_AST_VISIT(T)                                                                          \
   virtual void visit(T &) {}
   SCRY_AST_NODES(SCRY_AST_VISIT)

@@ -1,6 +1,8 @@
 // The attach-point pass. See attach_point.h.
 #include "parser/attach_point.h"
 
+#include "parser/suggest.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -72,23 +74,6 @@ std::string lower(std::string_view s) {
   for (char &c : out)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-/// Edit distance, for "did you mean" hints.
-size_t distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
 }
 
 /// One part of an attach point after splitting on ':', with quotes removed.
@@ -202,7 +187,7 @@ private:
       std::string hint;
       size_t best = 3;
       for (const Provider &p : kProviders) {
-        size_t d = distance(lower(provider.text), p.name);
+        size_t d = edit_distance(lower(provider.text), p.name);
         if (d < best)
           best = d, hint = std::string("did you mean '") + p.name + "'?";
       }
@@ -451,7 +436,7 @@ private:
         found = true;
         break;
       }
-      size_t d = distance(name, ev[0]);
+      size_t d = edit_distance(name, ev[0]);
       if (d < best)
         best = d, hint = std::string("did you mean '") + ev[0] + "'?";
     }

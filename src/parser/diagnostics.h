@@ -38,7 +38,26 @@ namespace scry {
   X(InvalidPositionalParameter, "invalid-positional-parameter")                                    \
   /* program */                                                                                    \
   X(NoProbes, "no-probes")                                                                         \
-  X(ProgramTooLarge, "program-too-large")
+  X(ProgramTooLarge, "program-too-large")                                                          \
+  /* semantic analysis */                                                                          \
+  X(UnknownIdentifier, "unknown-identifier")                                                       \
+  X(UnknownFunction, "unknown-function")                                                           \
+  X(WrongArgumentCount, "wrong-argument-count")                                                    \
+  X(WrongArgumentType, "wrong-argument-type")                                                      \
+  X(TypeMismatch, "type-mismatch")                                                                 \
+  X(InvalidPrintfFormat, "invalid-printf-format")                                                  \
+  X(BuiltinNotAvailable, "builtin-not-available")                                                  \
+  X(UnknownTracepoint, "unknown-tracepoint")                                                       \
+  X(UnknownField, "unknown-field")                                                                 \
+  X(NotSupported, "not-supported")                                                                 \
+  X(InvalidConfig, "invalid-config")                                                               \
+  X(InvalidOperand, "invalid-operand")                                                             \
+  X(UndefinedVariable, "undefined-variable")                                                       \
+  X(InvalidMapUse, "invalid-map-use")                                                              \
+  X(UnknownType, "unknown-type")                                                                   \
+  X(ConstantRequired, "constant-required")                                                         \
+  X(InvalidStatement, "invalid-statement")                                                         \
+  X(DivisionByZero, "division-by-zero")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,

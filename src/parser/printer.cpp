@@ -189,7 +189,7 @@ public:
   }
   void visit(Cast &n) override {
     out_ << "((";
-    expr(n.type);
+    expr(n.target);
     out_ << ")";
     expr(n.operand);
     out_ << ")";
@@ -211,12 +211,12 @@ public:
   }
   void visit(Sizeof &n) override {
     out_ << "sizeof(";
-    expr(n.type ? static_cast<Node *>(n.type) : n.expr);
+    expr(n.type_spec ? static_cast<Node *>(n.type_spec) : n.expr);
     out_ << ")";
   }
   void visit(Offsetof &n) override {
     out_ << "offsetof(";
-    expr(n.type ? static_cast<Node *>(n.type) : n.expr);
+    expr(n.type_spec ? static_cast<Node *>(n.type_spec) : n.expr);
     out_ << ", ";
     for (size_t i = 0; i < n.fields.size(); ++i)
       out_ << (i ? "." : "") << n.fields[i];
@@ -465,7 +465,7 @@ public:
   }
   void visit(Cast &n) override {
     line("cast");
-    node(n.type);
+    node(n.target);
     node(n.operand);
   }
   void visit(Tuple &n) override {
@@ -484,7 +484,7 @@ public:
   }
   void visit(Sizeof &n) override {
     line("sizeof");
-    node(n.type);
+    node(n.type_spec);
     node(n.expr);
   }
   void visit(Offsetof &n) override {
@@ -492,7 +492,7 @@ public:
     for (size_t i = 0; i < n.fields.size(); ++i)
       path += (i ? "." : "") + n.fields[i];
     line("offsetof: " + path);
-    node(n.type);
+    node(n.type_spec);
     node(n.expr);
   }
   void visit(BlockExpr &n) override {

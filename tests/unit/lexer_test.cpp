@@ -276,8 +276,8 @@ TEST(Words, TypeNamesAreTypesInCasts) {
     ASSERT_NE(e.expr, nullptr) << type;
     auto *cast = as<ast::Cast>(e.expr);
     ASSERT_NE(cast, nullptr) << type;
-    EXPECT_EQ(cast->type->base, ast::TypeSpec::Base::Named);
-    EXPECT_EQ(cast->type->name, type);
+    EXPECT_EQ(cast->target->base, ast::TypeSpec::Base::Named);
+    EXPECT_EQ(cast->target->name, type);
   }
 }
 

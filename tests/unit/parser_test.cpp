@@ -646,9 +646,9 @@ TEST_P(CastTo, Type) {
   auto e = parse_expr(c.text);
   auto *cast = as<ast::Cast>(e.expr);
   ASSERT_NE(cast, nullptr) << c.text;
-  EXPECT_EQ(cast->type->base, c.base);
-  EXPECT_EQ(cast->type->name, c.type_name);
-  EXPECT_EQ(suffixes(*cast->type), c.suffixes);
+  EXPECT_EQ(cast->target->base, c.base);
+  EXPECT_EQ(cast->target->name, c.type_name);
+  EXPECT_EQ(suffixes(*cast->target), c.suffixes);
   EXPECT_NE(cast->operand, nullptr);
 }
 
@@ -691,36 +691,36 @@ TEST(Expression, SizeofTypeAndExpression) {
   auto type = parse_expr("sizeof(struct task_struct)");
   auto *st = as<ast::Sizeof>(type.expr);
   ASSERT_NE(st, nullptr);
-  ASSERT_NE(st->type, nullptr);
-  EXPECT_EQ(st->type->name, "task_struct");
+  ASSERT_NE(st->type_spec, nullptr);
+  EXPECT_EQ(st->type_spec->name, "task_struct");
   EXPECT_EQ(st->expr, nullptr);
 
   auto expr = parse_expr("sizeof($x + 1)");
   auto *se = as<ast::Sizeof>(expr.expr);
   ASSERT_NE(se, nullptr);
-  EXPECT_EQ(se->type, nullptr);
+  EXPECT_EQ(se->type_spec, nullptr);
   ASSERT_NE(se->expr, nullptr);
   EXPECT_EQ(print_source(*se->expr), "($x + 1)");
 
   auto array = parse_expr("sizeof(uint8[4])");
   auto *sa = as<ast::Sizeof>(array.expr);
   ASSERT_NE(sa, nullptr);
-  ASSERT_NE(sa->type, nullptr);
-  EXPECT_EQ(suffixes(*sa->type), "[4]");
+  ASSERT_NE(sa->type_spec, nullptr);
+  EXPECT_EQ(suffixes(*sa->type_spec), "[4]");
 }
 
 TEST(Expression, OffsetofWithAFieldPath) {
   auto type = parse_expr("offsetof(struct foo, a.b.c)");
   auto *ot = as<ast::Offsetof>(type.expr);
   ASSERT_NE(ot, nullptr);
-  ASSERT_NE(ot->type, nullptr);
-  EXPECT_EQ(ot->type->name, "foo");
+  ASSERT_NE(ot->type_spec, nullptr);
+  EXPECT_EQ(ot->type_spec->name, "foo");
   EXPECT_EQ(ot->fields, (std::vector<std::string>{"a", "b", "c"}));
 
   auto expr = parse_expr("offsetof($x, f)");
   auto *oe = as<ast::Offsetof>(expr.expr);
   ASSERT_NE(oe, nullptr);
-  EXPECT_EQ(oe->type, nullptr);
+  EXPECT_EQ(oe->type_spec, nullptr);
   EXPECT_NE(as<ast::Variable>(oe->expr), nullptr);
   EXPECT_EQ(oe->fields, std::vector<std::string>{"f"});
 }

@@ -1,0 +1,68 @@
+// The LLVM side of code generation that is not about the language: the BPF target machine,
+// BTF-defined map globals, program functions with the debug info LLVM's BTF emitter requires,
+// the optimisation pipeline, and ELF emission.
+//
+// Facts behind the shapes here (measured with LLVM 16.0.6 and libbpf 1.1, see
+// shared/notes/llvm16-bpf-object.md): maps are external globals in section ".maps" of a struct
+// of pointers named type/max_entries/key/value, with debug info; every defined function needs a
+// DISubprogram and a DILocalVariable per parameter; the compile unit is FullDebug and the
+// DIBuilder is finalised before verification; the TargetMachine is handed to the PassBuilder so
+// the BPF-specific IR passes run.
+#pragma once
+
+#include <cstdint>
+#include <llvm/IR/DIBuilder.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Target/TargetMachine.h>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace scry {
+
+class BpfModule {
+public:
+  /// `source_name` and `source_text` become the DIFile, so BTF line info carries script lines.
+  BpfModule(const std::string &source_name, const std::string &source_text);
+  ~BpfModule();
+
+  llvm::LLVMContext &context() { return *context_; }
+  llvm::Module &module() { return *module_; }
+  llvm::DIBuilder &di() { return *di_; }
+  llvm::DIFile *file() { return file_; }
+
+  /// Declares a BTF-defined map. `key_bytes`/`value_bytes` of 0 leave the attribute out (ring
+  /// buffers have neither). The BPF map type is a linux/bpf.h `enum bpf_map_type` value.
+  llvm::GlobalVariable *add_map(const std::string &name, uint32_t map_type, uint32_t max_entries,
+                                uint32_t key_bytes, uint32_t value_bytes);
+
+  /// Defines `long name(void *ctx)` in ELF section `section`, with its debug info; the builder
+  /// is left at the start of its entry block.
+  llvm::Function *add_program(const std::string &name, const std::string &section,
+                              llvm::IRBuilder<> &builder, unsigned line);
+
+  /// A debug location in `fn` for source line/column, for BTF line info.
+  llvm::DebugLoc location(llvm::Function *fn, unsigned line, unsigned column);
+
+  /// Finalises debug info, verifies, optimises (O2 with the BPF passes) and emits the ELF
+  /// object. Returns false and sets `error` on failure. `ir_before`/`ir_after`, when non-null,
+  /// receive the textual IR.
+  bool emit(std::vector<uint8_t> &object, std::string &error, std::string *ir_before,
+            std::string *ir_after);
+
+private:
+  llvm::DIType *attribute_type(uint32_t value);
+  llvm::DIType *bytes_type(uint32_t bytes);
+
+  std::unique_ptr<llvm::LLVMContext> context_;
+  std::unique_ptr<llvm::Module> module_;
+  std::unique_ptr<llvm::DIBuilder> di_;
+  std::unique_ptr<llvm::TargetMachine> target_;
+  llvm::DICompileUnit *unit_ = nullptr;
+  llvm::DIFile *file_ = nullptr;
+  std::vector<std::string> diagnostics_;
+};
+
+} // namespace scry

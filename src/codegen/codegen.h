@@ -1,0 +1,56 @@
+// Code generation: the typed AST -> LLVM IR -> one BPF ELF object, in memory.
+//
+// One BPF program per concrete attach point; one BTF-defined map per scry map plus scry's own
+// maps (the ring buffer for asynchronous actions, per-CPU scratch space, the run state that
+// carries exit(), and per-CPU counters of lost events and failed map updates). The object
+// carries BTF, so libbpf creates the maps from it and the verifier's log can name source lines.
+#pragma once
+
+#include "parser/ast.h"
+#include "parser/source.h"
+#include "sema/semantic_analyser.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace scry {
+
+/// Names of scry's own maps in every object, for the runtime.
+inline constexpr const char *kRingBufMap = "ringbuf";
+inline constexpr const char *kStateMap = "state";
+inline constexpr const char *kScratchMap = "scratch";
+inline constexpr const char *kLostMap = "lost";
+inline constexpr const char *kMapErrorsMap = "map_errors";
+
+/// The `state` map's single value (an ARRAY map, not per-CPU), shared by the programs and the
+/// runtime: exit() sets `exit_requested` and `exit_code`; the runtime sets `start_ns`
+/// (CLOCK_MONOTONIC ns, the base of `elapsed`) before it attaches anything.
+struct RunState {
+  uint64_t exit_requested;
+  int64_t exit_code;
+  uint64_t start_ns;
+  uint64_t reserved;
+};
+
+struct CodegenOptions {
+  uint32_t ringbuf_bytes = 4u << 20; // power of two, a multiple of the page size
+  int64_t filter_pid = 0;            // -p: non-begin/end probes fire only for this process (tgid)
+  int64_t child_pid = 0;             // -c: the value of cpid
+  std::vector<std::string> params;   // positional parameters
+  bool dump_ir = false;              // -d codegen: print the IR before optimisation
+  bool dump_ir_opt = false;          // -d codegen-opt: after optimisation
+};
+
+struct CodegenResult {
+  std::vector<uint8_t> object; // the ELF object
+  std::string error;           // set when code generation failed (an internal error)
+  std::string ir;              // the requested IR dump, if any
+};
+
+/// Generates the BPF object for `program`. `source` is embedded so that BTF line info (and so the
+/// verifier's log) can show the script's lines.
+CodegenResult generate(ast::Program &program, const SemaResult &sema, const SourceFile &source,
+                       const CodegenOptions &options);
+
+} // namespace scry

@@ -1,0 +1,426 @@
+#include "runtime/runner.h"
+
+#include "codegen/codegen.h"
+#include "runtime/attach.h"
+#include "runtime/map_reader.h"
+
+#include <algorithm>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace scry {
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+
+void on_signal(int) {
+  g_stop = 1;
+}
+
+// libbpf's messages (the verifier's log among them), kept for when loading fails.
+std::string g_libbpf_log;
+bool g_libbpf_verbose = false;
+
+int on_libbpf_print(enum libbpf_print_level level, const char *format, va_list args) {
+  if (level == LIBBPF_DEBUG && !g_libbpf_verbose)
+    return 0;
+  char buffer[4096];
+  int n = vsnprintf(buffer, sizeof(buffer), format, args);
+  if (n > 0)
+    g_libbpf_log.append(buffer, std::min<size_t>(static_cast<size_t>(n), sizeof(buffer) - 1));
+  return 0;
+}
+
+struct EventLoop {
+  const Resources &res;
+  Output &out;
+  std::vector<int> map_fds;
+  int ncpus = 1;
+  bool exit_seen = false;
+  int64_t exit_code = 0;
+};
+
+int on_record(void *context, void *data, size_t size) {
+  auto *loop = static_cast<EventLoop *>(context);
+  if (size < sizeof(AsyncHeader))
+    return 0;
+  AsyncHeader h;
+  std::memcpy(&h, data, sizeof(h));
+  const uint8_t *payload = static_cast<const uint8_t *>(data) + sizeof(h);
+  const Resources &res = loop->res;
+  std::string error;
+  switch (static_cast<AsyncKind>(h.kind)) {
+  case AsyncKind::Printf:
+    if (h.id < res.printfs.size())
+      loop->out.printf_text(format_printf(res.printfs[h.id], payload));
+    break;
+  case AsyncKind::PrintMap:
+    if (h.id < res.maps.size()) {
+      uint64_t top = 0, div = 0;
+      std::memcpy(&top, payload, 8);
+      std::memcpy(&div, payload + 8, 8);
+      auto entries = read_map(loop->map_fds[h.id], res.maps[h.id], loop->ncpus, &error);
+      if (!error.empty())
+        loop->out.runtime_error(error);
+      loop->out.map(res.maps[h.id], entries, top, div);
+    }
+    break;
+  case AsyncKind::PrintValue:
+    if (h.id < res.print_values.size())
+      loop->out.value(res.print_values[h.id], payload);
+    break;
+  case AsyncKind::Clear:
+    if (h.id < res.maps.size() &&
+        !clear_map(loop->map_fds[h.id], res.maps[h.id], loop->ncpus, &error))
+      loop->out.runtime_error(error);
+    break;
+  case AsyncKind::Zero:
+    if (h.id < res.maps.size() &&
+        !zero_map(loop->map_fds[h.id], res.maps[h.id], loop->ncpus, &error))
+      loop->out.runtime_error(error);
+    break;
+  case AsyncKind::Exit:
+    std::memcpy(&loop->exit_code, payload, 8);
+    loop->exit_seen = true;
+    return -1; // stop consuming: nothing after exit() is shown
+  case AsyncKind::Time:
+    if (h.id < res.time_formats.size()) {
+      char text[256];
+      time_t now = time(nullptr);
+      struct tm local;
+      localtime_r(&now, &local);
+      size_t n = strftime(text, sizeof(text), res.time_formats[h.id].c_str(), &local);
+      loop->out.time(std::string_view(text, n));
+    }
+    break;
+  case AsyncKind::RuntimeError:
+    if (h.id < res.runtime_errors.size())
+      loop->out.runtime_error(res.runtime_errors[h.id].message);
+    break;
+  }
+  return 0;
+}
+
+uint64_t sum_percpu_counter(int fd, uint32_t index, int ncpus) {
+  std::vector<uint64_t> values(static_cast<size_t>(ncpus));
+  if (bpf_map_lookup_elem(fd, &index, values.data()) != 0)
+    return 0;
+  uint64_t total = 0;
+  for (uint64_t v : values)
+    total += v;
+  return total;
+}
+
+/// Replaces BPF program names ("probe_3") in libbpf's messages with the probes they implement.
+std::string name_probes(std::string log, const Resources &res) {
+  for (size_t i = res.programs.size(); i-- > 0;) {
+    const std::string from = "'" + res.programs[i].function + "'";
+    const std::string to = "'" + res.programs[i].probe_name + "'";
+    for (size_t at = log.find(from); at != std::string::npos; at = log.find(from, at + to.size()))
+      log.replace(at, from.size(), to);
+  }
+  return log;
+}
+
+/// The last `lines` lines of `text`.
+std::string tail(const std::string &text, size_t lines) {
+  size_t at = text.size();
+  for (size_t n = 0; at > 0 && n <= lines; ++n) {
+    size_t nl = text.rfind('\n', at - 1);
+    if (nl == std::string::npos) {
+      at = 0;
+      break;
+    }
+    at = nl;
+  }
+  return text.substr(at == 0 ? 0 : at + 1);
+}
+
+class Run {
+public:
+  Run(const std::vector<uint8_t> &object, const Resources &res, const RunOptions &options,
+      Output &output)
+      : object_(object), res_(res), options_(options),
+        out_(output), loop_{res, output, {}, 1, false, 0} {}
+
+  ~Run() {
+    for (Attachment &a : attachments_)
+      detach(a);
+    if (rb_)
+      ring_buffer__free(rb_);
+    if (obj_)
+      bpf_object__close(obj_);
+  }
+
+  int run() {
+    if (!load())
+      return 1;
+    if (options_.dry_run)
+      return 0;
+    install_signal_handlers();
+
+    // begin probes run before anything else is attached, in declaration order.
+    for (size_t i = 0; i < res_.programs.size(); ++i) {
+      if (res_.programs[i].type != ast::ProbeType::Begin)
+        continue;
+      std::string err = run_special_probe(res_.programs[i], progs_[i]);
+      if (!err.empty())
+        return fail(err);
+    }
+    size_t attachable = 0;
+    attachments_.resize(res_.programs.size());
+    for (size_t i = 0; i < res_.programs.size(); ++i) {
+      const ProbeProgram &p = res_.programs[i];
+      if (p.type == ast::ProbeType::Begin || p.type == ast::ProbeType::End)
+        continue;
+      std::string err = attach_probe(p, progs_[i], attachments_[i]);
+      if (!err.empty())
+        return fail(err);
+      ++attachable;
+    }
+    if (!options_.quiet)
+      out_.attached_probes(res_.programs.size());
+    if (options_.notify) {
+      std::fputs("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n", options_.notify_out);
+      std::fflush(options_.notify_out);
+    }
+    release_child();
+
+    // A program of only begin/end probes ends by itself after begin (bpftrace 0.24+).
+    bool run_loop = attachable > 0 || options_.child_pid > 0;
+    poll_until_done(run_loop);
+
+    for (Attachment &a : attachments_)
+      detach(a);
+    // What the probes sent before they were detached is still shown.
+    if (!loop_.exit_seen)
+      ring_buffer__consume(rb_);
+
+    bool exited = loop_.exit_seen;
+    for (size_t i = 0; i < res_.programs.size(); ++i) {
+      if (res_.programs[i].type != ast::ProbeType::End)
+        continue;
+      std::string err = run_special_probe(res_.programs[i], progs_[i]);
+      if (!err.empty())
+        out_.runtime_error(err);
+    }
+    loop_.exit_seen = false;
+    ring_buffer__consume(rb_);
+    if (loop_.exit_seen)
+      exited = true;
+    if (!exited)
+      loop_.exit_code = state_exit_code();
+
+    print_maps_at_exit();
+    report_losses();
+    out_.flush();
+    return static_cast<int>(loop_.exit_code & 0xff);
+  }
+
+private:
+  bool load() {
+    g_libbpf_log.clear();
+    g_libbpf_verbose = options_.verbose;
+    libbpf_set_print(on_libbpf_print);
+    LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = "scry");
+    obj_ = bpf_object__open_mem(object_.data(), object_.size(), &open_opts);
+    if (!obj_) {
+      std::fprintf(stderr, "scry: internal error: libbpf cannot open the BPF object: %s\n%s",
+                   std::strerror(errno), name_probes(g_libbpf_log, res_).c_str());
+      return false;
+    }
+    for (const ProbeProgram &p : res_.programs) {
+      bpf_program *prog = bpf_object__find_program_by_name(obj_, p.function.c_str());
+      if (!prog) {
+        std::fprintf(stderr, "scry: internal error: program for %s is missing\n",
+                     p.probe_name.c_str());
+        return false;
+      }
+      progs_.push_back(prog);
+    }
+    if (bpf_object__load(obj_) != 0) {
+      int err = errno;
+      std::string log = name_probes(g_libbpf_log, res_);
+      std::fprintf(stderr, "scry: the kernel refused to load the program: %s\n",
+                   std::strerror(err));
+      if (options_.verbose)
+        std::fputs(log.c_str(), stderr);
+      else
+        std::fprintf(stderr, "%s(run with -v for the verifier's whole log)\n",
+                     tail(log, 25).c_str());
+      if (err == EPERM)
+        std::fputs("scry: loading BPF programs needs root (CAP_BPF and CAP_PERFMON)\n", stderr);
+      return false;
+    }
+    if (options_.verbose) {
+      for (size_t i = 0; i < progs_.size(); ++i)
+        std::fprintf(stderr, "Program ID for %s: %d\n", res_.programs[i].probe_name.c_str(),
+                     bpf_program__fd(progs_[i]) >= 0 ? program_id(progs_[i]) : -1);
+    }
+    loop_.ncpus = libbpf_num_possible_cpus();
+    for (const MapInfo &m : res_.maps)
+      loop_.map_fds.push_back(bpf_object__find_map_fd_by_name(obj_, m.bpf_name.c_str()));
+    state_fd_ = bpf_object__find_map_fd_by_name(obj_, kStateMap);
+    lost_fd_ = bpf_object__find_map_fd_by_name(obj_, kLostMap);
+    map_errors_fd_ = bpf_object__find_map_fd_by_name(obj_, kMapErrorsMap);
+
+    RunState state{};
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    state.start_ns =
+        static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+    uint32_t zero = 0;
+    bpf_map_update_elem(state_fd_, &zero, &state, BPF_ANY);
+
+    rb_ = ring_buffer__new(bpf_object__find_map_fd_by_name(obj_, kRingBufMap), on_record, &loop_,
+                           nullptr);
+    if (!rb_) {
+      std::fprintf(stderr, "scry: cannot set up the ring buffer: %s\n", std::strerror(errno));
+      return false;
+    }
+    return true;
+  }
+
+  static int program_id(bpf_program *prog) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0)
+      return -1;
+    return static_cast<int>(info.id);
+  }
+
+  void install_signal_handlers() {
+    g_stop = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; // no SA_RESTART: a signal interrupts the poll
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+  }
+
+  void release_child() {
+    if (options_.child_release_fd >= 0) {
+      char go = 1;
+      if (write(options_.child_release_fd, &go, 1) != 1)
+        out_.runtime_error("cannot start the -c command");
+      close(options_.child_release_fd);
+    }
+  }
+
+  bool child_exited() {
+    if (options_.child_pid <= 0)
+      return false;
+    int status;
+    return waitpid(options_.child_pid, &status, WNOHANG) == options_.child_pid;
+  }
+
+  bool exit_requested() {
+    RunState state{};
+    uint32_t zero = 0;
+    return bpf_map_lookup_elem(state_fd_, &zero, &state) == 0 && state.exit_requested;
+  }
+
+  int64_t state_exit_code() {
+    RunState state{};
+    uint32_t zero = 0;
+    if (bpf_map_lookup_elem(state_fd_, &zero, &state) == 0 && state.exit_requested)
+      return state.exit_code;
+    return 0;
+  }
+
+  void poll_until_done(bool run_loop) {
+    // Always show what begin sent; then, unless the program is begin/end only, wait for exit().
+    ring_buffer__consume(rb_);
+    while (run_loop && !g_stop && !loop_.exit_seen) {
+      int n = ring_buffer__poll(rb_, 100);
+      if (n < 0 && n != -EINTR && !loop_.exit_seen) {
+        out_.runtime_error(std::string("reading the ring buffer failed: ") + std::strerror(-n));
+        break;
+      }
+      // exit() also sets a flag that cannot be lost when the ring buffer is full.
+      if (!loop_.exit_seen && exit_requested()) {
+        ring_buffer__consume(rb_);
+        if (!loop_.exit_seen) {
+          loop_.exit_seen = true;
+          loop_.exit_code = state_exit_code();
+        }
+      }
+      if (child_exited())
+        break;
+    }
+  }
+
+  void print_maps_at_exit() {
+    std::vector<size_t> order(res_.maps.size());
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return res_.maps[a].name < res_.maps[b].name; });
+    bool first = true;
+    for (size_t i : order) {
+      std::string error;
+      auto entries = read_map(loop_.map_fds[i], res_.maps[i], loop_.ncpus, &error);
+      if (!error.empty())
+        out_.runtime_error(error);
+      if (entries.empty())
+        continue;
+      if (first) {
+        out_.end_of_run();
+        first = false;
+      }
+      out_.map(res_.maps[i], entries, 0, 0);
+    }
+  }
+
+  void report_losses() {
+    uint64_t lost = sum_percpu_counter(lost_fd_, 0, loop_.ncpus);
+    if (lost)
+      out_.lost_events(lost);
+    for (size_t i = 0; i < res_.maps.size(); ++i) {
+      uint64_t failed = sum_percpu_counter(map_errors_fd_, static_cast<uint32_t>(i), loop_.ncpus);
+      if (failed)
+        out_.runtime_error(fmt::format(
+            "{} update{} of {} failed: the map is full ({} keys); raise max_map_keys", failed,
+            failed == 1 ? "" : "s", res_.maps[i].name, res_.maps[i].max_entries));
+    }
+  }
+
+  int fail(const std::string &message) {
+    std::fprintf(stderr, "scry: %s\n", message.c_str());
+    return 1;
+  }
+
+  const std::vector<uint8_t> &object_;
+  const Resources &res_;
+  const RunOptions &options_;
+  Output &out_;
+  EventLoop loop_;
+  bpf_object *obj_ = nullptr;
+  ring_buffer *rb_ = nullptr;
+  std::vector<bpf_program *> progs_;
+  std::vector<Attachment> attachments_;
+  int state_fd_ = -1, lost_fd_ = -1, map_errors_fd_ = -1;
+};
+
+} // namespace
+
+int run_program(const std::vector<uint8_t> &object, const Resources &resources,
+                const RunOptions &options, Output &output) {
+  Run run(object, resources, options, output);
+  return run.run();
+}
+
+void request_stop() {
+  g_stop = 1;
+}
+
+} // namespace scry

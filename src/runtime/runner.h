@@ -1,0 +1,35 @@
+// Running a compiled program: load the BPF object through the verifier, run begin probes,
+// attach the rest, turn ring-buffer records into output until exit(), a signal or the -c child
+// ends it, then run end probes and print the maps.
+#pragma once
+
+#include "runtime/output.h"
+#include "sema/resources.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace scry {
+
+struct RunOptions {
+  bool quiet = false;        // -q: no "Attached N probes"
+  bool verbose = false;      // -v: the verifier's log, program ids
+  bool notify = false;       // print __BPFTRACE_NOTIFY_PROBES_ATTACHED on stdout once attached
+  bool dry_run = false;      // --dry-run: load (verify) but do not attach or run anything
+  pid_t child_pid = 0;       // -c: the child to release once attached, and to wait for
+  int child_release_fd = -1; // writing a byte here lets the child exec
+  FILE *notify_out = stdout;
+};
+
+/// Runs `object`. Returns the process exit status: exit()'s code, 0 after a signal or the child's
+/// end, 1 when loading or attaching failed (the reason is printed on stderr, naming the probe).
+int run_program(const std::vector<uint8_t> &object, const Resources &resources,
+                const RunOptions &options, Output &output);
+
+/// Asks a running run_program() to stop as after Ctrl-C (async-signal-safe).
+void request_stop();
+
+} // namespace scry

@@ -1,0 +1,89 @@
+// What a compiled program needs at run time besides its BPF code: its maps, the formats and
+// argument layouts of its asynchronous actions (printf, print, time, ...), and its probes.
+// Produced by semantic and resource analysis, used by codegen to lay out memory and by the
+// runtime to decode ring-buffer records and map contents.
+#pragma once
+
+#include "parser/ast.h"
+#include "sema/types.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace scry {
+
+/// One BPF map behind a scry map (`@name`).
+struct MapInfo {
+  std::string name;     // as the user writes it: "@x", or "@" for the anonymous map
+  std::string bpf_name; // the BPF map's name (the kernel keeps 15 characters of [A-Za-z0-9_.])
+  /// The user-visible key: kind None for a map without keys (`@x = ...`), a Tuple for several
+  /// keys (`@x[a, b]`), else the key's type.
+  Type key;
+  /// The value: an aggregation type (Count, Sum, Hist, ...) or a plain value type.
+  Type value;
+  bool per_cpu = false;  // one value per possible CPU, merged in user space (aggregations)
+  bool is_array = false; // a map without keys: a one-entry (per-CPU) array, key u32 0
+  /// Hist and Lhist: the BPF key is the user key followed by a u64 bucket index, and the BPF
+  /// value a u64 count.
+  bool has_bucket_key = false;
+  uint32_t max_entries = 0;
+  uint32_t bpf_key_size = 0;   // bytes
+  uint32_t bpf_value_size = 0; // bytes, per CPU for per-CPU maps
+};
+
+/// Kinds of ring-buffer records. Every record starts with AsyncHeader.
+enum class AsyncKind : uint32_t {
+  Printf = 1,       // id: printf call site; payload: the arguments, laid out as PrintfInfo::args
+  PrintMap = 2,     // id: map index; payload: u64 top, u64 divisor (0 = none)
+  PrintValue = 3,   // id: print_values index; payload: the value
+  Clear = 4,        // id: map index
+  Zero = 5,         // id: map index
+  Exit = 6,         // payload: i64 exit code (the exit flag in a map is the reliable copy)
+  Time = 7,         // id: time_formats index
+  RuntimeError = 8, // id: runtime_errors index; payload: i64 error code
+};
+
+/// The first 8 bytes of every ring-buffer record. Payload follows at offset 8.
+struct AsyncHeader {
+  uint32_t kind; // AsyncKind
+  uint32_t id;
+};
+
+/// A printf call site: its format string and its arguments' layout.
+struct PrintfInfo {
+  std::string format;
+  Type args; // a Tuple of the arguments as sent (strings as fixed-size arrays, etc.)
+  SourceRange loc;
+};
+
+/// A runtime error the program may report (map full, ...), with where it comes from.
+struct RuntimeErrorInfo {
+  std::string message;
+  SourceRange loc;
+};
+
+/// One BPF program: the code for one attach point of one probe.
+struct ProbeProgram {
+  std::string function;   // the BPF program's (ELF symbol) name
+  std::string probe_name; // the full attach point, as `probe` prints it:
+                          // "tracepoint:syscalls:sys_enter_read"
+  const ast::Probe *probe = nullptr;
+  const ast::AttachPoint *attach_point = nullptr;
+  ast::ProbeType type = ast::ProbeType::Invalid;
+  uint32_t order = 0; // begin/end probes run in declaration order
+};
+
+/// Everything the runtime needs about a compiled program except the BPF object itself.
+struct Resources {
+  std::vector<MapInfo> maps;
+  std::vector<PrintfInfo> printfs;
+  std::vector<std::string> time_formats;
+  std::vector<Type> print_values;
+  std::vector<RuntimeErrorInfo> runtime_errors;
+  std::vector<ProbeProgram> programs;
+  uint32_t max_strlen = 1024;
+  uint32_t max_map_keys = 4096;
+};
+
+} // namespace scry

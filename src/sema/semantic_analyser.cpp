@@ -1,0 +1,1781 @@
+// Semantic analysis. See semantic_analyser.h.
+//
+// The tree is walked twice. The first walk is silent and only learns the types of maps, which
+// may be read in one probe before the probe that assigns them appears in the source. The second
+// walk types every expression and reports errors.
+#include "sema/semantic_analyser.h"
+
+#include "parser/attach_point.h"
+#include "parser/suggest.h"
+#include "runtime/output.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+namespace scry {
+
+namespace {
+
+using namespace ast;
+
+Type int64_type() {
+  return make_int(8, true);
+}
+Type uint64_type() {
+  return make_int(8, false);
+}
+
+uint32_t align8(uint32_t n) {
+  return (n + 7) / 8 * 8;
+}
+
+bool is_numeric_string(const std::string &s) {
+  if (s.empty())
+    return false;
+  size_t i = (s[0] == '-') ? 1 : 0;
+  if (i == s.size())
+    return false;
+  if (s.size() > i + 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+    return std::all_of(s.begin() + static_cast<long>(i) + 2, s.end(),
+                       [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return std::all_of(s.begin() + static_cast<long>(i), s.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+/// The type a value has once stored in a map or variable: integers widen to 64 bits (bpftrace's
+/// rule, so that `@x = 1; @x = (uint32)2` agree), recursively inside tuples.
+Type storage_type(const Type &t) {
+  switch (t.kind) {
+  case TypeKind::Integer:
+    return make_int(8, t.is_signed);
+  case TypeKind::Tuple: {
+    std::vector<Type> parts;
+    for (const Field &f : *t.fields)
+      parts.push_back(storage_type(*f.type));
+    return make_tuple_type(parts);
+  }
+  case TypeKind::Record: {
+    if (t.btf_id != 0)
+      return t;
+    std::vector<std::pair<std::string, Type>> parts;
+    for (const Field &f : *t.fields)
+      parts.emplace_back(f.name, storage_type(*f.type));
+    return make_record_type(parts, t.name);
+  }
+  default:
+    return t;
+  }
+}
+
+/// Whether a value of type `from` can be stored where `to` is expected, and the type that holds
+/// both (strings widen to the larger size). Nullopt when they do not agree.
+std::optional<Type> unify(const Type &to, const Type &from) {
+  if (to.kind == TypeKind::None)
+    return from;
+  if (from.kind == TypeKind::None)
+    return to;
+  if (to.kind != from.kind)
+    return std::nullopt;
+  switch (to.kind) {
+  case TypeKind::Integer:
+    // Signedness mixes as in C assignment: keep the first type.
+    return to;
+  case TypeKind::String:
+    return to.size >= from.size ? to : from;
+  case TypeKind::Tuple: {
+    if (to.fields->size() != from.fields->size())
+      return std::nullopt;
+    std::vector<Type> parts;
+    for (size_t i = 0; i < to.fields->size(); ++i) {
+      auto u = unify(*(*to.fields)[i].type, *(*from.fields)[i].type);
+      if (!u)
+        return std::nullopt;
+      parts.push_back(*u);
+    }
+    return make_tuple_type(parts);
+  }
+  case TypeKind::Hist:
+    if (to.hist_bits != from.hist_bits)
+      return std::nullopt;
+    return to;
+  case TypeKind::Lhist:
+    if (to.lhist_min != from.lhist_min || to.lhist_max != from.lhist_max ||
+        to.lhist_step != from.lhist_step)
+      return std::nullopt;
+    return to;
+  default:
+    if (to == from)
+      return to;
+    if (to.kind == TypeKind::Sum || to.kind == TypeKind::Min || to.kind == TypeKind::Max ||
+        to.kind == TypeKind::Avg || to.kind == TypeKind::Stats || to.kind == TypeKind::Count ||
+        to.kind == TypeKind::Pointer || to.kind == TypeKind::Boolean)
+      return to;
+    return std::nullopt;
+  }
+}
+
+/// How a map entry's value reads in an expression: aggregations read as integers.
+Type read_type(const Type &value) {
+  switch (value.kind) {
+  case TypeKind::Count:
+    return uint64_type();
+  case TypeKind::Sum:
+    return make_int(8, value.is_signed);
+  case TypeKind::Min:
+  case TypeKind::Max:
+  case TypeKind::Avg:
+    return int64_type();
+  default:
+    return value;
+  }
+}
+
+const char *const kAggregations[] = {"count", "sum", "min", "max", "avg", "stats", "hist", "lhist"};
+
+bool is_aggregation_name(const std::string &n) {
+  return std::find(std::begin(kAggregations), std::end(kAggregations), n) !=
+         std::end(kAggregations);
+}
+
+const std::vector<std::string> &builtin_names() {
+  static const std::vector<std::string> names = {
+      "pid",     "tid",     "uid",     "gid",  "cpu",    "ncpus", "comm", "nsecs",
+      "elapsed", "jiffies", "curtask", "rand", "cgroup", "probe", "args", "cpid"};
+  return names;
+}
+
+const std::vector<std::string> &function_names() {
+  static const std::vector<std::string> names = {
+      "printf", "print", "clear", "zero", "delete", "exit", "time",  "str",  "has_key",
+      "len",    "count", "sum",   "min",  "max",    "avg",  "stats", "hist", "lhist"};
+  return names;
+}
+
+// bpftrace builtins and functions that scry does not implement yet: a clear error, never a
+// silent wrong answer.
+const std::vector<std::string> &unsupported_names() {
+  static const std::vector<std::string> names = {
+      "kstack",       "ustack",    "retval",     "func",        "username",  "usermode",
+      "numaid",       "ppid",      "pcomm",      "arg0",        "arg1",      "arg2",
+      "arg3",         "arg4",      "arg5",       "arg6",        "arg7",      "arg8",
+      "arg9",         "ctx",       "sarg0",      "ksym",        "usym",      "kaddr",
+      "uaddr",        "ntop",      "pton",       "buf",         "join",      "cat",
+      "system",       "signal",    "override",   "reg",         "strftime",  "strncmp",
+      "strcontains",  "strlen",    "strerror",   "path",        "macaddr",   "cgroup_path",
+      "cgroupid",     "kptr",      "uptr",       "bswap",       "skboutput", "debugf",
+      "errorf",       "warnf",     "unwatch",    "find",        "getopt",    "socket_cookie",
+      "percpu_kaddr", "probetype", "leader_tid", "leader_comm", "has_cpid"};
+  return names;
+}
+
+class Analyser : public Visitor {
+public:
+  Analyser(Program &program, const SemaOptions &options, KernelBtf &btf, SemaResult &result,
+           Diagnostics &diags)
+      : program_(program), options_(options), btf_(btf), result_(result), diags_(diags) {}
+
+  bool run() {
+    read_config();
+    expand_probes();
+    if (diags_.has_errors())
+      return false;
+    unsupported_top_level();
+
+    // First walk: learn map types, silently.
+    quiet_ = true;
+    walk_probes();
+    // Second walk: type everything and report.
+    quiet_ = false;
+    result_.resources.printfs.clear();
+    result_.resources.time_formats.clear();
+    result_.resources.print_values.clear();
+    result_.variables.clear();
+    walk_probes();
+    finish_maps();
+    return !diags_.has_errors();
+  }
+
+  // ---- statements ---------------------------------------------------------------------------
+
+  void visit(Block &n) override {
+    scopes_.emplace_back();
+    for (Statement *s : n.stmts)
+      s->accept(*this);
+    if (n.value) {
+      check(n.value);
+      if (!quiet_ && n.value->type.kind != TypeKind::Void && !block_value_used_)
+        check_discarded(*n.value);
+    }
+    scopes_.pop_back();
+  }
+
+  void visit(ExprStatement &n) override {
+    check(n.expr);
+    check_discarded(*n.expr);
+  }
+
+  void visit(Assignment &n) override {
+    if (auto *id = dynamic_cast<Identifier *>(n.target)) {
+      (void)id; // `_ = expr` evaluates and discards
+      check(n.value);
+      return;
+    }
+    if (auto *var = dynamic_cast<Variable *>(n.target)) {
+      check(n.value);
+      Type value = n.value->type;
+      if (n.compound) {
+        VariableInfo *info = lookup_variable(*var);
+        if (!info) {
+          error(DiagCode::UndefinedVariable, var->loc,
+                "variable $" + var->name + " is used before it is assigned",
+                "assign it first: $" + var->name + " = ...;");
+          return;
+        }
+        var->type = info->type;
+        value = binary_result(n.op, var->type, value, n.loc);
+      }
+      if (value.kind == TypeKind::Void) {
+        error(DiagCode::TypeMismatch, n.value->loc, "this expression has no value to assign");
+        return;
+      }
+      if (value.is_aggregation()) {
+        error(DiagCode::InvalidMapUse, n.value->loc, "aggregations can only be assigned to maps",
+              "write @name = " + static_cast<Call *>(n.value)->name + "(...)");
+        return;
+      }
+      assign_variable(*var, value, n.value->loc);
+      return;
+    }
+    Map *map = nullptr;
+    Expression *key = nullptr;
+    if (auto *m = dynamic_cast<Map *>(n.target))
+      map = m;
+    else if (auto *ma = dynamic_cast<MapAccess *>(n.target))
+      map = ma->map, key = ma->key;
+    if (!map)
+      return; // the parser reported it
+    // An aggregation is allowed exactly here: as the whole value of a map assignment.
+    auto *call = dynamic_cast<Call *>(n.value);
+    if (call && is_aggregation_name(call->name) && !n.compound) {
+      aggregation_allowed_here_ = true;
+      n.value->accept(*this);
+      aggregation_allowed_here_ = false;
+    } else {
+      check(n.value);
+    }
+    if (key)
+      check(key);
+    Type value = n.value->type;
+    if (n.compound) {
+      const MapInfo *info = find_map(map->name);
+      Type current = info ? read_type(info->value) : int64_type();
+      if (info && info->value.is_aggregation() && info->value.kind != TypeKind::Count &&
+          info->value.kind != TypeKind::Sum) {
+        error(DiagCode::InvalidMapUse, n.loc,
+              "cannot use " + std::string(binary_op_spelling(n.op)) + "= on a " +
+                  type_name(info->value) + " map");
+        return;
+      }
+      value = binary_result(n.op, current, value, n.loc);
+      if (info && info->value.is_aggregation())
+        value = info->value;
+    }
+    if (value.kind == TypeKind::Void) {
+      error(DiagCode::TypeMismatch, n.value->loc, "this expression has no value to assign");
+      return;
+    }
+    use_map(*map, key, value, n.loc, true);
+    n.target->type = map_read_type(*map);
+  }
+
+  void visit(VarDecl &n) override {
+    Type declared;
+    if (n.type)
+      declared = resolve_type(*n.type);
+    if (n.init)
+      check(n.init);
+    Type t = declared.kind != TypeKind::None ? declared : (n.init ? n.init->type : Type{});
+    if (n.init && declared.kind != TypeKind::None &&
+        !unify(storage_type(declared), storage_type(n.init->type))) {
+      error(DiagCode::TypeMismatch, n.init->loc,
+            "cannot initialise $" + n.var->name + " of type " + type_name(declared) + " with " +
+                type_name(n.init->type));
+    }
+    declare_variable(*n.var, t.kind == TypeKind::None ? Type{} : t, n.loc);
+  }
+
+  void visit(If &n) override {
+    check_condition(n.cond);
+    n.then_block->accept(*this);
+    if (n.else_branch)
+      n.else_branch->accept(*this);
+  }
+
+  void visit(Unroll &n) override {
+    check(n.count);
+    auto v = constant_value(n.count);
+    if (!v || *v < 1 || *v > 100)
+      error(DiagCode::ConstantRequired, n.count->loc,
+            "unroll needs a constant count from 1 to 100");
+    n.body->accept(*this);
+  }
+
+  void visit(While &n) override {
+    check_condition(n.cond);
+    ++loop_depth_;
+    n.body->accept(*this);
+    --loop_depth_;
+  }
+
+  void visit(ForMap &n) override {
+    error(DiagCode::NotSupported, n.loc, "for loops over maps are not supported yet",
+          "use print(@map) to see its entries");
+  }
+
+  void visit(ForRange &n) override {
+    check(n.start);
+    check(n.end);
+    for (Expression *e : {n.start, n.end})
+      if (e->type.kind != TypeKind::Integer && e->type.kind != TypeKind::None)
+        error(DiagCode::WrongArgumentType, e->loc,
+              "a range bound must be an integer, not " + type_name(e->type));
+    scopes_.emplace_back();
+    declare_variable(*n.var, int64_type(), n.var->loc);
+    ++loop_depth_;
+    n.body->accept(*this);
+    --loop_depth_;
+    scopes_.pop_back();
+  }
+
+  void visit(Jump &n) override {
+    if (n.kind != Jump::Kind::Return && loop_depth_ == 0)
+      error(DiagCode::InvalidStatement, n.loc,
+            std::string(n.kind == Jump::Kind::Break ? "break" : "continue") +
+                " is only allowed in a loop");
+    if (n.value) {
+      check(n.value);
+      error(DiagCode::InvalidStatement, n.value->loc, "a probe's return takes no value",
+            "write 'return;'");
+    }
+  }
+
+  void visit(BlockStatement &n) override { n.block->accept(*this); }
+
+  // ---- expressions --------------------------------------------------------------------------
+
+  void visit(Integer &n) override { n.type = n.is_unsigned ? uint64_type() : int64_type(); }
+  void visit(String &n) override {
+    n.type = make_string(static_cast<uint32_t>(n.value.size() + 1));
+  }
+  void visit(Boolean &n) override { n.type = make_bool(); }
+
+  void visit(Identifier &n) override {
+    const std::string &name = n.name;
+    if (name == "pid" || name == "tid" || name == "uid" || name == "gid" || name == "cpu" ||
+        name == "ncpus" || name == "rand") {
+      n.type = make_int(4, false);
+    } else if (name == "nsecs" || name == "elapsed" || name == "jiffies" || name == "cgroup") {
+      n.type = uint64_type();
+    } else if (name == "comm") {
+      n.type = make_string(16);
+    } else if (name == "curtask") {
+      Type task = btf_.load() && btf_.task_struct_id() ? btf_.type_of(btf_.task_struct_id())
+                                                       : uint64_type();
+      n.type = make_pointer(task, AddressSpace::Kernel);
+      if (!btf_.load() && !quiet_)
+        warning(DiagCode::BuiltinNotAvailable, n.loc,
+                "the kernel has no BTF: curtask is a plain address", btf_.error());
+    } else if (name == "probe") {
+      n.type = make_string(probe_name_size_);
+    } else if (name == "cpid") {
+      if (!options_.has_child)
+        error(DiagCode::BuiltinNotAvailable, n.loc, "cpid needs a child process",
+              "run a command with -c CMD");
+      n.type = make_int(4, false);
+    } else if (name == "args") {
+      type_args(n);
+    } else if (std::find(unsupported_names().begin(), unsupported_names().end(), name) !=
+               unsupported_names().end()) {
+      error(DiagCode::NotSupported, n.loc, "'" + name + "' is not supported by scry yet");
+    } else {
+      std::vector<std::string> candidates = builtin_names();
+      error(DiagCode::UnknownIdentifier, n.loc, "unknown identifier '" + name + "'",
+            did_you_mean(name, candidates,
+                         "scratch variables start with '$' ($" + name + "), maps with '@' (@" +
+                             name + ")"));
+    }
+  }
+
+  void visit(Variable &n) override {
+    VariableInfo *info = lookup_variable(n);
+    if (!info) {
+      error(DiagCode::UndefinedVariable, n.loc, "variable $" + n.name + " is not assigned",
+            "assign it before using it: $" + n.name + " = ...;");
+      return;
+    }
+    n.type = info->type;
+  }
+
+  void visit(PositionalParameter &n) override {
+    if (n.index == 0) {
+      n.type = int64_type();
+      return;
+    }
+    const std::string value =
+        static_cast<size_t>(n.index) <= options_.params.size() ? options_.params[n.index - 1] : "";
+    if (static_cast<size_t>(n.index) > options_.params.size() && !quiet_)
+      warning(DiagCode::InvalidPositionalParameter, n.loc,
+              "positional parameter $" + std::to_string(n.index) + " is not set; it is 0 or \"\"");
+    n.type = is_numeric_string(value) || value.empty()
+                 ? int64_type()
+                 : make_string(static_cast<uint32_t>(value.size() + 1));
+  }
+
+  void visit(Map &n) override {
+    const MapInfo *info = find_map(n.name);
+    if (!info) {
+      if (!quiet_)
+        error(DiagCode::InvalidMapUse, n.loc, "map " + display(n.name) + " is never assigned",
+              did_you_mean(display(n.name), assigned_map_names()));
+      return;
+    }
+    n.map_id = static_cast<int>(map_index_.at(n.name));
+    if (info->key.kind != TypeKind::None && !map_as_argument_) {
+      error(DiagCode::InvalidMapUse, n.loc, "map " + display(n.name) + " has keys",
+            "use " + display(n.name) + "[key]");
+      return;
+    }
+    n.type = map_as_argument_ ? info->value : read_type(info->value);
+    check_readable(*info, n.loc);
+  }
+
+  void visit(MapAccess &n) override {
+    check(n.key);
+    const MapInfo *info = find_map(n.map->name);
+    if (!info) {
+      if (!quiet_)
+        error(DiagCode::InvalidMapUse, n.map->loc,
+              "map " + display(n.map->name) + " is never assigned",
+              did_you_mean(display(n.map->name), assigned_map_names()));
+      return;
+    }
+    n.map->map_id = static_cast<int>(map_index_.at(n.map->name));
+    check_key(*info, n.key);
+    n.map->type = info->value;
+    n.type = read_type(info->value);
+    check_readable(*info, n.loc);
+  }
+
+  void visit(Call &n) override { type_call(n); }
+
+  void visit(Unary &n) override {
+    check(n.operand);
+    const Type &t = n.operand->type;
+    switch (n.op) {
+    case UnaryOp::LogicalNot:
+      if (!truthy(t))
+        bad_operand(n, t);
+      n.type = make_bool();
+      break;
+    case UnaryOp::Neg:
+    case UnaryOp::Plus:
+    case UnaryOp::BitNot:
+      if (t.kind != TypeKind::Integer && t.kind != TypeKind::Boolean && t.kind != TypeKind::None)
+        bad_operand(n, t);
+      n.type = n.op == UnaryOp::Neg ? int64_type() : make_int(8, t.is_signed);
+      break;
+    case UnaryOp::Deref:
+      if (t.kind != TypeKind::Pointer) {
+        if (t.kind != TypeKind::None)
+          bad_operand(n, t);
+        break;
+      }
+      n.type = t.elem ? *t.elem : uint64_type();
+      if (n.type.kind == TypeKind::Void)
+        error(DiagCode::InvalidOperand, n.loc, "cannot dereference a void pointer",
+              "cast it first: *(uint64 *)p");
+      break;
+    case UnaryOp::AddressOf:
+      error(DiagCode::NotSupported, n.loc, "taking an address with & is not supported yet");
+      break;
+    case UnaryOp::PreInc:
+    case UnaryOp::PreDec:
+    case UnaryOp::PostInc:
+    case UnaryOp::PostDec:
+      type_increment(n);
+      break;
+    }
+  }
+
+  void visit(Binary &n) override {
+    check(n.lhs);
+    check(n.rhs);
+    n.type = binary_result(n.op, n.lhs->type, n.rhs->type, n.loc);
+    if ((n.op == BinaryOp::Div || n.op == BinaryOp::Mod) && !quiet_) {
+      auto v = constant_value(n.rhs);
+      if (v && *v == 0)
+        warning(DiagCode::DivisionByZero, n.rhs->loc, "division by zero (the result is 0)");
+    }
+  }
+
+  void visit(Ternary &n) override {
+    check_condition(n.cond);
+    if (n.then_expr)
+      check(n.then_expr);
+    check(n.else_expr);
+    const Type &a = n.then_expr ? n.then_expr->type : n.cond->type;
+    const Type &b = n.else_expr->type;
+    if (a.kind == TypeKind::Integer && b.kind == TypeKind::Integer) {
+      n.type = make_int(8, a.is_signed || b.is_signed);
+    } else if (auto u = unify(storage_type(a), storage_type(b))) {
+      n.type = *u;
+    } else {
+      error(DiagCode::TypeMismatch, n.loc,
+            "the branches of ?: have different types: " + type_name(a) + " and " + type_name(b));
+    }
+  }
+
+  void visit(FieldAccess &n) override {
+    if (auto *id = dynamic_cast<Identifier *>(n.base); id && id->name == "args") {
+      type_args_field(n);
+      return;
+    }
+    check(n.base);
+    Type base = n.base->type;
+    if (base.kind == TypeKind::None)
+      return;
+    if (base.kind == TypeKind::Pointer && base.elem)
+      base = *base.elem; // `.` and `->` both dereference a pointer (newest bpftrace)
+    if (base.kind != TypeKind::Record) {
+      error(DiagCode::InvalidOperand, n.loc,
+            "cannot access field '" + n.field + "' of " + type_name(n.base->type));
+      return;
+    }
+    if (base.btf_id > 0) {
+      auto f = btf_.field(base, n.field);
+      if (!f) {
+        error(DiagCode::UnknownField, n.loc,
+              "struct " + base.name + " has no field '" + n.field + "'",
+              "its fields: " + btf_.member_names(base));
+        return;
+      }
+      n.type = f->type;
+      return;
+    }
+    if (base.fields) {
+      for (const Field &f : *base.fields) {
+        if (f.name == n.field) {
+          n.type = *f.type;
+          return;
+        }
+      }
+    }
+    std::vector<std::string> names;
+    if (base.fields)
+      for (const Field &f : *base.fields)
+        names.push_back(f.name);
+    error(DiagCode::UnknownField, n.loc, "no field '" + n.field + "' in " + type_name(base),
+          did_you_mean(n.field, names));
+  }
+
+  void visit(TupleAccess &n) override {
+    check(n.base);
+    const Type &t = n.base->type;
+    if (t.kind == TypeKind::None)
+      return;
+    if (t.kind != TypeKind::Tuple) {
+      error(DiagCode::InvalidOperand, n.loc,
+            "." + std::to_string(n.index) + " needs a tuple, not " + type_name(t));
+      return;
+    }
+    if (n.index >= t.fields->size()) {
+      error(DiagCode::InvalidOperand, n.loc,
+            "tuple index " + std::to_string(n.index) + " is out of range (the tuple has " +
+                std::to_string(t.fields->size()) + " elements)");
+      return;
+    }
+    n.type = *(*t.fields)[n.index].type;
+  }
+
+  void visit(Index &n) override {
+    check(n.base);
+    check(n.index);
+    const Type &t = n.base->type;
+    if (t.kind == TypeKind::None)
+      return;
+    if (t.kind == TypeKind::Tuple) {
+      auto v = constant_value(n.index);
+      if (!v || *v < 0 || static_cast<size_t>(*v) >= t.fields->size()) {
+        error(DiagCode::ConstantRequired, n.index->loc,
+              "a tuple index must be a constant within the tuple");
+        return;
+      }
+      n.type = *(*t.fields)[static_cast<size_t>(*v)].type;
+      return;
+    }
+    if (n.index->type.kind != TypeKind::Integer && n.index->type.kind != TypeKind::None)
+      error(DiagCode::WrongArgumentType, n.index->loc, "an index must be an integer");
+    if (t.kind == TypeKind::Array || t.kind == TypeKind::Pointer) {
+      n.type = t.elem ? *t.elem : uint64_type();
+    } else if (t.kind == TypeKind::String) {
+      n.type = make_int(1, true);
+    } else {
+      error(DiagCode::InvalidOperand, n.loc, "cannot index " + type_name(t));
+    }
+  }
+
+  void visit(Cast &n) override {
+    check(n.operand);
+    Type target = resolve_type(*n.target);
+    if (target.kind == TypeKind::None)
+      return;
+    const Type &from = n.operand->type;
+    bool ok = false;
+    if (target.kind == TypeKind::Integer || target.kind == TypeKind::Boolean)
+      ok = from.kind == TypeKind::Integer || from.kind == TypeKind::Boolean ||
+           from.kind == TypeKind::Pointer || from.kind == TypeKind::None;
+    else if (target.kind == TypeKind::Pointer)
+      ok = from.kind == TypeKind::Integer || from.kind == TypeKind::Pointer ||
+           from.kind == TypeKind::None;
+    else if (target.kind == TypeKind::Array || target.kind == TypeKind::String)
+      ok = (from.kind == TypeKind::Integer && target.size == 8) || from.kind == TypeKind::None;
+    if (!ok)
+      error(DiagCode::TypeMismatch, n.loc,
+            "cannot cast " + type_name(from) + " to " + type_name(target));
+    if (target.kind == TypeKind::Pointer && from.kind == TypeKind::Pointer &&
+        target.address_space == AddressSpace::None)
+      target.address_space = from.address_space;
+    if (target.kind == TypeKind::Pointer && target.address_space == AddressSpace::None)
+      target.address_space = AddressSpace::Kernel;
+    n.type = target;
+  }
+
+  void visit(Tuple &n) override {
+    std::vector<Type> parts;
+    for (Expression *e : n.elems) {
+      check(e);
+      if (e->type.kind == TypeKind::Void || e->type.is_aggregation())
+        error(DiagCode::TypeMismatch, e->loc, "a tuple element needs a value");
+      parts.push_back(e->type);
+    }
+    n.type = make_tuple_type(parts);
+  }
+
+  void visit(Record &n) override {
+    std::vector<std::pair<std::string, Type>> parts;
+    for (Record::Field &f : n.fields) {
+      check(f.value);
+      for (auto &p : parts)
+        if (p.first == f.name)
+          error(DiagCode::TypeMismatch, f.loc, "field '" + f.name + "' appears twice");
+      parts.emplace_back(f.name, f.value->type);
+    }
+    n.type = make_record_type(parts);
+  }
+
+  void visit(Sizeof &n) override {
+    Type t;
+    if (n.type_spec) {
+      t = resolve_type(*n.type_spec);
+    } else {
+      // `sizeof(task_struct)`: a bare name that is a kernel struct is a type.
+      auto *id = dynamic_cast<Identifier *>(n.expr);
+      std::optional<Type> named;
+      if (id && std::find(builtin_names().begin(), builtin_names().end(), id->name) ==
+                    builtin_names().end())
+        named = btf_.struct_type(id->name);
+      if (named) {
+        t = *named;
+      } else {
+        check(n.expr);
+        t = n.expr->type;
+      }
+    }
+    n.value = t.size;
+    n.type = uint64_type();
+  }
+
+  void visit(Offsetof &n) override {
+    n.type = uint64_type();
+    Type t;
+    if (n.type_spec) {
+      t = resolve_type(*n.type_spec);
+    } else {
+      check(n.expr);
+      t = n.expr->type;
+    }
+    uint64_t offset = 0;
+    for (const std::string &name : n.fields) {
+      if (t.kind == TypeKind::None)
+        return;
+      if (t.kind != TypeKind::Record) {
+        error(DiagCode::InvalidOperand, n.loc, "offsetof() needs a struct, not " + type_name(t));
+        return;
+      }
+      bool found = false;
+      if (t.btf_id > 0) {
+        if (auto f = btf_.field(t, name)) {
+          offset += f->offset;
+          t = f->type;
+          found = true;
+        }
+      } else if (t.fields) {
+        for (const Field &f : *t.fields) {
+          if (f.name == name) {
+            offset += f.offset;
+            t = *f.type;
+            found = true;
+            break;
+          }
+        }
+      }
+      if (!found) {
+        error(DiagCode::UnknownField, n.loc, type_name(t) + " has no field '" + name + "'");
+        return;
+      }
+    }
+    n.value = offset;
+  }
+
+  void visit(BlockExpr &n) override {
+    bool saved = block_value_used_;
+    block_value_used_ = true;
+    n.block->accept(*this);
+    block_value_used_ = saved;
+    if (!n.block->value) {
+      error(DiagCode::TypeMismatch, n.loc, "this block has no value",
+            "end it with an expression without ';'");
+      return;
+    }
+    n.type = n.block->value->type;
+  }
+
+private:
+  // ---- configuration --------------------------------------------------------------------------
+
+  void read_config() {
+    Resources &r = result_.resources;
+    auto apply = [&](std::string key, int64_t value, const SourceRange *loc) {
+      for (char &c : key)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (key.rfind("bpftrace_", 0) == 0)
+        key = key.substr(9);
+      if (key == "max_strlen" || key == "strlen") {
+        if (value < 1 || value > 1 << 20) {
+          if (loc)
+            error(DiagCode::InvalidConfig, *loc, "max_strlen must be from 1 to 1048576");
+          return;
+        }
+        r.max_strlen = static_cast<uint32_t>(value);
+      } else if (key == "max_map_keys" || key == "map_keys_max") {
+        if (value < 1) {
+          if (loc)
+            error(DiagCode::InvalidConfig, *loc, "max_map_keys must be at least 1");
+          return;
+        }
+        r.max_map_keys = static_cast<uint32_t>(value);
+      } else if (loc) {
+        error(DiagCode::NotSupported, *loc, "config key '" + key + "' is not supported yet",
+              "supported: max_strlen, max_map_keys");
+      }
+    };
+    if (program_.config) {
+      for (Config::Entry &e : program_.config->entries) {
+        auto *i = dynamic_cast<Integer *>(e.value);
+        if (!i) {
+          error(DiagCode::InvalidConfig, e.value->loc, "config value must be an integer");
+          continue;
+        }
+        apply(e.key, static_cast<int64_t>(i->value), &e.loc);
+      }
+    }
+    // The environment overrides the config block, as in bpftrace.
+    for (const char *env : {"BPFTRACE_MAX_STRLEN", "BPFTRACE_MAX_MAP_KEYS", "BPFTRACE_STRLEN",
+                            "BPFTRACE_MAP_KEYS_MAX"}) {
+      if (const char *v = std::getenv(env)) {
+        int64_t value = 0;
+        auto [p, ec] = std::from_chars(v, v + std::strlen(v), value);
+        if (ec == std::errc() && *p == 0)
+          apply(env, value, nullptr);
+      }
+    }
+  }
+
+  void unsupported_top_level() {
+    for (CDefinition *c : program_.c_definitions)
+      error(DiagCode::NotSupported, c->loc,
+            "C definitions and #include are not supported by scry yet",
+            "cast to kernel structs from BTF instead, e.g. (struct task_struct *)curtask");
+    for (Import *i : program_.imports)
+      error(DiagCode::NotSupported, i->loc, "import is not supported by scry yet");
+    for (Macro *m : program_.macros)
+      error(DiagCode::NotSupported, m->loc, "macros are not supported by scry yet");
+    for (MapDecl *d : program_.map_decls)
+      error(DiagCode::NotSupported, d->loc, "map declarations are not supported by scry yet",
+            "maps are created by assigning to them: @name[key] = value;");
+  }
+
+  // ---- probes ---------------------------------------------------------------------------------
+
+  void expand_probes() {
+    Resources &r = result_.resources;
+    uint32_t order = 0;
+    std::vector<std::string> all_tracepoints;
+    bool listed = false;
+    for (Probe *probe : program_.probes) {
+      for (AttachPoint *ap : probe->attach_points) {
+        switch (ap->type) {
+        case ProbeType::Invalid:
+          break;
+        case ProbeType::Begin:
+        case ProbeType::End:
+        case ProbeType::Interval:
+        case ProbeType::Profile:
+        case ProbeType::Software:
+        case ProbeType::Hardware:
+          add_program(probe, ap, probe_name(*ap), nullptr, order++);
+          break;
+        case ProbeType::Tracepoint: {
+          if (options_.tracefs_root.empty()) {
+            error(DiagCode::UnknownTracepoint, ap->loc, "tracefs is not available");
+            break;
+          }
+          std::string pattern = ap->target + ":" + ap->func;
+          std::vector<std::string> names;
+          if (ap->wildcard) {
+            if (!listed) {
+              TracepointList list = list_tracepoints(options_.tracefs_root);
+              if (!list.ok())
+                error(DiagCode::UnknownTracepoint, ap->loc, list.error);
+              all_tracepoints = std::move(list.names);
+              listed = true;
+            }
+            names = match_tracepoints(all_tracepoints, pattern);
+            if (names.empty())
+              error(DiagCode::UnknownTracepoint, ap->loc, "no tracepoint matches '" + pattern + "'",
+                    "list them with: ls " + options_.tracefs_root + "/events/" + ap->target);
+          } else {
+            names.push_back(pattern);
+          }
+          for (const std::string &name : names) {
+            size_t colon = name.find(':');
+            std::string cat = name.substr(0, colon), event = name.substr(colon + 1);
+            TracepointFormatFile file = read_tracepoint_format(options_.tracefs_root, cat, event);
+            if (!file.format) {
+              std::string hint;
+              if (file.not_found) {
+                if (!listed) {
+                  all_tracepoints = list_tracepoints(options_.tracefs_root).names;
+                  listed = true;
+                }
+                std::string s = suggest_tracepoint(all_tracepoints, name);
+                if (!s.empty())
+                  hint = "did you mean 'tracepoint:" + s + "'?";
+              }
+              error(DiagCode::UnknownTracepoint, ap->loc, file.error, hint);
+              continue;
+            }
+            auto format = std::make_shared<const TracepointFormat>(std::move(*file.format));
+            add_program(probe, ap, "tracepoint:" + name, format, order++);
+          }
+          break;
+        }
+        case ProbeType::Kprobe:
+        case ProbeType::Kretprobe:
+        case ProbeType::Fentry:
+        case ProbeType::Fexit:
+        case ProbeType::Uprobe:
+        case ProbeType::Uretprobe:
+        case ProbeType::Usdt:
+        case ProbeType::RawTracepoint:
+        case ProbeType::Watchpoint:
+        case ProbeType::Iter:
+        case ProbeType::Self:
+        case ProbeType::Test:
+        case ProbeType::Bench:
+          error(DiagCode::NotSupported, ap->loc,
+                std::string(probe_type_name(ap->type)) + " probes are not supported by scry yet",
+                "supported today: begin, end, tracepoint, interval, profile, software, hardware");
+          break;
+        }
+      }
+    }
+    (void)r;
+  }
+
+  static std::string probe_name(const AttachPoint &ap) {
+    std::string name = probe_type_name(ap.type);
+    switch (ap.type) {
+    case ProbeType::Begin:
+    case ProbeType::End:
+      return name;
+    case ProbeType::Interval:
+    case ProbeType::Profile:
+      return name + ":" + ap.unit + ":" + std::to_string(ap.freq);
+    case ProbeType::Software:
+    case ProbeType::Hardware:
+      return name + ":" + ap.target + (ap.freq ? ":" + std::to_string(ap.freq) : "");
+    default:
+      return name + ":" + ap.target + ":" + ap.func;
+    }
+  }
+
+  void add_program(Probe *probe, AttachPoint *ap, std::string name,
+                   std::shared_ptr<const TracepointFormat> format, uint32_t order) {
+    ProbeProgram p;
+    p.function = "probe_" + std::to_string(result_.resources.programs.size());
+    p.probe_name = std::move(name);
+    p.probe = probe;
+    p.attach_point = ap;
+    p.type = ap->type;
+    p.order = order;
+    result_.resources.programs.push_back(p);
+    result_.tracepoint_formats.push_back(std::move(format));
+  }
+
+  void walk_probes() {
+    for (Probe *probe : program_.probes) {
+      current_probe_ = probe;
+      current_formats_.clear();
+      current_types_.clear();
+      probe_name_size_ = 1;
+      for (size_t i = 0; i < result_.resources.programs.size(); ++i) {
+        const ProbeProgram &p = result_.resources.programs[i];
+        if (p.probe != probe)
+          continue;
+        current_types_.push_back(p.type);
+        probe_name_size_ =
+            std::max<uint32_t>(probe_name_size_, static_cast<uint32_t>(p.probe_name.size() + 1));
+        if (result_.tracepoint_formats[i])
+          current_formats_.push_back(result_.tracepoint_formats[i]);
+      }
+      scopes_.clear();
+      scopes_.emplace_back();
+      loop_depth_ = 0;
+      if (probe->predicate)
+        check_condition(probe->predicate);
+      probe->body->accept(*this);
+    }
+  }
+
+  // ---- variables ------------------------------------------------------------------------------
+
+  VariableInfo *lookup_variable(Variable &v) {
+    for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
+      auto found = it->find(v.name);
+      if (found != it->end()) {
+        v.var_id = found->second;
+        return &result_.variables[static_cast<size_t>(found->second)];
+      }
+    }
+    return nullptr;
+  }
+
+  void declare_variable(Variable &v, const Type &t, const SourceRange &) {
+    int id = static_cast<int>(result_.variables.size());
+    result_.variables.push_back({v.name, storage_type(t)});
+    scopes_.back()[v.name] = id;
+    v.var_id = id;
+    v.type = result_.variables.back().type;
+  }
+
+  void assign_variable(Variable &v, const Type &value, const SourceRange &value_loc) {
+    VariableInfo *info = lookup_variable(v);
+    if (!info) {
+      // The first assignment declares the variable in the probe's outermost scope (bpftrace:
+      // variables without `let` live for the whole probe).
+      int id = static_cast<int>(result_.variables.size());
+      result_.variables.push_back({v.name, storage_type(value)});
+      scopes_.front()[v.name] = id;
+      v.var_id = id;
+      v.type = result_.variables.back().type;
+      return;
+    }
+    auto u = unify(info->type, storage_type(value));
+    if (!u) {
+      error(DiagCode::TypeMismatch, value_loc,
+            "$" + v.name + " holds " + type_name(info->type) + ", not " + type_name(value),
+            "use another variable for the " + type_name(value));
+      return;
+    }
+    info->type = *u;
+    v.type = info->type;
+  }
+
+  // ---- maps -----------------------------------------------------------------------------------
+
+  static std::string display(const std::string &name) { return "@" + name; }
+
+  const MapInfo *find_map(const std::string &name) const {
+    auto it = map_index_.find(name);
+    if (it == map_index_.end())
+      return nullptr;
+    return &result_.resources.maps[it->second];
+  }
+
+  std::vector<std::string> assigned_map_names() const {
+    std::vector<std::string> names;
+    for (const auto &[name, index] : map_index_)
+      names.push_back(display(name));
+    return names;
+  }
+
+  Type map_read_type(const Map &m) const {
+    const MapInfo *info = find_map(m.name);
+    return info ? read_type(info->value) : Type{};
+  }
+
+  /// Records (or checks) a write of `value` to map `m` with `key` (null for no key).
+  void use_map(Map &m, Expression *key, const Type &value, const SourceRange &loc, bool) {
+    Type key_type = key ? storage_type(key->type) : Type{};
+    Type value_type = value.is_aggregation() ? value : storage_type(value);
+    if (key && (key->type.kind == TypeKind::Void || key->type.is_aggregation())) {
+      error(DiagCode::TypeMismatch, key->loc, "a map key needs a value");
+      return;
+    }
+    auto it = map_index_.find(m.name);
+    if (it == map_index_.end()) {
+      MapInfo info;
+      info.name = display(m.name);
+      info.key = key_type;
+      info.value = value_type;
+      map_index_[m.name] = static_cast<uint32_t>(result_.resources.maps.size());
+      map_first_use_[m.name] = loc;
+      result_.resources.maps.push_back(info);
+      m.map_id = static_cast<int>(map_index_[m.name]);
+      m.type = value_type;
+      return;
+    }
+    MapInfo &info = result_.resources.maps[it->second];
+    m.map_id = static_cast<int>(it->second);
+    const SourceRange &first = map_first_use_[m.name];
+    std::string where = " (first used at line " + std::to_string(first.begin.line) + ", column " +
+                        std::to_string(first.begin.column) + ")";
+    if ((info.key.kind == TypeKind::None) != (key_type.kind == TypeKind::None)) {
+      error(DiagCode::TypeMismatch, loc,
+            "map " + info.name +
+                (key ? " is used without keys elsewhere" : " is used with keys elsewhere") + where);
+      return;
+    }
+    if (key) {
+      auto u = unify(info.key, key_type);
+      if (!u) {
+        error(DiagCode::TypeMismatch, key->loc,
+              "map " + info.name + " has keys of type " + type_name(info.key) + ", not " +
+                  type_name(key_type) + where);
+        return;
+      }
+      info.key = *u;
+    }
+    auto u = unify(info.value, value_type);
+    if (!u) {
+      error(DiagCode::TypeMismatch, loc,
+            "map " + info.name + " holds " + type_name(info.value) + ", not " +
+                type_name(value_type) + where);
+      return;
+    }
+    info.value = *u;
+    m.type = info.value;
+  }
+
+  void check_key(const MapInfo &info, Expression *key) {
+    if (info.key.kind == TypeKind::None) {
+      error(DiagCode::InvalidMapUse, key->loc, "map " + info.name + " has no keys",
+            "use " + info.name + " without [...]");
+      return;
+    }
+    if (!unify(info.key, storage_type(key->type)))
+      error(DiagCode::TypeMismatch, key->loc,
+            "map " + info.name + " has keys of type " + type_name(info.key) + ", not " +
+                type_name(key->type));
+  }
+
+  void check_readable(const MapInfo &info, const SourceRange &loc) {
+    if (map_as_argument_)
+      return;
+    if (info.value.kind == TypeKind::Hist || info.value.kind == TypeKind::Lhist ||
+        info.value.kind == TypeKind::Stats)
+      error(DiagCode::InvalidMapUse, loc,
+            "a " + type_name(info.value) + " map cannot be read in an expression",
+            "print it with print(" + info.name + ")");
+  }
+
+  /// Sizes and kinds of the BPF maps, once every use is known.
+  void finish_maps() {
+    Resources &r = result_.resources;
+    for (MapInfo &m : r.maps) {
+      std::string base;
+      for (char c : m.name.substr(1))
+        base += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+      m.bpf_name = ("m" + std::to_string(&m - r.maps.data()) + "_" + base).substr(0, 15);
+      m.per_cpu = m.value.is_aggregation();
+      m.has_bucket_key = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
+      m.is_array = m.key.kind == TypeKind::None && !m.has_bucket_key;
+      m.max_entries = m.is_array ? 1 : r.max_map_keys;
+      if (m.has_bucket_key) {
+        // Up to 64 buckets (hist with k=0) or the lhist's buckets per user key.
+        m.bpf_key_size = (m.key.kind == TypeKind::None ? 0 : align8(m.key.size)) + 8;
+        m.bpf_value_size = 8;
+        m.max_entries = r.max_map_keys;
+      } else if (m.is_array) {
+        m.bpf_key_size = 4;
+        m.bpf_value_size = align8(std::max<uint32_t>(m.value.size, 1));
+      } else {
+        m.bpf_key_size = align8(std::max<uint32_t>(m.key.size, 1));
+        m.bpf_value_size = align8(std::max<uint32_t>(m.value.size, 1));
+      }
+    }
+  }
+
+  // ---- calls ----------------------------------------------------------------------------------
+
+  bool arity(Call &n, size_t min, size_t max) {
+    if (n.args.size() >= min && n.args.size() <= max)
+      return true;
+    std::string expected =
+        min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max);
+    error(DiagCode::WrongArgumentCount, n.loc,
+          n.name + "() takes " + expected + (max == 1 && min == 1 ? " argument" : " arguments") +
+              ", not " + std::to_string(n.args.size()));
+    return false;
+  }
+
+  void want_integer(Call &n, size_t i, const char *what) {
+    const Type &t = n.args[i]->type;
+    if (t.kind != TypeKind::Integer && t.kind != TypeKind::Boolean && t.kind != TypeKind::None)
+      error(DiagCode::WrongArgumentType, n.args[i]->loc,
+            n.name + "() needs an integer " + what + ", not " + type_name(t));
+  }
+
+  Map *map_argument(Call &n, size_t i, bool allow_keyed_element = false) {
+    Expression *a = n.args[i];
+    if (auto *m = dynamic_cast<Map *>(a)) {
+      bool saved = map_as_argument_;
+      map_as_argument_ = true;
+      m->accept(*this);
+      map_as_argument_ = saved;
+      return m;
+    }
+    if (allow_keyed_element && dynamic_cast<MapAccess *>(a))
+      return nullptr;
+    error(DiagCode::WrongArgumentType, a->loc, n.name + "() needs a map as its argument",
+          "pass the map by name, e.g. " + n.name + "(@x)");
+    return nullptr;
+  }
+
+  void type_call(Call &n) {
+    const std::string &name = n.name;
+    n.type = make_void();
+    if (is_aggregation_name(name)) {
+      type_aggregation(n);
+      return;
+    }
+    if (name == "printf") {
+      type_printf(n);
+    } else if (name == "print") {
+      if (!arity(n, 1, 3))
+        return;
+      if (dynamic_cast<Map *>(n.args[0])) {
+        map_argument(n, 0);
+        for (size_t i = 1; i < n.args.size(); ++i) {
+          check(n.args[i]);
+          if (!constant_value(n.args[i]))
+            error(DiagCode::ConstantRequired, n.args[i]->loc,
+                  "print()'s top and divisor must be constants");
+        }
+      } else {
+        if (n.args.size() > 1) {
+          error(DiagCode::WrongArgumentCount, n.loc,
+                "print() of a value takes one argument; top and divisor apply to maps");
+          return;
+        }
+        check(n.args[0]);
+        const Type &t = n.args[0]->type;
+        if (t.kind == TypeKind::Void || t.kind == TypeKind::None) {
+          if (t.kind == TypeKind::Void)
+            error(DiagCode::WrongArgumentType, n.args[0]->loc,
+                  "this expression has no value to print");
+          return;
+        }
+        if (!quiet_) {
+          n.id = static_cast<int>(result_.resources.print_values.size());
+          result_.resources.print_values.push_back(storage_type(t));
+        }
+      }
+    } else if (name == "clear" || name == "zero") {
+      if (arity(n, 1, 1))
+        map_argument(n, 0);
+    } else if (name == "delete") {
+      if (!arity(n, 1, 2))
+        return;
+      if (n.args.size() == 1) {
+        auto *ma = dynamic_cast<MapAccess *>(n.args[0]);
+        if (!ma) {
+          error(DiagCode::WrongArgumentType, n.args[0]->loc, "delete() needs a map element",
+                "write delete(@m[key]) or delete(@m, key)");
+          return;
+        }
+        bool saved = map_as_argument_;
+        map_as_argument_ = true;
+        ma->accept(*this);
+        map_as_argument_ = saved;
+      } else {
+        Map *m = map_argument(n, 0);
+        check(n.args[1]);
+        if (m && find_map(m->name))
+          check_key(*find_map(m->name), n.args[1]);
+      }
+      n.type = make_bool();
+    } else if (name == "has_key") {
+      if (!arity(n, 2, 2))
+        return;
+      Map *m = map_argument(n, 0);
+      check(n.args[1]);
+      if (m && find_map(m->name))
+        check_key(*find_map(m->name), n.args[1]);
+      n.type = make_bool();
+    } else if (name == "len") {
+      if (!arity(n, 1, 1))
+        return;
+      error(DiagCode::NotSupported, n.loc, "len() is not supported by scry yet");
+    } else if (name == "exit") {
+      if (!arity(n, 0, 1))
+        return;
+      if (n.args.size() == 1) {
+        check(n.args[0]);
+        want_integer(n, 0, "exit code");
+      }
+    } else if (name == "time") {
+      if (!arity(n, 0, 1))
+        return;
+      std::string format = "%H:%M:%S\n";
+      if (n.args.size() == 1) {
+        auto *s = dynamic_cast<String *>(n.args[0]);
+        if (!s) {
+          error(DiagCode::ConstantRequired, n.args[0]->loc,
+                "time()'s format must be a string literal");
+          return;
+        }
+        format = s->value;
+        s->type = make_string(static_cast<uint32_t>(s->value.size() + 1));
+      }
+      if (!quiet_) {
+        n.id = static_cast<int>(result_.resources.time_formats.size());
+        result_.resources.time_formats.push_back(format);
+      }
+    } else if (name == "str") {
+      if (!arity(n, 1, 2))
+        return;
+      check(n.args[0]);
+      const Type &t = n.args[0]->type;
+      if (t.kind != TypeKind::Pointer && t.kind != TypeKind::Integer &&
+          t.kind != TypeKind::String && t.kind != TypeKind::None)
+        error(DiagCode::WrongArgumentType, n.args[0]->loc,
+              "str() reads a string from a pointer, not from " + type_name(t));
+      uint32_t size = result_.resources.max_strlen;
+      if (n.args.size() == 2) {
+        check(n.args[1]);
+        want_integer(n, 1, "length");
+        if (auto v = constant_value(n.args[1])) {
+          if (*v < 1) {
+            error(DiagCode::WrongArgumentType, n.args[1]->loc, "str()'s length must be positive");
+          } else {
+            size = static_cast<uint32_t>(std::min<int64_t>(*v + 1, size));
+          }
+        }
+      }
+      if (t.kind == TypeKind::String)
+        size = std::min(size, t.size);
+      n.type = make_string(size);
+    } else if (std::find(unsupported_names().begin(), unsupported_names().end(), name) !=
+               unsupported_names().end()) {
+      for (Expression *a : n.args)
+        check(a);
+      error(DiagCode::NotSupported, n.loc, name + "() is not supported by scry yet");
+    } else {
+      for (Expression *a : n.args)
+        check(a);
+      error(DiagCode::UnknownFunction, n.loc, "unknown function '" + name + "'",
+            did_you_mean(name, function_names()));
+    }
+  }
+
+  void type_aggregation(Call &n) {
+    const std::string &name = n.name;
+    if (!aggregation_allowed_here_) {
+      for (Expression *a : n.args)
+        check(a);
+      error(DiagCode::InvalidMapUse, n.loc, name + "() is an aggregation: assign it to a map",
+            "write @x = " + name + "(...) or @x[key] = " + name + "(...)");
+      return;
+    }
+    for (Expression *a : n.args)
+      check(a);
+    auto value_arg = [&]() {
+      want_integer(n, 0, "value");
+      return n.args[0]->type.kind == TypeKind::Integer ? n.args[0]->type.is_signed : true;
+    };
+    if (name == "count") {
+      if (arity(n, 0, 0))
+        n.type = make_aggregation(TypeKind::Count, false);
+    } else if (name == "sum" || name == "min" || name == "max" || name == "avg" ||
+               name == "stats") {
+      if (!arity(n, 1, 1))
+        return;
+      bool is_signed = value_arg();
+      TypeKind k = name == "sum"   ? TypeKind::Sum
+                   : name == "min" ? TypeKind::Min
+                   : name == "max" ? TypeKind::Max
+                   : name == "avg" ? TypeKind::Avg
+                                   : TypeKind::Stats;
+      n.type = make_aggregation(k, k == TypeKind::Sum ? is_signed : true);
+    } else if (name == "hist") {
+      if (!arity(n, 1, 2))
+        return;
+      value_arg();
+      Type t = make_aggregation(TypeKind::Hist);
+      if (n.args.size() == 2) {
+        auto k = constant_value(n.args[1]);
+        if (!k || *k < 0 || *k > 5) {
+          error(DiagCode::ConstantRequired, n.args[1]->loc,
+                "hist()'s second argument must be a constant from 0 to 5");
+          return;
+        }
+        t.hist_bits = *k;
+      }
+      n.type = t;
+    } else if (name == "lhist") {
+      if (!arity(n, 4, 4))
+        return;
+      value_arg();
+      int64_t v[3];
+      for (size_t i = 1; i < 4; ++i) {
+        auto c = constant_value(n.args[i]);
+        if (!c) {
+          error(DiagCode::ConstantRequired, n.args[i]->loc,
+                "lhist()'s min, max and step must be constants");
+          return;
+        }
+        v[i - 1] = *c;
+      }
+      if (v[0] < 0 || v[1] <= v[0] || v[2] <= 0) {
+        error(DiagCode::WrongArgumentType, n.loc, "lhist() needs 0 <= min < max and step > 0");
+        return;
+      }
+      if ((v[1] - v[0]) / v[2] > 1000) {
+        error(DiagCode::WrongArgumentType, n.loc, "lhist() would have more than 1000 buckets",
+              "use a larger step");
+        return;
+      }
+      Type t = make_aggregation(TypeKind::Lhist);
+      t.lhist_min = v[0];
+      t.lhist_max = v[1];
+      t.lhist_step = v[2];
+      n.type = t;
+    }
+  }
+
+  void type_printf(Call &n) {
+    if (n.args.empty()) {
+      error(DiagCode::WrongArgumentCount, n.loc, "printf() needs a format string");
+      return;
+    }
+    auto *fmt = dynamic_cast<String *>(n.args[0]);
+    if (!fmt) {
+      check(n.args[0]);
+      error(DiagCode::ConstantRequired, n.args[0]->loc,
+            "printf()'s format must be a string literal");
+      return;
+    }
+    fmt->type = make_string(static_cast<uint32_t>(fmt->value.size() + 1));
+    std::vector<Type> types;
+    for (size_t i = 1; i < n.args.size(); ++i) {
+      check(n.args[i]);
+      Type t = n.args[i]->type;
+      if (t.kind == TypeKind::Void || t.is_aggregation()) {
+        error(DiagCode::WrongArgumentType, n.args[i]->loc, "printf() argument has no value");
+        return;
+      }
+      types.push_back(t);
+    }
+    if (quiet_)
+      return;
+    for (const Type &t : types)
+      if (t.kind == TypeKind::None)
+        return; // already reported
+    int bad_arg = -1;
+    std::string problem = check_printf(fmt->value, types, bad_arg);
+    if (!problem.empty()) {
+      SourceRange at = bad_arg >= 0 && static_cast<size_t>(bad_arg) + 1 < n.args.size()
+                           ? n.args[static_cast<size_t>(bad_arg) + 1]->loc
+                           : n.loc;
+      error(DiagCode::InvalidPrintfFormat, at, "printf: " + problem);
+      return;
+    }
+    n.id = static_cast<int>(result_.resources.printfs.size());
+    result_.resources.printfs.push_back({fmt->value, make_tuple_type(types), n.loc});
+  }
+
+  // ---- tracepoint arguments ---------------------------------------------------------------------
+
+  bool args_allowed(const SourceRange &loc) {
+    for (ProbeType t : current_types_) {
+      if (t != ProbeType::Tracepoint) {
+        error(DiagCode::BuiltinNotAvailable, loc,
+              std::string("args is not available in ") + probe_type_name(t) + " probes",
+              "args holds a tracepoint's fields");
+        return false;
+      }
+    }
+    return !current_formats_.empty();
+  }
+
+  void type_args(Identifier &n) {
+    if (!args_allowed(n.loc))
+      return;
+    error(DiagCode::NotSupported, n.loc,
+          "args can only be used with a field yet, e.g. args.filename");
+  }
+
+  void type_args_field(FieldAccess &n) {
+    if (!args_allowed(n.loc))
+      return;
+    std::optional<Type> type;
+    std::string first_probe;
+    for (size_t i = 0; i < current_formats_.size(); ++i) {
+      const TracepointFormat &f = *current_formats_[i];
+      const TracepointField *field = f.find(n.field);
+      if (!field || field->is_common) {
+        std::vector<std::string> names;
+        std::string list;
+        for (const TracepointField &tf : f.fields) {
+          if (tf.is_common)
+            continue;
+          names.push_back(tf.name);
+          list += (list.empty() ? "" : ", ") + tf.name;
+        }
+        error(DiagCode::UnknownField, n.loc,
+              "tracepoint " + f.category + ":" + f.name + " has no field '" + n.field + "'",
+              did_you_mean(n.field, names, "its fields: " + list));
+        return;
+      }
+      Type t = field->type;
+      if (t.kind == TypeKind::None) {
+        error(DiagCode::NotSupported, n.loc,
+              "scry cannot type field '" + n.field + "' (" + field->c_type + ") yet");
+        return;
+      }
+      if (t.kind == TypeKind::Record && t.btf_id == 0 && !t.name.empty()) {
+        // An incomplete struct from the format file: complete it from BTF.
+        if (auto s = btf_.struct_type(t.name))
+          t = *s;
+      } else if (t.kind == TypeKind::Pointer && t.elem && t.elem->kind == TypeKind::Record &&
+                 t.elem->btf_id == 0 && !t.elem->name.empty()) {
+        if (auto s = btf_.struct_type(t.elem->name))
+          t = make_pointer(*s, t.address_space);
+      }
+      if (!type) {
+        type = t;
+        first_probe = f.category + ":" + f.name;
+      } else if (!(storage_type(*type) == storage_type(t))) {
+        error(DiagCode::TypeMismatch, n.loc,
+              "args." + n.field + " is " + type_name(*type) + " in " + first_probe + " but " +
+                  type_name(t) + " in " + f.category + ":" + f.name,
+              "split the probe so each part has one type");
+        return;
+      }
+    }
+    if (type)
+      n.type = *type;
+  }
+
+  // ---- operators --------------------------------------------------------------------------------
+
+  static bool truthy(const Type &t) {
+    return t.kind == TypeKind::Integer || t.kind == TypeKind::Boolean ||
+           t.kind == TypeKind::Pointer || t.kind == TypeKind::None;
+  }
+
+  void check_condition(Expression *e) {
+    check(e);
+    if (!truthy(e->type))
+      error(DiagCode::WrongArgumentType, e->loc,
+            "a condition must be an integer, bool or pointer, not " + type_name(e->type),
+            e->type.kind == TypeKind::String ? "compare it: $s == \"text\"" : "");
+  }
+
+  void bad_operand(Unary &n, const Type &t) {
+    error(DiagCode::InvalidOperand, n.loc,
+          std::string("invalid operand to unary ") + unary_op_spelling(n.op) + ": " + type_name(t));
+  }
+
+  Type binary_result(BinaryOp op, const Type &l, const Type &r, const SourceRange &loc) {
+    if (l.kind == TypeKind::None || r.kind == TypeKind::None)
+      return op >= BinaryOp::Lt && op <= BinaryOp::Ne ? make_bool() : int64_type();
+    auto numeric = [](const Type &t) {
+      return t.kind == TypeKind::Integer || t.kind == TypeKind::Boolean;
+    };
+    switch (op) {
+    case BinaryOp::LogicalAnd:
+    case BinaryOp::LogicalOr:
+      if (!truthy(l) || !truthy(r))
+        break;
+      return make_bool();
+    case BinaryOp::Eq:
+    case BinaryOp::Ne:
+      if (l.kind == TypeKind::String && r.kind == TypeKind::String)
+        return make_bool();
+      [[fallthrough]];
+    case BinaryOp::Lt:
+    case BinaryOp::Gt:
+    case BinaryOp::Le:
+    case BinaryOp::Ge:
+      if ((numeric(l) || l.kind == TypeKind::Pointer) &&
+          (numeric(r) || r.kind == TypeKind::Pointer))
+        return make_bool();
+      break;
+    case BinaryOp::Add:
+    case BinaryOp::Sub:
+      if (l.kind == TypeKind::Pointer && numeric(r))
+        return l;
+      if (op == BinaryOp::Add && r.kind == TypeKind::Pointer && numeric(l))
+        return r;
+      if (op == BinaryOp::Sub && l.kind == TypeKind::Pointer && r.kind == TypeKind::Pointer)
+        return int64_type();
+      if (numeric(l) && numeric(r))
+        // Subtraction is always signed (bpftrace 0.26): nsecs - @start is a duration.
+        return make_int(8, op == BinaryOp::Sub || l.is_signed || r.is_signed ? true : false);
+      break;
+    default:
+      if (numeric(l) && numeric(r)) {
+        bool both_unsigned = !l.is_signed && !r.is_signed;
+        return make_int(8, !both_unsigned);
+      }
+      break;
+    }
+    error(DiagCode::InvalidOperand, loc,
+          std::string("invalid operands to ") + binary_op_spelling(op) + ": " + type_name(l) +
+              " and " + type_name(r),
+          l.kind == TypeKind::String || r.kind == TypeKind::String
+              ? "strings can only be compared with == and !="
+              : "");
+    return op >= BinaryOp::Lt && op <= BinaryOp::Ne ? make_bool() : int64_type();
+  }
+
+  void type_increment(Unary &n) {
+    if (auto *v = dynamic_cast<Variable *>(n.operand)) {
+      VariableInfo *info = lookup_variable(*v);
+      if (!info) {
+        error(DiagCode::UndefinedVariable, v->loc,
+              "variable $" + v->name + " is used before it is assigned");
+        return;
+      }
+      v->type = info->type;
+      if (info->type.kind != TypeKind::Integer)
+        error(DiagCode::InvalidOperand, n.loc,
+              "++ and -- need an integer, not " + type_name(info->type));
+      n.type = info->type;
+      return;
+    }
+    Map *m = nullptr;
+    Expression *key = nullptr;
+    if (auto *mm = dynamic_cast<Map *>(n.operand))
+      m = mm;
+    else if (auto *ma = dynamic_cast<MapAccess *>(n.operand))
+      m = ma->map, key = ma->key;
+    if (!m) {
+      error(DiagCode::NotAssignable, n.operand->loc,
+            "++ and -- apply to scratch variables and maps");
+      return;
+    }
+    if (key)
+      check(key);
+    const MapInfo *info = find_map(m->name);
+    Type value = info ? info->value : int64_type();
+    if (value.kind != TypeKind::Integer && value.kind != TypeKind::Count &&
+        value.kind != TypeKind::Sum) {
+      error(DiagCode::InvalidOperand, n.loc,
+            "++ and -- need an integer map, not " + type_name(value));
+      return;
+    }
+    use_map(*m, key, value, n.loc, true);
+    n.operand->type = read_type(value);
+    n.type = read_type(value);
+  }
+
+  // ---- types ------------------------------------------------------------------------------------
+
+  Type resolve_type(TypeSpec &spec) {
+    Type base;
+    switch (spec.base) {
+    case TypeSpec::Base::Named: {
+      const std::string &n = spec.name;
+      if (n == "bool")
+        base = make_bool();
+      else if (n == "string")
+        base = make_string(result_.resources.max_strlen);
+      else if (n == "void")
+        base = make_void();
+      else if (n.rfind("int", 0) == 0 || n.rfind("uint", 0) == 0) {
+        bool is_signed = n[0] == 'i';
+        int bits = std::atoi(n.c_str() + (is_signed ? 3 : 4));
+        base = make_int(static_cast<uint32_t>(bits / 8), is_signed);
+      } else {
+        error(DiagCode::NotSupported, spec.loc, "type '" + n + "' is not supported by scry yet");
+        return {};
+      }
+      break;
+    }
+    case TypeSpec::Base::Struct:
+    case TypeSpec::Base::Union: {
+      auto s = btf_.struct_type(spec.name, spec.base == TypeSpec::Base::Union);
+      if (!s) {
+        error(DiagCode::UnknownType, spec.loc,
+              std::string(spec.base == TypeSpec::Base::Union ? "union " : "struct ") + spec.name +
+                  " is not a kernel type",
+              btf_.load() ? "" : btf_.error());
+        return {};
+      }
+      base = *s;
+      break;
+    }
+    case TypeSpec::Base::Enum:
+      base = make_int(4, false);
+      break;
+    case TypeSpec::Base::Typeof:
+      if (auto *e = dynamic_cast<Expression *>(spec.typeof_arg)) {
+        check(e);
+        base = e->type;
+      } else if (auto *t = dynamic_cast<TypeSpec *>(spec.typeof_arg)) {
+        base = resolve_type(*t);
+      }
+      break;
+    }
+    for (const TypeSpec::Suffix &s : spec.suffixes) {
+      if (s.pointer) {
+        base = make_pointer(base, AddressSpace::None);
+      } else {
+        if (base.kind == TypeKind::String && s.size > 0) {
+          base = make_string(static_cast<uint32_t>(s.size));
+        } else if (base.kind == TypeKind::Integer || base.kind == TypeKind::Pointer ||
+                   base.kind == TypeKind::Record) {
+          base = make_array(base, static_cast<uint32_t>(s.size));
+        } else {
+          error(DiagCode::UnknownType, spec.loc, "cannot make an array of " + type_name(base));
+          return {};
+        }
+      }
+    }
+    return base;
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  /// Types `e`. Aggregation calls are allowed only directly as a map assignment's value.
+  void check(Expression *e) {
+    bool allowed = aggregation_allowed_here_;
+    aggregation_allowed_here_ = false;
+    e->accept(*this);
+    aggregation_allowed_here_ = allowed;
+  }
+
+  /// The value of a constant integer expression, folded at compile time.
+  std::optional<int64_t> constant_value(Expression *e) {
+    if (auto *i = dynamic_cast<Integer *>(e))
+      return static_cast<int64_t>(i->value);
+    if (auto *u = dynamic_cast<Unary *>(e); u && u->op == UnaryOp::Neg)
+      if (auto v = constant_value(u->operand))
+        return -*v;
+    if (auto *p = dynamic_cast<PositionalParameter *>(e)) {
+      if (p->index == 0)
+        return static_cast<int64_t>(options_.params.size());
+      if (static_cast<size_t>(p->index) <= options_.params.size()) {
+        const std::string &s = options_.params[p->index - 1];
+        if (is_numeric_string(s))
+          return std::strtoll(s.c_str(), nullptr, 0);
+      }
+      return 0;
+    }
+    if (auto *b = dynamic_cast<Binary *>(e)) {
+      auto l = constant_value(b->lhs), r = constant_value(b->rhs);
+      if (!l || !r)
+        return std::nullopt;
+      switch (b->op) {
+      case BinaryOp::Add:
+        return *l + *r;
+      case BinaryOp::Sub:
+        return *l - *r;
+      case BinaryOp::Mul:
+        return *l * *r;
+      case BinaryOp::Div:
+        return *r ? *l / *r : 0;
+      case BinaryOp::Shl:
+        return *r >= 0 && *r < 64 ? *l << *r : 0;
+      default:
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void check_discarded(Expression &e) {
+    if (quiet_)
+      return;
+    if (e.type.kind == TypeKind::Void || e.type.kind == TypeKind::None)
+      return;
+    if (dynamic_cast<Unary *>(&e)) {
+      auto *u = static_cast<Unary *>(&e);
+      if (u->op == UnaryOp::PreInc || u->op == UnaryOp::PostInc || u->op == UnaryOp::PreDec ||
+          u->op == UnaryOp::PostDec)
+        return;
+    }
+    if (auto *c = dynamic_cast<Call *>(&e); c && (c->name == "delete" || c->name == "has_key"))
+      return;
+    warning(DiagCode::InvalidStatement, e.loc, "the value of this expression is not used",
+            "write '_ = ...;' to discard it");
+  }
+
+  void error(DiagCode code, const SourceRange &loc, std::string msg, std::string hint = {}) {
+    if (!quiet_)
+      diags_.error(code, loc, std::move(msg), std::move(hint));
+  }
+  void warning(DiagCode code, const SourceRange &loc, std::string msg, std::string hint = {}) {
+    if (!quiet_)
+      diags_.warning(code, loc, std::move(msg), std::move(hint));
+  }
+
+  Program &program_;
+  const SemaOptions &options_;
+  KernelBtf &btf_;
+  SemaResult &result_;
+  Diagnostics &diags_;
+
+  bool quiet_ = false;
+  bool map_as_argument_ = false;
+  bool aggregation_allowed_here_ = false;
+  bool block_value_used_ = false;
+  int loop_depth_ = 0;
+  Probe *current_probe_ = nullptr;
+  std::vector<ProbeType> current_types_;
+  std::vector<std::shared_ptr<const TracepointFormat>> current_formats_;
+  uint32_t probe_name_size_ = 1;
+  std::vector<std::unordered_map<std::string, int>> scopes_;
+  std::unordered_map<std::string, uint32_t> map_index_;
+  std::unordered_map<std::string, SourceRange> map_first_use_;
+};
+
+} // namespace
+
+bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, SemaResult &result,
+             Diagnostics &diags) {
+  Analyser analyser(program, options, btf, result, diags);
+  result.positional_count = options.params.size();
+  return analyser.run();
+}
+
+} // namespace scry

@@ -1,0 +1,53 @@
+// Semantic analysis: the pass that gives every expression its type and checks the program.
+//
+// Reads: the parsed program (attach points already split), the kernel's tracepoint formats and
+// BTF, the command line's positional parameters. Writes: Expression::type for every expression,
+// Map::map_id, Variable::var_id, Call::id, and the Resources (maps, printf formats, the BPF
+// programs to generate: one per concrete attach point, wildcards expanded). Reports every
+// problem it can find in one run, each at its source range.
+#pragma once
+
+#include "parser/ast.h"
+#include "parser/diagnostics.h"
+#include "sema/btf.h"
+#include "sema/resources.h"
+#include "sema/tracepoint_format.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace scry {
+
+struct SemaOptions {
+  std::vector<std::string> params; // positional parameters: $1 is params[0]
+  bool has_child = false;          // -c was given, so cpid means something
+  std::string tracefs_root;        // where tracepoint formats are read from (empty: none)
+  uint32_t ncpus = 1;              // online CPUs, the value of `ncpus`
+};
+
+/// A scratch variable declaration: one per distinct `$name` in scope.
+struct VariableInfo {
+  std::string name;
+  Type type; // final type after all assignments (strings widened to the largest)
+};
+
+/// A tracepoint a program attaches to, with its record layout.
+struct TracepointTarget {
+  std::shared_ptr<const TracepointFormat> format;
+};
+
+/// What codegen needs from sema beyond the annotated tree.
+struct SemaResult {
+  Resources resources;
+  std::vector<VariableInfo> variables; // indexed by Variable::var_id
+  /// Parallel to resources.programs: the tracepoint format for tracepoint programs.
+  std::vector<std::shared_ptr<const TracepointFormat>> tracepoint_formats;
+  uint64_t positional_count = 0; // $#
+};
+
+/// Runs semantic analysis over `program`. Returns false when there were errors (in `diags`).
+bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, SemaResult &result,
+             Diagnostics &diags);
+
+} // namespace scry

@@ -1,0 +1,207 @@
+#include "sema/types.h"
+
+#include <algorithm>
+
+namespace scry {
+
+namespace {
+
+uint32_t align_up(uint32_t n, uint32_t a) {
+  return (n + a - 1) / a * a;
+}
+
+Type make_struct_like(TypeKind kind, const std::vector<std::pair<std::string, Type>> &parts,
+                      std::string name) {
+  auto fields = std::make_shared<std::vector<Field>>();
+  uint32_t offset = 0, align = 1;
+  for (const auto &[field_name, t] : parts) {
+    offset = align_up(offset, t.align);
+    fields->push_back({field_name, std::make_shared<const Type>(t), offset});
+    offset += t.size;
+    align = std::max(align, t.align);
+  }
+  Type t;
+  t.kind = kind;
+  t.size = align_up(std::max<uint32_t>(offset, 1), align);
+  t.align = align;
+  t.fields = std::move(fields);
+  t.name = std::move(name);
+  return t;
+}
+
+} // namespace
+
+bool Type::operator==(const Type &o) const {
+  if (kind != o.kind || size != o.size || is_signed != o.is_signed || count != o.count ||
+      name != o.name || is_user_stack != o.is_user_stack || hist_bits != o.hist_bits ||
+      lhist_min != o.lhist_min || lhist_max != o.lhist_max || lhist_step != o.lhist_step)
+    return false;
+  if (kind == TypeKind::Pointer && address_space != o.address_space)
+    return false;
+  if ((elem == nullptr) != (o.elem == nullptr) || (elem && !(*elem == *o.elem)))
+    return false;
+  if ((fields == nullptr) != (o.fields == nullptr))
+    return false;
+  if (fields) {
+    if (fields->size() != o.fields->size())
+      return false;
+    for (size_t i = 0; i < fields->size(); ++i) {
+      const Field &a = (*fields)[i], &b = (*o.fields)[i];
+      if (a.name != b.name || a.offset != b.offset || !(*a.type == *b.type))
+        return false;
+    }
+  }
+  return true;
+}
+
+Type make_int(uint32_t bytes, bool is_signed) {
+  Type t;
+  t.kind = TypeKind::Integer;
+  t.size = t.align = bytes;
+  t.is_signed = is_signed;
+  return t;
+}
+
+Type make_bool() {
+  Type t;
+  t.kind = TypeKind::Boolean;
+  t.size = t.align = 1;
+  return t;
+}
+
+Type make_string(uint32_t bytes) {
+  Type t;
+  t.kind = TypeKind::String;
+  t.size = bytes;
+  t.align = 1;
+  return t;
+}
+
+Type make_buffer(uint32_t data_bytes) {
+  Type t;
+  t.kind = TypeKind::Buffer;
+  t.size = 4 + data_bytes;
+  t.align = 4;
+  return t;
+}
+
+Type make_pointer(const Type &pointee, AddressSpace as) {
+  Type t;
+  t.kind = TypeKind::Pointer;
+  t.size = t.align = 8;
+  t.elem = std::make_shared<const Type>(pointee);
+  t.address_space = as;
+  return t;
+}
+
+Type make_array(const Type &elem, uint32_t count) {
+  Type t;
+  t.kind = TypeKind::Array;
+  t.size = elem.size * count;
+  t.align = elem.align;
+  t.count = count;
+  t.elem = std::make_shared<const Type>(elem);
+  return t;
+}
+
+Type make_tuple_type(const std::vector<Type> &parts) {
+  std::vector<std::pair<std::string, Type>> named;
+  for (const Type &p : parts)
+    named.emplace_back("", p);
+  return make_struct_like(TypeKind::Tuple, named, {});
+}
+
+Type make_record_type(const std::vector<std::pair<std::string, Type>> &parts, std::string name) {
+  return make_struct_like(TypeKind::Record, parts, std::move(name));
+}
+
+Type make_stack(bool user) {
+  Type t;
+  t.kind = TypeKind::Stack;
+  t.size = t.align = 8;
+  t.is_user_stack = user;
+  return t;
+}
+
+Type make_void() {
+  Type t;
+  t.kind = TypeKind::Void;
+  return t;
+}
+
+Type make_aggregation(TypeKind kind, bool is_signed) {
+  Type t;
+  t.kind = kind;
+  t.align = 8;
+  t.is_signed = is_signed;
+  switch (kind) {
+  case TypeKind::Min:
+  case TypeKind::Max:
+  case TypeKind::Avg:
+  case TypeKind::Stats:
+    t.size = 16;
+    break;
+  default:
+    t.size = 8;
+    break;
+  }
+  return t;
+}
+
+std::string type_name(const Type &t) {
+  switch (t.kind) {
+  case TypeKind::None:
+    return "none";
+  case TypeKind::Void:
+    return "void";
+  case TypeKind::Integer:
+    return std::string(t.is_signed ? "int" : "uint") + std::to_string(t.size * 8);
+  case TypeKind::Boolean:
+    return "bool";
+  case TypeKind::String:
+    return "string[" + std::to_string(t.size) + "]";
+  case TypeKind::Buffer:
+    return "buffer[" + std::to_string(t.size - 4) + "]";
+  case TypeKind::Pointer:
+    return (t.elem ? type_name(*t.elem) : "void") + " *";
+  case TypeKind::Array:
+    return (t.elem ? type_name(*t.elem) : "?") + "[" + std::to_string(t.count) + "]";
+  case TypeKind::Record: {
+    if (!t.name.empty())
+      return "struct " + t.name;
+    std::string s = "record(";
+    for (size_t i = 0; t.fields && i < t.fields->size(); ++i)
+      s += (i ? "," : "") + (*t.fields)[i].name + "=" + type_name(*(*t.fields)[i].type);
+    return s + ")";
+  }
+  case TypeKind::Tuple: {
+    std::string s = "(";
+    for (size_t i = 0; t.fields && i < t.fields->size(); ++i)
+      s += (i ? "," : "") + type_name(*(*t.fields)[i].type);
+    return s + ")";
+  }
+  case TypeKind::Stack:
+    return t.is_user_stack ? "ustack" : "kstack";
+  case TypeKind::Timestamp:
+    return "timestamp";
+  case TypeKind::Count:
+    return "count_t";
+  case TypeKind::Sum:
+    return "sum_t";
+  case TypeKind::Min:
+    return "min_t";
+  case TypeKind::Max:
+    return "max_t";
+  case TypeKind::Avg:
+    return "avg_t";
+  case TypeKind::Stats:
+    return "stats_t";
+  case TypeKind::Hist:
+    return "hist_t";
+  case TypeKind::Lhist:
+    return "lhist_t";
+  }
+  return "?";
+}
+
+} // namespace scry

@@ -1,0 +1,94 @@
+// scry's value types: what sema assigns to every expression, what codegen lays out in BPF
+// memory (maps, ring-buffer records, scratch space), and what the runtime decodes and prints.
+//
+// One layout rule everywhere: C's. A tuple, record or map key is laid out like a C struct of
+// its parts (natural alignment, padding zeroed), so a value's bytes mean the same thing in the
+// kernel and in user space, and `bpftool map dump` shows them with BTF.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace scry {
+
+enum class TypeKind : uint8_t {
+  None,      // not typed (yet), or the type of an erroneous expression
+  Void,      // the result of a call that produces no value (printf, clear, ...)
+  Integer,   // size 1, 2, 4 or 8 bytes; is_signed
+  Boolean,   // 1 byte, 0 or 1
+  String,    // size bytes, NUL-terminated within them (at most size - 1 characters)
+  Buffer,    // buf(): { u32 length; u8 data[size - 4] }
+  Pointer,   // 8 bytes; `elem` is the pointee; `address_space` says which memory it points into
+  Array,     // `count` elements of `elem`
+  Record,    // fields with names: a C struct from BTF, or a scry record (a = 1, b = "x")
+  Tuple,     // fields without names: (1, "a")
+  Stack,     // kstack / ustack: a stack id (u64) resolved in user space; `is_user`
+  Timestamp, // nanoseconds; printed as a time (strftime) where bpftrace does
+  // Aggregation values (per-CPU in the kernel, merged in user space):
+  Count, // u64
+  Sum,   // i64 or u64 (is_signed follows the argument)
+  Min,   // { i64 value; u64 valid }
+  Max,   // { i64 value; u64 valid }
+  Avg,   // { i64 total; u64 count }
+  Stats, // { i64 total; u64 count } printed as count, average, total
+  Hist,  // per bucket: u64 count; the bucket index is the last key part. hist_bits = k
+  Lhist, // per bucket: u64 count; bucket index in the key. lhist_min/max/step
+};
+
+enum class AddressSpace : uint8_t { None, Kernel, User };
+
+struct Type;
+
+/// A named or positional part of a Record or Tuple, at a byte offset from its start.
+struct Field {
+  std::string name; // empty for tuple elements
+  std::shared_ptr<const Type> type;
+  uint32_t offset = 0;
+};
+
+/// A value type. Cheap to copy: composite parts are shared and immutable.
+struct Type {
+  TypeKind kind = TypeKind::None;
+  uint32_t size = 0;  // bytes the value occupies
+  uint32_t align = 1; // bytes
+  bool is_signed = false;
+  AddressSpace address_space = AddressSpace::None;
+  bool is_user_stack = false;                       // Stack
+  std::shared_ptr<const Type> elem;                 // Pointer: pointee; Array: element
+  uint32_t count = 0;                               // Array: number of elements
+  std::shared_ptr<const std::vector<Field>> fields; // Record, Tuple
+  std::string name;   // Record: struct name ("task_struct"); may be empty
+  int32_t btf_id = 0; // Record/Pointer into vmlinux BTF; 0 when not from BTF
+  // Aggregation parameters.
+  int64_t hist_bits = 0; // Hist: 2^k sub-buckets per power of two, 0..5
+  int64_t lhist_min = 0, lhist_max = 0, lhist_step = 0;
+
+  bool is(TypeKind k) const { return kind == k; }
+  bool is_integer() const { return kind == TypeKind::Integer; }
+  bool is_aggregation() const { return kind >= TypeKind::Count; }
+  bool operator==(const Type &other) const; // structural equality (same layout and meaning)
+};
+
+/// Constructors for the common types. Sizes are in bytes.
+Type make_int(uint32_t bytes, bool is_signed);
+Type make_bool();
+Type make_string(uint32_t bytes);
+Type make_buffer(uint32_t data_bytes);
+Type make_pointer(const Type &pointee, AddressSpace as);
+Type make_array(const Type &elem, uint32_t count);
+/// A tuple or record laid out like a C struct: each part at its natural alignment.
+Type make_tuple_type(const std::vector<Type> &parts);
+Type make_record_type(const std::vector<std::pair<std::string, Type>> &parts,
+                      std::string name = {});
+Type make_stack(bool user);
+Type make_void();
+/// An aggregation value type. `arg` is the argument's type (sum/min/max/avg/stats/hist/lhist).
+Type make_aggregation(TypeKind kind, bool is_signed = true);
+
+/// How bpftrace spells the type in messages: "uint64", "string[16]", "(int64,string[64])",
+/// "struct task_struct *", "count_t", "hist_t".
+std::string type_name(const Type &type);
+
+} // namespace scry
