@@ -1,0 +1,118 @@
+// Output of a running program: printf lines, print(), map contents at exit, and scry's own
+// notices, in text (bpftrace's layout) or JSON lines (`-f json`). Formatters only format: map
+// contents arrive already read and merged (see map_reader.h).
+#pragma once
+
+#include "sema/resources.h"
+#include "sema/types.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scry {
+
+/// One entry of a map, as read from the kernel with per-CPU values merged.
+struct MapEntry {
+  std::vector<uint8_t> key; // the user key's bytes (MapInfo::key layout); empty without keys
+  std::vector<uint8_t>
+      value; // the merged value's bytes (MapInfo::value layout); not for hist/lhist
+  std::vector<uint64_t> buckets; // Hist/Lhist: count per bucket index (index as in the BPF key)
+};
+
+class Output {
+public:
+  virtual ~Output() = default;
+  /// Text produced by printf, already formatted.
+  virtual void printf_text(std::string_view text) = 0;
+  /// A map: print(@m[, top[, div]]) and the maps printed at exit. top 0 = all entries, div 0 or
+  /// 1 = values as they are.
+  virtual void map(const MapInfo &info, const std::vector<MapEntry> &entries, uint64_t top,
+                   uint64_t div) = 0;
+  /// print(value) of a non-map value.
+  virtual void value(const Type &type, const uint8_t *data) = 0;
+  /// time(fmt): the formatted local time.
+  virtual void time(std::string_view text) = 0;
+  /// "Attached N probes" (stderr in text mode).
+  virtual void attached_probes(size_t count) = 0;
+  /// Events that could not be sent to user space (ring buffer full).
+  virtual void lost_events(uint64_t count) = 0;
+  /// A runtime error or warning from a probe.
+  virtual void runtime_error(std::string_view message) = 0;
+  /// The blank line bpftrace prints before the maps at exit (text mode only).
+  virtual void end_of_run() = 0;
+  virtual void flush() = 0;
+};
+
+/// Text output in bpftrace's layout: `out` receives the program's output, `err` scry's notices.
+///
+/// Layouts (bpftrace master's src/output/text.cpp; see tests/unit/golden/README.md for where it
+/// differs from bpftrace 0.17):
+///   - map(): one line per entry, `@name: value` or `@name[k1, k2]: value` (string keys
+///     unquoted); hist and lhist print `@name[key]:` then one row per bucket (label
+///     left-justified in 16 columns, count right-justified in 8, ` |`, a bar of up to 52 `@`,
+///     `|`) and a blank line after each histogram. Other maps print no blank line after them.
+///   - value(): print(v) of a non-map value, then a newline: `5`, `str`, `(1, "a")`,
+///     `{ .a = 1, .b = "x" }`, `[1,2]`, `true`.
+///   - attached_probes(), lost_events(), runtime_error() write to `err`:
+///     "Attached 1 probe", "Attached N probes", "Lost N events", the message as given.
+///   - end_of_run(): two newlines on `out`, as bpftrace prints before the maps at exit.
+std::unique_ptr<Output> make_text_output(FILE *out, FILE *err);
+/// JSON lines (bpftrace's -f json objects: {"type": ..., "data": ...}), all on `out`.
+///
+/// Spacing as bpftrace writes it: `{"k": v, "k2": v2}` for objects, `[a,b]` for arrays. Types:
+///   printf  {"type": "printf", "data": "text"}
+///   value   {"type": "value", "data": 5}; tuples and arrays are arrays, records objects
+///   map     {"type": "map", "data": {"@x": 5}} or {"@x": {"key": 5}}; keys are the text of the
+///           key with `,` between the parts of a tuple key ("curl,3")
+///   hist    {"type": "hist", "data": {"@h": [{"min": 2, "max": 3, "count": 1}, ...]}}; a
+///           bucket's open end has no "min" / "max"; keyed: {"@h": {"key": [...]}}
+///   stats   {"type": "stats", "data": {"@s": {"count": 2, "average": 6, "total": 12}}}; avg
+///           maps use this type too, with the average as the value
+///   time, attached_probes ({"count": N, "data": {"probes": N}}), lost_events
+///   ({"count": N, "data": {"events": N}}), runtime_error ({"msg": "..."}).
+/// Integers that a double cannot hold exactly are written as strings ("9223372036854775807"),
+/// as bpftrace does. Maps without entries print nothing.
+std::unique_ptr<Output> make_json_output(FILE *out);
+
+/// The text print() shows for a value laid out as `type` at `data` (bpftrace's text layout):
+/// integers in decimal, strings up to their NUL (with ".." appended when no NUL fits in the
+/// buffer), buffers with non-printable bytes as \xNN, pointers as 0x..., bools as true/false,
+/// tuples `(1, "a")` and records `{ .a = 1, .b = "x" }` with their strings quoted, arrays
+/// `[1,2]`, aggregations as their number (stats as `count N, average A, total T`). Stacks and
+/// timestamps print their raw number: they need the runtime's symbolizer.
+std::string value_to_text(const Type &type, const uint8_t *data);
+
+/// The text of a map key as it prints between `[` and `]`: the parts of a tuple key joined with
+/// `separator` (", " in text output, "," in JSON object keys), strings unquoted.
+std::string map_key_text(const Type &key, const uint8_t *data, std::string_view separator);
+
+/// Checks a printf format against its arguments' types at compile time (bpftrace's conversions:
+/// %d %i %u %x %X %o %s %c %p %r %rx %rh %%, flags "-+ #0", width, precision, length modifiers
+/// h hh l ll z j t). Returns an empty string when they match, else the error for the user; sets
+/// `bad_arg` to the 0-based argument at fault, or -1 when the fault is in the format itself.
+///
+/// What is accepted (bpftrace master's FormatString::check, src/format_string.cpp):
+///   %d %i %u %o %x %X %c %p   an integer, a bool or a pointer
+///   %s                        any value (printed as print() would, strings as they are)
+///   %r %rx %rh                a buffer (buf())
+/// A `%` not followed by a conversion stays literal text, as in bpftrace. Errors (wording from
+/// bpftrace): "not enough arguments for format string (1 supplied, 2 expected)" and "too many
+/// ..." (bad_arg = the first extra argument), "unsupported format specifier: f" (floating point
+/// and %n), "unsupported format specifier for type 'string[16]': d", and "'*' width and precision
+/// are not supported" (bpftrace's parser accepts `*` but ignores it).
+std::string check_printf(const std::string &format, const std::vector<Type> &args, int &bad_arg);
+
+/// Formats one printf record: `args` points at the payload laid out as `info.args` (a Tuple, C
+/// layout). Each conversion goes through snprintf with the user's flags, width and precision,
+/// the argument widened to 64 bits by its type's signedness; length modifiers cut it as C does
+/// (%hhx of 0x1ff prints ff). %c prints the character, %p prints 0x followed by lowercase hex,
+/// %r prints printable bytes as they are and others as \xNN, %rx every byte as \xNN, %rh every
+/// byte as two hex digits separated by spaces. Strings are never read past their fixed size.
+/// `info.format` must have passed check_printf() against `info.args`.
+std::string format_printf(const PrintfInfo &info, const uint8_t *args);
+
+} // namespace scry

@@ -1,0 +1,253 @@
+// JSON lines in the layout of bpftrace master's src/output/json.cpp: one object per line,
+// {"type": T, "data": D}. Values are built as nlohmann::ordered_json and written by emit(),
+// which spaces objects and arrays the way bpftrace does (nlohmann's own dump() cannot).
+#include "runtime/aggregation.h"
+#include "runtime/output.h"
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace scry {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+/// True when a double holds this magnitude exactly (at most 53 significant bits).
+bool fits_double(uint64_t magnitude) {
+  return magnitude == 0 || (magnitude >> __builtin_ctzll(magnitude)) < (uint64_t{1} << 53);
+}
+
+/// An integer, or its decimal string when a JSON reader (a double) would change it; bpftrace
+/// does the same (RFC 8259 only promises doubles).
+Json json_number(const Number &n) {
+  if (n.is_signed) {
+    const int64_t v = n.as_signed();
+    const uint64_t magnitude = v < 0 ? uint64_t{0} - n.bits : n.bits;
+    if (fits_double(magnitude))
+      return v;
+    return std::to_string(v);
+  }
+  if (fits_double(n.bits))
+    return n.bits;
+  return std::to_string(n.bits);
+}
+
+Json json_number(int64_t v) {
+  return json_number(Number{static_cast<uint64_t>(v), true});
+}
+
+Json json_value(const Type &type, const uint8_t *data, uint64_t div) {
+  switch (type.kind) {
+  case TypeKind::None:
+  case TypeKind::Void:
+  case TypeKind::Hist:
+  case TypeKind::Lhist:
+    return nullptr;
+  case TypeKind::Boolean:
+    return data[0] != 0;
+  case TypeKind::String: {
+    // The same text as the text output: up to the NUL, ".." when the buffer has none.
+    return value_to_text(type, data);
+  }
+  case TypeKind::Buffer: {
+    Json bytes = Json::array();
+    if (type.size >= 4) {
+      uint32_t length;
+      std::memcpy(&length, data, 4);
+      length = std::min(length, type.size - 4);
+      for (uint32_t i = 0; i < length; ++i)
+        bytes.push_back(data[4 + i]);
+    }
+    return bytes;
+  }
+  case TypeKind::Array: {
+    Json a = Json::array();
+    for (uint32_t i = 0; type.elem && i < type.count; ++i)
+      a.push_back(json_value(*type.elem, data + static_cast<size_t>(i) * type.elem->size, div));
+    return a;
+  }
+  case TypeKind::Tuple: {
+    Json a = Json::array();
+    for (const Field &f : type.fields ? *type.fields : std::vector<Field>{})
+      a.push_back(json_value(*f.type, data + f.offset, div));
+    return a;
+  }
+  case TypeKind::Record: {
+    Json o = Json::object();
+    for (const Field &f : type.fields ? *type.fields : std::vector<Field>{})
+      o[f.name] = json_value(*f.type, data + f.offset, div);
+    return o;
+  }
+  case TypeKind::Stats: {
+    const StatsValue s = stats_value(type, data);
+    Json o = Json::object();
+    o["count"] = json_number(s.count);
+    o["average"] = json_number(s.average.divided(div));
+    o["total"] = json_number(s.total);
+    return o;
+  }
+  case TypeKind::Integer:
+  case TypeKind::Count:
+  case TypeKind::Sum:
+  case TypeKind::Min:
+  case TypeKind::Max:
+  case TypeKind::Avg:
+    return json_number(value_number(type, data).divided(div));
+  case TypeKind::Pointer:
+  case TypeKind::Stack:
+  case TypeKind::Timestamp:
+    return json_number(value_number(type, data));
+  }
+  return nullptr;
+}
+
+Json json_histogram(const Type &value, const std::vector<uint64_t> &buckets, uint64_t div) {
+  Json rows = Json::array();
+  for (const HistRow &r : histogram_rows(value, buckets, div)) {
+    Json row = Json::object();
+    if (r.range.min)
+      row["min"] = json_number(*r.range.min);
+    if (r.range.max)
+      row["max"] = json_number(*r.range.max);
+    row["count"] = json_number(Number{r.count, false});
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+void emit_scalar(std::string &out, const Json &j) {
+  out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+/// Writes `j` as bpftrace does: `{"a": 1, "b": 2}` (objects spaced) and `[1,2]` (arrays not).
+void emit(std::string &out, const Json &j) {
+  if (j.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto &[key, value] : j.items()) {
+      if (!first)
+        out += ", ";
+      first = false;
+      emit_scalar(out, Json(key));
+      out += ": ";
+      emit(out, value);
+    }
+    out += '}';
+  } else if (j.is_array()) {
+    out += '[';
+    bool first = true;
+    for (const Json &value : j) {
+      if (!first)
+        out += ',';
+      first = false;
+      emit(out, value);
+    }
+    out += ']';
+  } else {
+    emit_scalar(out, j);
+  }
+}
+
+class JsonOutput final : public Output {
+public:
+  explicit JsonOutput(FILE *out) : out_(out) {}
+
+  void printf_text(std::string_view text) override { line("printf", Json(std::string(text))); }
+
+  void map(const MapInfo &info, const std::vector<MapEntry> &entries, uint64_t top,
+           uint64_t div) override {
+    if (div == 0)
+      div = 1;
+    const bool is_hist = info.value.is(TypeKind::Hist) || info.value.is(TypeKind::Lhist);
+    const bool is_stats = info.value.is(TypeKind::Avg) || info.value.is(TypeKind::Stats);
+    const auto ordered = print_order(info, entries, top);
+    if (ordered.empty())
+      return; // bpftrace prints nothing for a map without entries
+    auto value_of = [&](const MapEntry &e) -> Json {
+      if (is_hist)
+        return json_histogram(info.value, e.buckets, div);
+      if (e.value.size() < info.value.size)
+        return nullptr;
+      return json_value(info.value, e.value.data(), div);
+    };
+    Json data;
+    if (info.key.is(TypeKind::None)) {
+      data = value_of(*ordered.back());
+    } else {
+      data = Json::object();
+      for (const MapEntry *e : ordered) {
+        const std::string key = e->key.size() >= info.key.size
+                                    ? map_key_text(info.key, e->key.data(), ",")
+                                    : std::string("?");
+        data[key] = value_of(*e);
+      }
+    }
+    Json named = Json::object();
+    named[info.name] = std::move(data);
+    line(is_hist ? "hist" : (is_stats ? "stats" : "map"), named);
+  }
+
+  void value(const Type &type, const uint8_t *data) override {
+    line("value", json_value(type, data, 1));
+  }
+
+  void time(std::string_view text) override { line("time", Json(std::string(text))); }
+
+  void attached_probes(size_t count) override {
+    Json data = Json::object();
+    data["probes"] = count;
+    counted_line("attached_probes", count, data);
+  }
+
+  void lost_events(uint64_t count) override {
+    Json data = Json::object();
+    data["events"] = count;
+    counted_line("lost_events", count, data);
+  }
+
+  void runtime_error(std::string_view message) override {
+    Json j = Json::object();
+    j["type"] = "runtime_error";
+    j["msg"] = std::string(message);
+    write(j);
+  }
+
+  void end_of_run() override {}
+
+  void flush() override { fflush(out_); }
+
+private:
+  void line(const char *type, const Json &data) {
+    Json j = Json::object();
+    j["type"] = type;
+    j["data"] = data;
+    write(j);
+  }
+
+  /// attached_probes and lost_events carry their number twice, as bpftrace writes them.
+  void counted_line(const char *type, uint64_t count, const Json &data) {
+    Json j = Json::object();
+    j["type"] = type;
+    j["count"] = count;
+    j["data"] = data;
+    write(j);
+  }
+
+  void write(const Json &j) {
+    std::string text;
+    emit(text, j);
+    text += '\n';
+    fwrite(text.data(), 1, text.size(), out_);
+  }
+
+  FILE *out_;
+};
+
+} // namespace
+
+std::unique_ptr<Output> make_json_output(FILE *out) {
+  return std::make_unique<JsonOutput>(out);
+}
+
+} // namespace scry

@@ -1,0 +1,270 @@
+// Text output in the layout of bpftrace master's src/output/text.cpp, and the text form of values
+// shared with printf's %s and the JSON output's keys.
+#include "runtime/aggregation.h"
+#include "runtime/output.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace scry {
+
+namespace {
+
+/// bpftrace's default str_trunc_trailer: appended to a string that fills its buffer without a
+/// NUL, the sign that it was cut.
+constexpr std::string_view kTruncTrailer = "..";
+
+/// How a value is being written.
+struct TextContext {
+  bool nested = false; // inside a tuple, record or array: strings are quoted
+  bool key = false;    // a map key: strings are never quoted
+  uint64_t div = 1;    // print(@m, top, div): numbers are divided by it
+  std::string_view tuple_separator = ", ";
+};
+
+void append_string(std::string &out, const uint8_t *data, uint32_t size, const TextContext &ctx) {
+  const auto *chars = reinterpret_cast<const char *>(data);
+  const size_t len = strnlen(chars, size);
+  const bool quote = ctx.nested && !ctx.key;
+  if (quote)
+    out += '"';
+  out.append(chars, len);
+  if (len == size && size > 0)
+    out += kTruncTrailer;
+  if (quote)
+    out += '"';
+}
+
+/// A buf() value: { u32 length; u8 data[size - 4] }, printable ASCII as is, other bytes as \xNN
+/// (bpftrace's hex_format_buffer with its defaults).
+void append_buffer(std::string &out, const uint8_t *data, uint32_t size) {
+  if (size < 4)
+    return;
+  uint32_t length;
+  std::memcpy(&length, data, 4);
+  length = std::min(length, size - 4);
+  for (uint32_t i = 0; i < length; ++i) {
+    const uint8_t c = data[4 + i];
+    if (c >= 32 && c <= 126)
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("\\x{:02x}", c);
+  }
+}
+
+void append_value(std::string &out, const Type &type, const uint8_t *data, const TextContext &ctx) {
+  TextContext inner = ctx;
+  inner.nested = true;
+  switch (type.kind) {
+  case TypeKind::None:
+  case TypeKind::Void:
+  case TypeKind::Hist:
+  case TypeKind::Lhist:
+    return;
+  case TypeKind::Boolean:
+    out += data[0] != 0 ? "true" : "false";
+    return;
+  case TypeKind::String:
+    append_string(out, data, type.size, ctx);
+    return;
+  case TypeKind::Buffer:
+    append_buffer(out, data, type.size);
+    return;
+  case TypeKind::Pointer:
+    out += fmt::format("0x{:x}", value_number(type, data).bits);
+    return;
+  case TypeKind::Array: {
+    out += '[';
+    for (uint32_t i = 0; type.elem && i < type.count; ++i) {
+      if (i > 0)
+        out += ',';
+      append_value(out, *type.elem, data + static_cast<size_t>(i) * type.elem->size, inner);
+    }
+    out += ']';
+    return;
+  }
+  case TypeKind::Record: {
+    if (!type.fields || type.fields->empty()) {
+      out += "{}";
+      return;
+    }
+    out += "{ ";
+    bool first = true;
+    for (const Field &f : *type.fields) {
+      if (!first)
+        out += ", ";
+      first = false;
+      out += '.';
+      out += f.name;
+      out += " = ";
+      append_value(out, *f.type, data + f.offset, inner);
+    }
+    out += " }";
+    return;
+  }
+  case TypeKind::Tuple: {
+    out += '(';
+    bool first = true;
+    for (const Field &f : type.fields ? *type.fields : std::vector<Field>{}) {
+      if (!first)
+        out += ctx.tuple_separator;
+      first = false;
+      append_value(out, *f.type, data + f.offset, inner);
+    }
+    out += ')';
+    return;
+  }
+  case TypeKind::Stats: {
+    const StatsValue s = stats_value(type, data);
+    out += fmt::format("count {}, average {}, total {}", s.count.to_string(),
+                       s.average.divided(ctx.div).to_string(), s.total.to_string());
+    return;
+  }
+  case TypeKind::Integer:
+  case TypeKind::Count:
+  case TypeKind::Sum:
+  case TypeKind::Min:
+  case TypeKind::Max:
+  case TypeKind::Avg:
+    out += value_number(type, data).divided(ctx.div).to_string();
+    return;
+  case TypeKind::Stack:
+  case TypeKind::Timestamp:
+    out += value_number(type, data).to_string();
+    return;
+  }
+}
+
+std::string key_text(const Type &key, const uint8_t *data, std::string_view separator) {
+  std::string out;
+  TextContext ctx;
+  ctx.key = true;
+  ctx.tuple_separator = separator;
+  if (key.is(TypeKind::Tuple) && key.fields) {
+    // The parts of a multi-key map print without the tuple's parentheses: @x[1, a].
+    bool first = true;
+    TextContext inner = ctx;
+    inner.nested = true;
+    for (const Field &f : *key.fields) {
+      if (!first)
+        out += separator;
+      first = false;
+      append_value(out, *f.type, data + f.offset, inner);
+    }
+    return out;
+  }
+  append_value(out, key, data, ctx);
+  return out;
+}
+
+std::string entry_name(const MapInfo &info, const MapEntry &entry) {
+  if (info.key.is(TypeKind::None))
+    return info.name;
+  if (entry.key.size() < info.key.size)
+    return info.name + "[?]";
+  return info.name + "[" + key_text(info.key, entry.key.data(), ", ") + "]";
+}
+
+void append_histogram(std::string &out, const std::vector<HistRow> &rows) {
+  constexpr int kBarWidth = 52;
+  uint64_t max_count = 0;
+  for (const HistRow &r : rows)
+    max_count = std::max(max_count, r.count);
+  for (const HistRow &r : rows) {
+    // Same float arithmetic as bpftrace, so bars truncate the same way.
+    int bar = 0;
+    if (max_count > 0)
+      bar = static_cast<int>(static_cast<float>(r.count) / static_cast<float>(max_count) *
+                             static_cast<float>(kBarWidth));
+    out += fmt::format("{:<16}{:>8} |{:<52}|\n", r.label, r.count,
+                       std::string(static_cast<size_t>(std::clamp(bar, 0, kBarWidth)), '@'));
+  }
+}
+
+class TextOutput final : public Output {
+public:
+  TextOutput(FILE *out, FILE *err) : out_(out), err_(err) {}
+
+  void printf_text(std::string_view text) override { write(out_, text); }
+
+  void map(const MapInfo &info, const std::vector<MapEntry> &entries, uint64_t top,
+           uint64_t div) override {
+    if (div == 0)
+      div = 1;
+    std::string text;
+    const bool is_hist = info.value.is(TypeKind::Hist) || info.value.is(TypeKind::Lhist);
+    for (const MapEntry *e : print_order(info, entries, top)) {
+      text += entry_name(info, *e);
+      if (is_hist) {
+        text += ":\n";
+        append_histogram(text, histogram_rows(info.value, e->buckets, div));
+        text += '\n';
+        continue;
+      }
+      text += ": ";
+      if (e->value.size() >= info.value.size) {
+        TextContext ctx;
+        ctx.div = div;
+        append_value(text, info.value, e->value.data(), ctx);
+      }
+      text += '\n';
+    }
+    write(out_, text);
+  }
+
+  void value(const Type &type, const uint8_t *data) override {
+    write(out_, value_to_text(type, data) + "\n");
+  }
+
+  void time(std::string_view text) override { write(out_, text); }
+
+  void attached_probes(size_t count) override {
+    write(err_, fmt::format("Attached {} {}\n", count, count == 1 ? "probe" : "probes"));
+  }
+
+  void lost_events(uint64_t count) override { write(err_, fmt::format("Lost {} events\n", count)); }
+
+  void runtime_error(std::string_view message) override {
+    std::string line(message);
+    if (line.empty() || line.back() != '\n')
+      line += '\n';
+    fflush(out_); // keep the message after the output it follows
+    write(err_, line);
+  }
+
+  void end_of_run() override { write(out_, "\n\n"); }
+
+  void flush() override {
+    fflush(out_);
+    fflush(err_);
+  }
+
+private:
+  static void write(FILE *f, std::string_view text) {
+    if (!text.empty())
+      fwrite(text.data(), 1, text.size(), f);
+  }
+
+  FILE *out_;
+  FILE *err_;
+};
+
+} // namespace
+
+std::string value_to_text(const Type &type, const uint8_t *data) {
+  std::string out;
+  append_value(out, type, data, TextContext{});
+  return out;
+}
+
+std::string map_key_text(const Type &key, const uint8_t *data, std::string_view separator) {
+  return key_text(key, data, separator);
+}
+
+std::unique_ptr<Output> make_text_output(FILE *out, FILE *err) {
+  return std::make_unique<TextOutput>(out, err);
+}
+
+} // namespace scry
