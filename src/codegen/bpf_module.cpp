@@ -156,6 +156,30 @@ llvm::Function *BpfModule::add_program(const std::string &name, const std::strin
   return fn;
 }
 
+llvm::Function *BpfModule::add_map_callback(const std::string &name, llvm::IRBuilder<> &builder) {
+  llvm::LLVMContext &ctx = *context_;
+  llvm::Type *ptr = llvm::PointerType::get(ctx, 0);
+  auto *fn_type = llvm::FunctionType::get(llvm::Type::getInt64Ty(ctx), {ptr, ptr, ptr, ptr}, false);
+  auto *fn = llvm::Function::Create(fn_type, llvm::GlobalValue::InternalLinkage, name, *module_);
+  llvm::DIType *long_type = di_->createBasicType("long", 64, llvm::dwarf::DW_ATE_signed);
+  llvm::DIType *void_ptr = di_->createPointerType(nullptr, 64);
+  llvm::DISubroutineType *sub_type = di_->createSubroutineType(
+      di_->getOrCreateTypeArray({long_type, void_ptr, void_ptr, void_ptr, void_ptr}));
+  llvm::DISubprogram *sp = di_->createFunction(
+      file_, name, name, file_, 0, sub_type, 0, llvm::DINode::FlagPrototyped,
+      llvm::DISubprogram::SPFlagDefinition | llvm::DISubprogram::SPFlagLocalToUnit);
+  fn->setSubprogram(sp);
+  const char *names[] = {"map", "key", "value", "ctx"};
+  for (unsigned i = 0; i < 4; ++i) {
+    fn->getArg(i)->setName(names[i]);
+    di_->createParameterVariable(sp, names[i], i + 1, file_, 0, void_ptr, true);
+  }
+  auto *entry = llvm::BasicBlock::Create(ctx, "entry", fn);
+  builder.SetInsertPoint(entry);
+  builder.SetCurrentDebugLocation(location(fn, 0, 0));
+  return fn;
+}
+
 llvm::DebugLoc BpfModule::location(llvm::Function *fn, unsigned line, unsigned column) {
   return llvm::DILocation::get(*context_, line, column, fn->getSubprogram());
 }

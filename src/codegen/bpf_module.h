@@ -43,6 +43,10 @@ public:
   llvm::Function *add_program(const std::string &name, const std::string &section,
                               llvm::IRBuilder<> &builder, unsigned line);
 
+  /// Defines `static long name(void *map, void *key, void *value, void *ctx)`, the callback of
+  /// bpf_for_each_map_elem, with its debug info; the builder is left in its entry block.
+  llvm::Function *add_map_callback(const std::string &name, llvm::IRBuilder<> &builder);
+
   /// A debug location in `fn` for source line/column, for BTF line info.
   llvm::DebugLoc location(llvm::Function *fn, unsigned line, unsigned column);
 

@@ -50,6 +50,7 @@ enum Helper : int64_t {
   ProbeReadUserStr = 114,
   ProbeReadKernelStr = 115,
   Jiffies64 = 118,
+  ForEachMapElem = 164,
   RingbufReserve = 131,
   RingbufSubmit = 132,
   MapLookupPercpuElem = 195,
@@ -512,7 +513,31 @@ private:
       with_record(rec, 8, [](llvm::Value *) {});
     } else if (name == "str") {
       emit_str(n);
+    } else if (name == "len") {
+      emit_len(n);
     }
+  }
+
+  /// len(@m): the number of entries, counted by bpf_for_each_map_elem (kernel 5.13+) with a
+  /// callback that increments a counter on the stack. An array map always holds its one entry.
+  void emit_len(Call &n) {
+    auto *m = static_cast<Map *>(n.args[0]);
+    const MapInfo &info = res_.maps[static_cast<size_t>(m->map_id)];
+    if (info.is_array) {
+      result_ = b_.getInt64(1);
+      return;
+    }
+    if (!count_callback_) {
+      llvm::IRBuilder<> cb(ctx_);
+      count_callback_ = mod_.add_map_callback("count_entries", cb);
+      llvm::Value *counter = count_callback_->getArg(3);
+      cb.CreateStore(cb.CreateAdd(cb.CreateLoad(i64_, counter), cb.getInt64(1)), counter);
+      cb.CreateRet(cb.getInt64(0));
+    }
+    llvm::Value *counter = entry_alloca();
+    b_.CreateStore(b_.getInt64(0), counter);
+    call(ForEachMapElem, i64_, {map_ptr(*m), count_callback_, counter, b_.getInt64(0)});
+    result_ = b_.CreateLoad(i64_, counter);
   }
 
   void visit(Unary &n) override {
@@ -1582,6 +1607,7 @@ private:
   uint64_t online_cpus_ = 1;
 
   std::vector<llvm::GlobalVariable *> maps_;
+  llvm::Function *count_callback_ = nullptr;
   llvm::GlobalVariable *ringbuf_ = nullptr, *state_ = nullptr, *lost_ = nullptr,
                        *map_errors_ = nullptr, *scratch_placeholder_ = nullptr;
   uint32_t max_scratch_ = 0;

@@ -17,10 +17,12 @@ namespace scry {
 
 /// One entry of a map, as read from the kernel with per-CPU values merged.
 struct MapEntry {
-  std::vector<uint8_t> key; // the user key's bytes (MapInfo::key layout); empty without keys
-  std::vector<uint8_t>
-      value; // the merged value's bytes (MapInfo::value layout); not for hist/lhist
-  std::vector<uint64_t> buckets; // Hist/Lhist: count per bucket index (index as in the BPF key)
+  /// The user key's bytes (MapInfo::key layout); empty without keys.
+  std::vector<uint8_t> key;
+  /// The merged value's bytes (MapInfo::value layout); empty for hist/lhist.
+  std::vector<uint8_t> value;
+  /// Hist/Lhist: the merged count per bucket index (the index as in the BPF key).
+  std::vector<uint64_t> buckets;
 };
 
 class Output {
@@ -42,7 +44,9 @@ public:
   virtual void lost_events(uint64_t count) = 0;
   /// A runtime error or warning from a probe.
   virtual void runtime_error(std::string_view message) = 0;
-  /// The blank line bpftrace prints before the maps at exit (text mode only).
+  /// The blank line bpftrace prints before the maps at exit (text mode only; bpftrace writes
+  /// two newlines there). Call it once the event loop is done, then map() for every map in name
+  /// order.
   virtual void end_of_run() = 0;
   virtual void flush() = 0;
 };

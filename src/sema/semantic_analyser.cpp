@@ -399,6 +399,14 @@ public:
       n.type = make_int(4, false);
     } else if (name == "args") {
       type_args(n);
+    } else if (name == "retval" || name == "func" ||
+               (name.size() == 4 && name.rfind("arg", 0) == 0 &&
+                std::isdigit(static_cast<unsigned char>(name[3])))) {
+      std::string kinds = name == "retval" ? "return probes (kretprobe, uretprobe, fexit)"
+                                           : "kprobe, uprobe and fentry probes";
+      error(DiagCode::BuiltinNotAvailable, n.loc,
+            "'" + name + "' is only available in " + kinds + ", not in " + current_probe_kinds(),
+            name == "func" ? "use probe for the probe's name" : "");
     } else if (std::find(unsupported_names().begin(), unsupported_names().end(), name) !=
                unsupported_names().end()) {
       error(DiagCode::NotSupported, n.loc, "'" + name + "' is not supported by scry yet");
@@ -908,6 +916,16 @@ private:
     (void)r;
   }
 
+  std::string current_probe_kinds() const {
+    std::string out;
+    for (ProbeType t : current_types_) {
+      std::string name = std::string(probe_type_name(t)) + " probes";
+      if (out.find(name) == std::string::npos)
+        out += (out.empty() ? "" : ", ") + name;
+    }
+    return out.empty() ? "this probe" : out;
+  }
+
   static std::string probe_name(const AttachPoint &ap) {
     std::string name = probe_type_name(ap.type);
     switch (ap.type) {
@@ -1242,7 +1260,12 @@ private:
     } else if (name == "len") {
       if (!arity(n, 1, 1))
         return;
-      error(DiagCode::NotSupported, n.loc, "len() is not supported by scry yet");
+      Map *m = map_argument(n, 0);
+      if (m && find_map(m->name) && find_map(m->name)->has_bucket_key)
+        error(DiagCode::WrongArgumentType, n.args[0]->loc,
+              "len() of a hist or lhist map is not supported",
+              "count the keys in another map: @keys[k] = count(); len(@keys)");
+      n.type = make_int(8, true);
     } else if (name == "exit") {
       if (!arity(n, 0, 1))
         return;
