@@ -472,7 +472,9 @@ private:
     } else if (name == "delete") {
       Map *m;
       Expression *key;
-      if (n.args.size() == 1) {
+      if (auto *whole = dynamic_cast<Map *>(n.args[0]); whole && n.args.size() == 1) {
+        m = whole, key = nullptr; // delete(@x) of a map without keys
+      } else if (n.args.size() == 1) {
         auto *ma = static_cast<MapAccess *>(n.args[0]);
         m = ma->map, key = ma->key;
       } else {
@@ -635,9 +637,28 @@ private:
       return;
     }
     const Type &bt = n.base->type;
-    if (bt.kind == TypeKind::Pointer || (bt.kind == TypeKind::Record && bt.btf_id > 0)) {
+    if (bt.kind == TypeKind::Pointer ||
+        (bt.kind == TypeKind::Record && bt.btf_id > 0 && kernel_memory(n.base))) {
       auto addr = kernel_address(&n);
       result_ = read_at(addr.address, n.type, addr.space, addr.bitfield_shift, addr.bitfield_bits);
+      return;
+    }
+    if (bt.kind == TypeKind::Record && bt.btf_id > 0) {
+      // A kernel struct copied into scry's memory (a variable, a map value).
+      llvm::Value *base = emit(n.base);
+      auto field = btf_.field(bt, n.field);
+      if (!field)
+        return;
+      llvm::Value *at = b_.CreateGEP(i8_, base, b_.getInt64(field->offset));
+      if (field->bitfield_bits) {
+        llvm::Value *unit =
+            load_value(at, make_int(field->type.size ? field->type.size : 4, false));
+        llvm::Value *v = b_.CreateLShr(unit, field->bitfield_shift);
+        result_ = b_.CreateAnd(v, field->bitfield_bits >= 64 ? ~0ULL
+                                                             : (1ULL << field->bitfield_bits) - 1);
+        return;
+      }
+      result_ = load_value(at, n.type);
       return;
     }
     // A record in scry's own memory.
@@ -820,34 +841,58 @@ private:
     copy(dst, v, std::min(from.size, to.size), 1);
   }
 
-  /// Copies `size` bytes, in the widest chunks the alignment allows.
-  void copy(llvm::Value *dst, llvm::Value *src, uint32_t size, uint32_t) {
+  /// The alignment of `ptr` that code generation can vouch for: every root pointer here (map
+  /// values, scratch, ring-buffer records, stack slots) is 8-byte aligned, and constant offsets
+  /// from it keep the alignment they have.
+  static uint32_t known_align(llvm::Value *ptr) {
+    uint64_t offset = 0;
+    while (auto *gep = llvm::dyn_cast<llvm::GEPOperator>(ptr)) {
+      if (gep->getNumIndices() != 1 || !gep->getSourceElementType()->isIntegerTy(8))
+        return 1;
+      auto *c = llvm::dyn_cast<llvm::ConstantInt>(gep->idx_begin()->get());
+      if (!c)
+        return 1;
+      offset += c->getZExtValue();
+      ptr = gep->getPointerOperand();
+    }
+    if (llvm::isa<llvm::IntToPtrInst>(ptr) || llvm::isa<llvm::Argument>(ptr))
+      return 1;
+    uint32_t a = 8;
+    while (a > 1 && offset % a)
+      a /= 2;
+    return a;
+  }
+
+  /// Moves or clears `size` bytes in the widest chunks the pointers' alignment allows (BPF has
+  /// no unaligned access, so LLVM splits a misaligned 8-byte access into single bytes). The
+  /// accesses are volatile: LLVM would otherwise merge them into memcpy/memset calls, which the
+  /// BPF backend cannot lower for large sizes.
+  void move_bytes(llvm::Value *dst, llvm::Value *src, uint32_t size) {
+    uint32_t align = known_align(dst);
+    if (src)
+      align = std::min(align, known_align(src));
     uint32_t off = 0;
     for (uint32_t chunk : {8u, 4u, 2u, 1u}) {
+      if (chunk > align)
+        continue;
       llvm::Type *t = llvm::IntegerType::get(ctx_, chunk * 8);
       while (size - off >= chunk) {
-        // Volatile: LLVM would otherwise merge the moves into a memcpy call, which the BPF
-        // backend cannot lower for large sizes ("built-in function 'memcpy' is not supported").
         llvm::Value *v =
-            b_.CreateAlignedLoad(t, b_.CreateGEP(i8_, src, b_.getInt64(off)), llvm::Align(1), true);
-        b_.CreateAlignedStore(v, b_.CreateGEP(i8_, dst, b_.getInt64(off)), llvm::Align(1), true);
+            src ? static_cast<llvm::Value *>(b_.CreateAlignedLoad(
+                      t, b_.CreateGEP(i8_, src, b_.getInt64(off)), llvm::Align(chunk), true))
+                : static_cast<llvm::Value *>(llvm::ConstantInt::get(t, 0));
+        b_.CreateAlignedStore(v, b_.CreateGEP(i8_, dst, b_.getInt64(off)), llvm::Align(chunk),
+                              true);
         off += chunk;
       }
     }
   }
 
-  void zero(llvm::Value *dst, uint32_t size, uint32_t) {
-    uint32_t off = 0;
-    for (uint32_t chunk : {8u, 4u, 2u, 1u}) {
-      llvm::Type *t = llvm::IntegerType::get(ctx_, chunk * 8);
-      while (size - off >= chunk) {
-        // Volatile, for the same reason as in copy(): no memset calls.
-        b_.CreateAlignedStore(llvm::ConstantInt::get(t, 0),
-                              b_.CreateGEP(i8_, dst, b_.getInt64(off)), llvm::Align(1), true);
-        off += chunk;
-      }
-    }
+  void copy(llvm::Value *dst, llvm::Value *src, uint32_t size, uint32_t) {
+    move_bytes(dst, src, size);
   }
+
+  void zero(llvm::Value *dst, uint32_t size, uint32_t) { move_bytes(dst, nullptr, size); }
 
   /// Zeroes the bytes of a tuple or record (of `total` bytes) that no field covers, so that
   /// records sent to user space and keys compared byte by byte carry no stale bytes.
@@ -871,7 +916,7 @@ private:
       uint64_t v = 0;
       std::memcpy(&v, bytes.data() + off, chunk);
       b_.CreateAlignedStore(llvm::ConstantInt::get(llvm::IntegerType::get(ctx_, chunk * 8), v),
-                            b_.CreateGEP(i8_, dst, b_.getInt64(off)), llvm::Align(1), true);
+                            b_.CreateGEP(i8_, dst, b_.getInt64(off)), llvm::Align(chunk), true);
       off += chunk;
     }
     return dst;

@@ -99,6 +99,21 @@ std::optional<Type> unify(const Type &to, const Type &from) {
     }
     return make_tuple_type(parts);
   }
+  case TypeKind::Record: {
+    if (to.btf_id != 0 || from.btf_id != 0)
+      return to == from ? std::optional<Type>(to) : std::nullopt;
+    if (to.fields->size() != from.fields->size())
+      return std::nullopt;
+    std::vector<std::pair<std::string, Type>> parts;
+    for (size_t i = 0; i < to.fields->size(); ++i) {
+      const Field &a = (*to.fields)[i], &b = (*from.fields)[i];
+      auto u = a.name == b.name ? unify(*a.type, *b.type) : std::nullopt;
+      if (!u)
+        return std::nullopt;
+      parts.emplace_back(a.name, *u);
+    }
+    return make_record_type(parts, to.name);
+  }
   case TypeKind::Hist:
     if (to.hist_bits != from.hist_bits)
       return std::nullopt;
@@ -244,8 +259,9 @@ public:
         return;
       }
       if (value.is_aggregation()) {
+        auto *call = dynamic_cast<Call *>(n.value);
         error(DiagCode::InvalidMapUse, n.value->loc, "aggregations can only be assigned to maps",
-              "write @name = " + static_cast<Call *>(n.value)->name + "(...)");
+              call ? "write @name = " + call->name + "(...)" : "");
         return;
       }
       assign_variable(*var, value, n.value->loc);
@@ -306,7 +322,8 @@ public:
             "cannot initialise $" + n.var->name + " of type " + type_name(declared) + " with " +
                 type_name(n.init->type));
     }
-    declare_variable(*n.var, t.kind == TypeKind::None ? Type{} : t, n.loc);
+    declare_variable(*n.var, t.kind == TypeKind::None ? Type{} : t, n.loc,
+                     declared.kind != TypeKind::None);
   }
 
   void visit(If &n) override {
@@ -340,10 +357,17 @@ public:
   void visit(ForRange &n) override {
     check(n.start);
     check(n.end);
-    for (Expression *e : {n.start, n.end})
+    for (Expression *e : {n.start, n.end}) {
       if (e->type.kind != TypeKind::Integer && e->type.kind != TypeKind::None)
         error(DiagCode::WrongArgumentType, e->loc,
               "a range bound must be an integer, not " + type_name(e->type));
+      // The kernel's verifier proves every loop finishes by walking it; a bound known only at
+      // run time needs bpf_loop(), which scry does not generate yet.
+      else if (!constant_value(e))
+        error(DiagCode::NotSupported, e->loc,
+              "for loops whose bounds are known only at run time are not supported yet",
+              "use constant bounds, e.g. for ($i : 0..16)");
+    }
     scopes_.emplace_back();
     declare_variable(*n.var, int64_type(), n.var->loc);
     ++loop_depth_;
@@ -459,7 +483,8 @@ public:
       return;
     }
     n.type = map_as_argument_ ? info->value : read_type(info->value);
-    check_readable(*info, n.loc);
+    if (!check_readable(*info, n.loc))
+      n.type = Type{};
   }
 
   void visit(MapAccess &n) override {
@@ -476,7 +501,8 @@ public:
     check_key(*info, n.key);
     n.map->type = info->value;
     n.type = read_type(info->value);
-    check_readable(*info, n.loc);
+    if (!check_readable(*info, n.loc))
+      n.type = Type{};
   }
 
   void visit(Call &n) override { type_call(n); }
@@ -628,6 +654,13 @@ public:
     }
     if (n.index->type.kind != TypeKind::Integer && n.index->type.kind != TypeKind::None)
       error(DiagCode::WrongArgumentType, n.index->loc, "an index must be an integer");
+    if (t.kind == TypeKind::Array || t.kind == TypeKind::String) {
+      uint32_t count = t.kind == TypeKind::Array ? t.count : t.size;
+      auto v = constant_value(n.index);
+      if (v && (*v < 0 || (static_cast<uint64_t>(*v) >= count && count > 0)))
+        error(DiagCode::InvalidOperand, n.index->loc,
+              "index " + std::to_string(*v) + " is out of range for " + type_name(t));
+    }
     if (t.kind == TypeKind::Array || t.kind == TypeKind::Pointer) {
       n.type = t.elem ? *t.elem : uint64_type();
     } else if (t.kind == TypeKind::String) {
@@ -994,9 +1027,11 @@ private:
     return nullptr;
   }
 
-  void declare_variable(Variable &v, const Type &t, const SourceRange &) {
+  /// Declares `v` in the innermost scope. A type written in the source (`let $x: uint16`) is
+  /// kept as written; an inferred one widens like an assignment's.
+  void declare_variable(Variable &v, const Type &t, const SourceRange &, bool declared = false) {
     int id = static_cast<int>(result_.variables.size());
-    result_.variables.push_back({v.name, storage_type(t)});
+    result_.variables.push_back({v.name, declared ? t : storage_type(t)});
     scopes_.back()[v.name] = id;
     v.var_id = id;
     v.type = result_.variables.back().type;
@@ -1113,14 +1148,18 @@ private:
                 type_name(key->type));
   }
 
-  void check_readable(const MapInfo &info, const SourceRange &loc) {
+  /// Whether the map's value can be read in an expression; reports it when not.
+  bool check_readable(const MapInfo &info, const SourceRange &loc) {
     if (map_as_argument_)
-      return;
+      return true;
     if (info.value.kind == TypeKind::Hist || info.value.kind == TypeKind::Lhist ||
-        info.value.kind == TypeKind::Stats)
+        info.value.kind == TypeKind::Stats) {
       error(DiagCode::InvalidMapUse, loc,
             "a " + type_name(info.value) + " map cannot be read in an expression",
             "print it with print(" + info.name + ")");
+      return false;
+    }
+    return true;
   }
 
   /// Sizes and kinds of the BPF maps, once every use is known.
@@ -1187,6 +1226,14 @@ private:
   }
 
   void type_call(Call &n) {
+    size_t errors_before = errors_;
+    type_call_checked(n);
+    // A call with errors has no type, so that it causes no second error where it is used.
+    if (errors_ != errors_before)
+      n.type = Type{};
+  }
+
+  void type_call_checked(Call &n) {
     const std::string &name = n.name;
     n.type = make_void();
     if (is_aggregation_name(name)) {
@@ -1233,6 +1280,17 @@ private:
         return;
       if (n.args.size() == 1) {
         auto *ma = dynamic_cast<MapAccess *>(n.args[0]);
+        if (auto *m = dynamic_cast<Map *>(n.args[0])) {
+          // delete(@x) on a map without keys resets its value.
+          map_argument(n, 0);
+          const MapInfo *info = find_map(m->name);
+          if (info && info->key.kind != TypeKind::None)
+            error(DiagCode::WrongArgumentType, n.args[0]->loc,
+                  "delete() of " + info->name + " needs a key",
+                  "write delete(" + info->name + "[key]) or delete(" + info->name + ", key)");
+          n.type = make_bool();
+          return;
+        }
         if (!ma) {
           error(DiagCode::WrongArgumentType, n.args[0]->loc, "delete() needs a map element",
                 "write delete(@m[key]) or delete(@m, key)");
@@ -1261,7 +1319,9 @@ private:
       if (!arity(n, 1, 1))
         return;
       Map *m = map_argument(n, 0);
-      if (m && find_map(m->name) && find_map(m->name)->has_bucket_key)
+      if (m && find_map(m->name) &&
+          (find_map(m->name)->value.kind == TypeKind::Hist ||
+           find_map(m->name)->value.kind == TypeKind::Lhist))
         error(DiagCode::WrongArgumentType, n.args[0]->loc,
               "len() of a hist or lhist map is not supported",
               "count the keys in another map: @keys[k] = count(); len(@keys)");
@@ -1764,6 +1824,7 @@ private:
   }
 
   void error(DiagCode code, const SourceRange &loc, std::string msg, std::string hint = {}) {
+    ++errors_;
     if (!quiet_)
       diags_.error(code, loc, std::move(msg), std::move(hint));
   }
@@ -1779,6 +1840,7 @@ private:
   Diagnostics &diags_;
 
   bool quiet_ = false;
+  size_t errors_ = 0; // errors found, also in the quiet walk
   bool map_as_argument_ = false;
   bool aggregation_allowed_here_ = false;
   bool block_value_used_ = false;
