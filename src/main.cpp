@@ -39,39 +39,48 @@ constexpr const char *kUsage = R"(USAGE:
     scry [options] - [--] [params...]            (program from stdin)
     scry [options] -e 'PROGRAM' [--] [params...]
 
-Positional parameters ($1, $2, ..., $#) follow the program.
+Positional parameters ($1, $2, ..., $#) follow the program. Needs root to load and attach.
 
 OPTIONS:
     -e PROGRAM             the program to run (if repeated, the last one wins)
-    -d, --debug STAGE      print a stage's output: ast or all (repeatable, or STAGE,STAGE)
-    --dry-run              run every stage, then stop before attaching probes
+    -d, --debug STAGE      print a stage's output: ast, codegen (LLVM IR), codegen-opt
+                           (optimized IR) or all (repeatable, or STAGE,STAGE)
+    --dry-run              run every stage, loading through the verifier; stop before attaching
+    -c, --cmd CMD          run CMD (cpid is its pid); exit when it exits
+    -p, --pid PID          probes other than begin/end fire only in process PID
+    -o, --output FILE      write the program's output to FILE
+    -f FORMAT              output format: text (default) or json
     -B MODE                stdout buffering: line (default), full or none
-    -b, --btf              no effect; kept for compatibility
-    -I DIR                 add DIR to the search path for #include
-    --include FILE         #include FILE before the program
-    -k, --warnings         report probe_read and map errors at run time
-    --no-warnings          do not print warnings
     -q, --quiet            print only the program's own output
-    -v, --verbose          print more about what scry is doing
-    --unsafe               allow unsafe functions (system, signal, ...)
-    --usdt-file-activation activate USDT semaphores by file path
+    -v, --verbose          print more: program ids, the verifier's whole log on failure
+    --no-warnings          do not print warnings
+    -b, --btf              no effect; kept for compatibility
     -h, --help             show this help and exit
     -V, --version          show the version and exit
 
+ACCEPTED, NOTHING TO ACT ON YET:
+    -I DIR                 add DIR to the search path for #include
+    -k, --warnings         report probe_read and map errors at run time
+    --unsafe               allow unsafe functions (system, signal, ...)
+    --usdt-file-activation activate USDT semaphores by file path
+
 NOT IMPLEMENTED YET (accepted, then refused with an error):
-    -c, --cmd CMD          run CMD and trace it
-    -p, --pid PID          trace process PID only
+    --include FILE         #include FILE before the program
     -l, --list [SEARCH]    list probes
-    -f FORMAT              output format: text (default) or json
-    -o, --output FILE      write the program's output to FILE
     --info                 show build and kernel features
     --probe-filter REGEX   attach only the probes matching REGEX
     --emit-elf FILE        write the BPF object to FILE
     --emit-llvm FILE       write the LLVM IR to FILE
 
+ENVIRONMENT:
+    BPFTRACE_MAX_STRLEN, BPFTRACE_MAX_MAP_KEYS   override config max_strlen, max_map_keys
+    SCRY_NOTIFY_PROBES_ATTACHED                   print a line on stdout once probes attach
+
 EXAMPLES:
-    scry --dry-run -d ast -e 'tracepoint:syscalls:sys_enter_openat { printf("%s\n", comm); }'
     scry -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }'
+    scry -e 'tracepoint:syscalls:sys_enter_openat { printf("%s\n", str(args.filename)); }'
+    scry -c 'ls /' -e 'tracepoint:raw_syscalls:sys_enter /pid == cpid/ { @ = count(); }'
+    scry --dry-run -d ast -e 'profile:hz:99 { @[cpu] = count(); }'
     scry script.bt 42 /bin/sh
 )";
 
@@ -240,7 +249,9 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
       opts.include_dirs.emplace_back(optarg);
       break;
     case kInclude:
-      opts.include_files.emplace_back(optarg);
+      // Including C headers needs the Clang-based importer, which scry does not have yet: refuse
+      // rather than silently not include the file.
+      unimplemented("--include");
       break;
     case 'k':
       opts.runtime_warnings = true;
@@ -364,6 +375,27 @@ std::optional<std::string> read_script(const std::string &path) {
   return text;
 }
 
+// Whether execvp() would find `program` and be allowed to run it (PATH search when it has no '/').
+bool runnable(const std::string &program) {
+  if (program.find('/') != std::string::npos)
+    return access(program.c_str(), X_OK) == 0;
+  const char *path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos)
+      end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
+    if (access(candidate.c_str(), X_OK) == 0)
+      return true;
+    start = end + 1;
+  }
+  errno = ENOENT;
+  return false;
+}
+
 // The -c command: forked early and held until the probes are attached (bpftrace's behaviour), so
 // that its first instructions are traced. Killed if scry ends while it still runs.
 struct Child {
@@ -374,6 +406,15 @@ struct Child {
     wordexp_t words;
     if (wordexp(command.c_str(), &words, WRDE_NOCMD) != 0 || words.we_wordc == 0) {
       error(fmt::format("-c '{}': cannot split the command into words", command));
+      return false;
+    }
+    // A command that cannot be run is an error before anything is compiled or attached.
+    std::string program = words.we_wordv[0];
+    if (!runnable(program)) {
+      error(fmt::format("-c: cannot run '{}': {}", program,
+                        program.find('/') == std::string::npos ? "not found in PATH"
+                                                               : std::strerror(errno)));
+      wordfree(&words);
       return false;
     }
     int fds[2];
@@ -524,7 +565,14 @@ int run(int argc, char **argv) {
   if (!code.ir.empty())
     std::cout << code.ir << std::flush;
   if (!code.error.empty()) {
-    error(code.error);
+    if (code.error_loc) {
+      scry::Diagnostics codegen_diags;
+      codegen_diags.error(scry::DiagCode::ProbeTooLarge, *code.error_loc, code.error,
+                          "split the probe into several probes on the same event");
+      codegen_diags.print(std::cerr, source);
+    } else {
+      error(code.error);
+    }
     return 1;
   }
 
@@ -547,6 +595,7 @@ int run(int argc, char **argv) {
   run_options.notify = std::getenv("SCRY_NOTIFY_PROBES_ATTACHED") ||
                        std::getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
   run_options.child_pid = child.pid;
+  run_options.target_pid = opts.pid;
   run_options.child_release_fd = child.release_fd;
   child.release_fd = -1; // the runner closes it
   int status = scry::run_program(code.object, sema.resources, run_options, *output);

@@ -1,5 +1,7 @@
 #include "codegen/bpf_module.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
 #include <llvm/IR/DiagnosticInfo.h>
@@ -8,6 +10,7 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/ErrorHandling.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <mutex>
@@ -24,9 +27,19 @@ namespace scry {
 
 namespace {
 
+// LLVM reports some failures (e.g. "Branch target out of insn range" for a huge function) with
+// report_fatal_error, which aborts. Turn that into an error message and exit status 1: bad input
+// must never crash scry.
+void on_llvm_fatal_error(void *, const char *reason, bool) {
+  std::fprintf(stderr, "scry: LLVM cannot generate this program: %s\n", reason);
+  std::fflush(stderr);
+  std::_Exit(1);
+}
+
 void init_bpf_target() {
   static std::once_flag once;
   std::call_once(once, [] {
+    llvm::install_fatal_error_handler(on_llvm_fatal_error, nullptr);
     LLVMInitializeBPFTargetInfo();
     LLVMInitializeBPFTarget();
     LLVMInitializeBPFTargetMC();
@@ -210,6 +223,22 @@ bool BpfModule::emit(std::vector<uint8_t> &object, std::string &error, std::stri
   pb.crossRegisterProxies(lam, fam, cgam, mam);
   llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
   mpm.run(*module_, mam);
+
+  // BPF jumps have 16-bit offsets, so a function much beyond 32767 instructions cannot be
+  // emitted at all (LLVM fails fatally); the kernel also caps programs at 1M instructions.
+  // Refuse early, naming the function, with room for each IR instruction becoming several.
+  constexpr size_t kMaxIrInstructions = 12000;
+  for (llvm::Function &fn : *module_) {
+    if (fn.isDeclaration())
+      continue;
+    size_t count = fn.getInstructionCount();
+    if (count > kMaxIrInstructions) {
+      error = "'" + fn.getName().str() + "' compiles to more code than a BPF program can hold (" +
+              std::to_string(count) + " LLVM instructions after optimisation; at most " +
+              std::to_string(kMaxIrInstructions) + ")";
+      return false;
+    }
+  }
   if (ir_after) {
     llvm::raw_string_ostream os(*ir_after);
     module_->print(os, nullptr);

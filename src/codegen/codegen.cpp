@@ -101,8 +101,18 @@ public:
     finish_maps();
     std::string before, after;
     if (!mod_.emit(result.object, result.error, options_.dump_ir ? &before : nullptr,
-                   options_.dump_ir_opt ? &after : nullptr))
+                   options_.dump_ir_opt ? &after : nullptr)) {
+      // Name probes, not the BPF functions that implement them.
+      for (size_t i = res_.programs.size(); i-- > 0;) {
+        std::string from = "'" + res_.programs[i].function + "'";
+        size_t at = result.error.find(from);
+        if (at != std::string::npos) {
+          result.error.replace(at, from.size(), "probe " + res_.programs[i].probe_name);
+          result.error_loc = res_.programs[i].attach_point->loc;
+        }
+      }
       return result;
+    }
     result.ir = before + after;
     return result;
   }
@@ -162,8 +172,11 @@ private:
     prog_ = &p;
     prog_index_ = static_cast<uint32_t>(index);
     format_ = sema_.tracepoint_formats[index].get();
-    scratch_used_ = 0;
+    scratch_used_ = scratch_peak_ = 0;
     var_slots_.clear();
+    u32_slots_.clear();
+    stack_pool_.clear();
+    stack_next_.clear();
     loops_.clear();
 
     fn_ = mod_.add_program(p.function, section_for(p), b_, p.probe->loc.begin.line);
@@ -179,6 +192,9 @@ private:
     llvm::Value *key = stack_u32(prog_index_);
     scratch_base_ = call(MapLookupElem, ptr_, {scratch_placeholder_, key});
     branch_if_null(scratch_base_, return_block_);
+    // Variables get their slots first, below every statement's temporaries, which are reused
+    // from one statement to the next (see emit_block).
+    allocate_variables(*const_cast<Probe *>(p.probe));
 
     if (options_.filter_pid && p.type != ProbeType::Begin && p.type != ProbeType::End) {
       llvm::Value *pid = b_.CreateLShr(call(GetCurrentPidTgid, i64_, {}), 32);
@@ -195,11 +211,37 @@ private:
     b_.SetInsertPoint(return_block_);
     b_.CreateRet(b_.getInt64(0));
 
-    if (scratch_used_ > kMaxScratch && error_.empty())
-      error_ = "probe " + p.probe_name + " needs " + std::to_string(scratch_used_) +
+    if (scratch_peak_ > kMaxScratch && error_.empty())
+      error_ = "probe " + p.probe_name + " needs " + std::to_string(scratch_peak_) +
                " bytes of scratch space; the limit is " + std::to_string(kMaxScratch) +
-               " (lower max_strlen)";
-    max_scratch_ = std::max(max_scratch_, scratch_used_);
+               " (lower max_strlen, or split the probe)";
+    max_scratch_ = std::max(max_scratch_, scratch_peak_);
+  }
+
+  /// Gives every scratch variable of `probe` its slot before any statement is generated.
+  void allocate_variables(Probe &probe) {
+    struct Collector : Walker {
+      std::vector<const Variable *> vars;
+      using Walker::visit;
+      void visit(Variable &v) override { vars.push_back(&v); }
+    } collector;
+    probe.accept(collector);
+    for (const Variable *v : collector.vars)
+      if (v->var_id >= 0)
+        variable_slot(*v);
+  }
+
+  /// Where a statement's temporaries start; restoring it after the statement lets the next
+  /// statement reuse the same stack slots and scratch bytes. Without this, a long probe runs
+  /// out of the 512-byte BPF stack.
+  struct TempMark {
+    uint32_t scratch;
+    std::map<uint32_t, size_t> stack;
+  };
+  TempMark temp_mark() const { return {scratch_used_, stack_next_}; }
+  void temp_release(const TempMark &m) {
+    scratch_used_ = m.scratch;
+    stack_next_ = m.stack;
   }
 
   // ---- statements -----------------------------------------------------------------------------
@@ -209,7 +251,9 @@ private:
       if (b_.GetInsertBlock()->getTerminator())
         start_dead_block();
       at(s->loc);
+      TempMark mark = temp_mark();
       s->accept(*this);
+      temp_release(mark);
     }
     if (block.value && value_is_statement) {
       if (b_.GetInsertBlock()->getTerminator())
@@ -1200,6 +1244,13 @@ private:
   }
 
   void emit_str(Call &n) {
+    if (auto *p = dynamic_cast<PositionalParameter *>(n.args[0]); p && p->index > 0) {
+      const std::string text = static_cast<size_t>(p->index) <= options_.params.size()
+                                   ? options_.params[static_cast<size_t>(p->index) - 1]
+                                   : "";
+      result_ = constant_string(text, n.type.size);
+      return;
+    }
     const Type &at = n.args[0]->type;
     llvm::Value *v = emit(n.args[0]);
     uint32_t size = n.type.size;
@@ -1509,26 +1560,45 @@ private:
     return b_.CreateCall(fn_type, fn, args);
   }
 
+  /// A stack slot of `bytes` (8-byte aligned) for a temporary of the current statement; slots
+  /// are pooled per size and handed out again to later statements.
   llvm::Value *entry_alloca(uint32_t bytes = 8) {
+    bytes = align8(std::max<uint32_t>(bytes, 8));
+    std::vector<llvm::Value *> &pool = stack_pool_[bytes];
+    size_t &next = stack_next_[bytes];
+    if (next < pool.size())
+      return pool[next++];
     llvm::IRBuilder<> eb(entry_, entry_->begin());
     llvm::Type *t =
-        bytes == 8 ? static_cast<llvm::Type *>(i64_) : llvm::ArrayType::get(i64_, (bytes + 7) / 8);
+        bytes == 8 ? static_cast<llvm::Type *>(i64_) : llvm::ArrayType::get(i64_, bytes / 8);
     auto *a = eb.CreateAlloca(t);
     a->setAlignment(llvm::Align(8));
+    pool.push_back(a);
+    ++next;
     return a;
   }
 
+  /// A pointer to a u32 constant on the stack (map keys), one slot per value and program,
+  /// written once in the entry block.
   llvm::Value *stack_u32(uint32_t v) {
+    auto it = u32_slots_.find(v);
+    if (it != u32_slots_.end())
+      return it->second;
     llvm::IRBuilder<> eb(entry_, entry_->begin());
     auto *a = eb.CreateAlloca(i32_);
-    b_.CreateStore(b_.getInt32(v), a);
+    a->setAlignment(llvm::Align(8));
+    eb.SetInsertPoint(entry_, std::next(a->getIterator()));
+    eb.CreateStore(eb.getInt32(v), a);
+    u32_slots_[v] = a;
     return a;
   }
 
-  /// A fresh, 8-byte-aligned piece of this program's scratch region.
+  /// An 8-byte-aligned piece of this program's scratch region, free until the end of the
+  /// current statement.
   llvm::Value *scratch(uint32_t bytes) {
     uint32_t offset = scratch_used_;
     scratch_used_ += align8(std::max<uint32_t>(bytes, 1));
+    scratch_peak_ = std::max(scratch_peak_, scratch_used_);
     if (scratch_used_ > kMaxScratch)
       return entry_alloca(8); // reported after the program is generated
     return b_.CreateGEP(i8_, scratch_base_, b_.getInt64(offset));
@@ -1666,7 +1736,10 @@ private:
   llvm::Value *ctx_arg_ = nullptr;
   llvm::BasicBlock *entry_ = nullptr, *return_block_ = nullptr;
   llvm::Value *scratch_base_ = nullptr;
-  uint32_t scratch_used_ = 0;
+  uint32_t scratch_used_ = 0, scratch_peak_ = 0;
+  std::map<uint32_t, llvm::Value *> u32_slots_;
+  std::map<uint32_t, std::vector<llvm::Value *>> stack_pool_; // by size in bytes
+  std::map<uint32_t, size_t> stack_next_;                     // first free slot per size
   std::map<int, llvm::Value *> var_slots_;
   std::vector<Loop> loops_;
   llvm::Value *result_ = nullptr;

@@ -11,6 +11,7 @@
 #include "sema/semantic_analyser.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,11 @@ struct CodegenOptions {
 
 struct CodegenResult {
   std::vector<uint8_t> object; // the ELF object
-  std::string error;           // set when code generation failed (an internal error)
-  std::string ir;              // the requested IR dump, if any
+  std::string error;           // set when code generation failed
+  /// Where the failure is in the source, when it can be pinned to a probe (a probe too large
+  /// for BPF); otherwise the error is an internal one.
+  std::optional<SourceRange> error_loc;
+  std::string ir; // the requested IR dump, if any
 };
 
 /// Generates the BPF object for `program`. `source` is embedded so that BTF line info (and so the

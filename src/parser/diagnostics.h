@@ -57,7 +57,9 @@ namespace scry {
   X(UnknownType, "unknown-type")                                                                   \
   X(ConstantRequired, "constant-required")                                                         \
   X(InvalidStatement, "invalid-statement")                                                         \
-  X(DivisionByZero, "division-by-zero")
+  X(DivisionByZero, "division-by-zero")                                                            \
+  /* code generation */                                                                            \
+  X(ProbeTooLarge, "probe-too-large")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,

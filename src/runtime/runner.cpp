@@ -5,6 +5,7 @@
 #include "runtime/map_reader.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <ctime>
 #include <fmt/format.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace scry {
@@ -195,11 +197,10 @@ public:
     release_child();
 
     // A program of only begin/end probes ends by itself after begin (bpftrace 0.24+).
-    bool run_loop = attachable > 0 || options_.child_pid > 0;
+    bool run_loop = attachable > 0 || options_.child_pid > 0 || options_.target_pid > 0;
     poll_until_done(run_loop);
 
-    for (Attachment &a : attachments_)
-      detach(a);
+    detach_all();
     // What the probes sent before they were detached is still shown.
     if (!loop_.exit_seen)
       ring_buffer__consume(rb_);
@@ -297,6 +298,33 @@ private:
     return static_cast<int>(info.id);
   }
 
+  /// Detaches every probe. Tearing down a tracepoint perf event waits for an RCU grace period
+  /// in the kernel (~70 ms here), so hundreds of them are closed from several threads at once
+  /// rather than one after another.
+  void detach_all() {
+    std::vector<Attachment *> todo;
+    for (Attachment &a : attachments_)
+      if (!a.links.empty())
+        todo.push_back(&a);
+    if (todo.size() < 4) {
+      for (Attachment *a : todo)
+        detach(*a);
+      return;
+    }
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i = next++; i < todo.size(); i = next++)
+        detach(*todo[i]);
+    };
+    std::vector<std::thread> threads;
+    size_t n = std::min<size_t>(64, todo.size());
+    for (size_t i = 1; i < n; ++i)
+      threads.emplace_back(worker);
+    worker();
+    for (std::thread &t : threads)
+      t.join();
+  }
+
   void install_signal_handlers() {
     g_stop = 0;
     struct sigaction sa {};
@@ -321,6 +349,11 @@ private:
       return false;
     int status;
     return waitpid(options_.child_pid, &status, WNOHANG) == options_.child_pid;
+  }
+
+  /// -p: whether the traced process has gone (checked every poll, at most 100 ms late).
+  bool target_exited() {
+    return options_.target_pid > 0 && kill(options_.target_pid, 0) != 0 && errno == ESRCH;
   }
 
   bool exit_requested() {
@@ -354,7 +387,7 @@ private:
           loop_.exit_code = state_exit_code();
         }
       }
-      if (child_exited())
+      if (child_exited() || target_exited())
         break;
     }
   }

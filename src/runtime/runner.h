@@ -20,6 +20,7 @@ struct RunOptions {
   bool notify = false;       // print __BPFTRACE_NOTIFY_PROBES_ATTACHED on stdout once attached
   bool dry_run = false;      // --dry-run: load (verify) but do not attach or run anything
   pid_t child_pid = 0;       // -c: the child to release once attached, and to wait for
+  pid_t target_pid = 0;      // -p: scry ends when this process does
   int child_release_fd = -1; // writing a byte here lets the child exec
   FILE *notify_out = stdout;
 };

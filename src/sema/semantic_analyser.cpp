@@ -199,6 +199,16 @@ public:
     expand_probes();
     if (diags_.has_errors())
       return false;
+    // bpftrace's max_probes (default 1024): a wildcard that matches thousands of events is far
+    // more likely a mistake than an intent, and each probe costs kernel memory and start-up time.
+    if (result_.resources.programs.size() > max_probes_) {
+      const ProbeProgram &p = result_.resources.programs[max_probes_];
+      error(DiagCode::InvalidAttachPoint, p.attach_point->loc,
+            "the program attaches " + std::to_string(result_.resources.programs.size()) +
+                " probes, more than max_probes (" + std::to_string(max_probes_) + ")",
+            "narrow the wildcard, or raise the limit: config = { max_probes = N }");
+      return false;
+    }
     unsupported_top_level();
 
     // First walk: learn map types, silently.
@@ -813,6 +823,13 @@ private:
           return;
         }
         r.max_strlen = static_cast<uint32_t>(value);
+      } else if (key == "max_probes") {
+        if (value < 1) {
+          if (loc)
+            error(DiagCode::InvalidConfig, *loc, "max_probes must be at least 1");
+          return;
+        }
+        max_probes_ = static_cast<uint64_t>(value);
       } else if (key == "max_map_keys" || key == "map_keys_max") {
         if (value < 1) {
           if (loc)
@@ -822,7 +839,7 @@ private:
         r.max_map_keys = static_cast<uint32_t>(value);
       } else if (loc) {
         error(DiagCode::NotSupported, *loc, "config key '" + key + "' is not supported yet",
-              "supported: max_strlen, max_map_keys");
+              "supported: max_strlen, max_map_keys, max_probes");
       }
     };
     if (program_.config) {
@@ -837,7 +854,7 @@ private:
     }
     // The environment overrides the config block, as in bpftrace.
     for (const char *env : {"BPFTRACE_MAX_STRLEN", "BPFTRACE_MAX_MAP_KEYS", "BPFTRACE_STRLEN",
-                            "BPFTRACE_MAP_KEYS_MAX"}) {
+                            "BPFTRACE_MAP_KEYS_MAX", "BPFTRACE_MAX_PROBES"}) {
       if (const char *v = std::getenv(env)) {
         int64_t value = 0;
         auto [p, ec] = std::from_chars(v, v + std::strlen(v), value);
@@ -1355,6 +1372,15 @@ private:
       if (!arity(n, 1, 2))
         return;
       check(n.args[0]);
+      // str($1) is the parameter's text, even when it looks like a number (bpftrace).
+      if (auto *p = dynamic_cast<PositionalParameter *>(n.args[0]); p && p->index > 0) {
+        std::string text = static_cast<size_t>(p->index) <= options_.params.size()
+                               ? options_.params[static_cast<size_t>(p->index) - 1]
+                               : "";
+        n.type = make_string(std::min<uint32_t>(static_cast<uint32_t>(text.size() + 1),
+                                                result_.resources.max_strlen));
+        return;
+      }
       const Type &t = n.args[0]->type;
       if (t.kind != TypeKind::Pointer && t.kind != TypeKind::Integer &&
           t.kind != TypeKind::String && t.kind != TypeKind::None)
@@ -1840,6 +1866,7 @@ private:
   Diagnostics &diags_;
 
   bool quiet_ = false;
+  uint64_t max_probes_ = 1024;
   size_t errors_ = 0; // errors found, also in the quiet walk
   bool map_as_argument_ = false;
   bool aggregation_allowed_here_ = false;

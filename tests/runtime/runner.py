@@ -14,7 +14,9 @@ such a block are kept. Lines starting with `#` at the left margin are comments.
     SETUP: shell      run before RUN; exit 77 skips the test (its last output line is the reason)
     RUN: shell        the command under test, run by bash -o pipefail in a fresh temporary
                       directory with stdin from /dev/null. `scry` on PATH is the binary under
-                      test (also $SCRY); $SRCDIR is the source tree.
+                      test (also $SCRY); $SRCDIR is the source tree. Also on PATH: the load
+                      generator `scry_loadgen` (tests/tools in scry's build directory) and
+                      `with-load` (beside this runner; also $WITH_LOAD).
     CLEANUP: shell    always run after RUN when SETUP succeeded (restores machine state)
     EXIT: status      expected exit status of RUN (default 0)
     STDOUT: text      a line equal to text (both stripped of surrounding blanks)
@@ -161,8 +163,9 @@ def kernel_config(name):
     return re.search(rf"^{re.escape(name)}=[ym]$", text, re.M) is not None
 
 
-def unmet_requirement(req):
-    """None when `req` holds on this machine, else the reason the test cannot run."""
+def unmet_requirement(req, path):
+    """None when `req` holds on this machine, else the reason the test cannot run. `path` is the
+    PATH that RUN will see, for cmd:NAME."""
     if req == "root":
         return None if os.geteuid() == 0 else "needs root"
     if req == "bpf":
@@ -174,7 +177,7 @@ def unmet_requirement(req):
         return None if os.path.exists("/sys/kernel/btf/vmlinux") else "kernel has no BTF"
     kind, _, arg = req.partition(":")
     if kind == "cmd" and arg:
-        return None if shutil.which(arg) else f"needs the command {arg}"
+        return None if shutil.which(arg, path=path) else f"needs the command {arg}"
     if kind == "path" and arg:
         return None if os.path.exists(arg) else f"needs {arg}"
     if kind == "kconfig" and arg:
@@ -238,14 +241,23 @@ def clip(text, limit=4000):
     return text if len(text) <= limit else text[:limit] + f"\n... ({len(text) - limit} more bytes)"
 
 
+def test_env(scry, srcdir):
+    """The environment of SETUP, RUN and CLEANUP."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    tools = os.path.join(os.path.dirname(scry), "tests", "tools")  # scry_loadgen
+    env = dict(os.environ)
+    env.update(SCRY=scry, SRCDIR=srcdir, WITH_LOAD=os.path.join(here, "with-load"),
+               PATH=os.pathsep.join([os.path.dirname(scry), tools, here, env.get("PATH", "")]))
+    return env
+
+
 def run_test(test, scry, srcdir):
     """Returns ("PASS" | "FAIL" | "SKIP", message)."""
+    env = test_env(scry, srcdir)
     for req in test.requires:
-        reason = unmet_requirement(req)
+        reason = unmet_requirement(req, env["PATH"])
         if reason:
             return "SKIP", reason
-    env = dict(os.environ)
-    env.update(SCRY=scry, SRCDIR=srcdir, PATH=os.path.dirname(scry) + os.pathsep + env["PATH"])
     with tempfile.TemporaryDirectory(prefix="scry-test-") as tmp:
         env["TESTDIR"] = tmp
         for name, text in test.files:

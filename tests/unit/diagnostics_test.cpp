@@ -248,6 +248,7 @@ TEST(DiagnosticCode, StableSpellings) {
            Case{DiagCode::InvalidPositionalParameter, "invalid-positional-parameter"},
            Case{DiagCode::NoProbes, "no-probes"},
            Case{DiagCode::ProgramTooLarge, "program-too-large"},
+           Case{DiagCode::ProbeTooLarge, "probe-too-large"},
        })
     EXPECT_EQ(diag_code_name(c.code), c.name);
 }
