@@ -14,6 +14,7 @@
 
 #include "codegen/bpf_module.h"
 #include "parser/attach_point.h"
+#include "sema/constant.h"
 
 #include <algorithm>
 #include <bpf/libbpf.h>
@@ -1671,37 +1672,7 @@ private:
     return slot;
   }
 
-  int64_t constant_int(Expression *e) {
-    if (auto *i = dynamic_cast<Integer *>(e))
-      return static_cast<int64_t>(i->value);
-    if (auto *u = dynamic_cast<Unary *>(e); u && u->op == UnaryOp::Neg)
-      return -constant_int(u->operand);
-    if (auto *p = dynamic_cast<PositionalParameter *>(e)) {
-      if (p->index == 0)
-        return static_cast<int64_t>(options_.params.size());
-      if (static_cast<size_t>(p->index) <= options_.params.size())
-        return std::strtoll(options_.params[static_cast<size_t>(p->index) - 1].c_str(), nullptr, 0);
-      return 0;
-    }
-    if (auto *b = dynamic_cast<Binary *>(e)) {
-      int64_t l = constant_int(b->lhs), r = constant_int(b->rhs);
-      switch (b->op) {
-      case BinaryOp::Add:
-        return l + r;
-      case BinaryOp::Sub:
-        return l - r;
-      case BinaryOp::Mul:
-        return l * r;
-      case BinaryOp::Div:
-        return r ? l / r : 0;
-      case BinaryOp::Shl:
-        return r >= 0 && r < 64 ? l << r : 0;
-      default:
-        return 0;
-      }
-    }
-    return 0;
-  }
+  int64_t constant_int(Expression *e) { return fold_constant(e, options_.params).value_or(0); }
 
   struct Loop {
     llvm::BasicBlock *break_target;

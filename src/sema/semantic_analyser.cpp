@@ -8,6 +8,7 @@
 #include "parser/attach_point.h"
 #include "parser/suggest.h"
 #include "runtime/output.h"
+#include "sema/constant.h"
 
 #include <algorithm>
 #include <cctype>
@@ -32,19 +33,6 @@ Type uint64_type() {
 
 uint32_t align8(uint32_t n) {
   return (n + 7) / 8 * 8;
-}
-
-bool is_numeric_string(const std::string &s) {
-  if (s.empty())
-    return false;
-  size_t i = (s[0] == '-') ? 1 : 0;
-  if (i == s.size())
-    return false;
-  if (s.size() > i + 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
-    return std::all_of(s.begin() + static_cast<long>(i) + 2, s.end(),
-                       [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-  return std::all_of(s.begin() + static_cast<long>(i), s.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
 /// The type a value has once stored in a map or variable: integers widen to 64 bits (bpftrace's
@@ -1794,43 +1782,7 @@ private:
   }
 
   /// The value of a constant integer expression, folded at compile time.
-  std::optional<int64_t> constant_value(Expression *e) {
-    if (auto *i = dynamic_cast<Integer *>(e))
-      return static_cast<int64_t>(i->value);
-    if (auto *u = dynamic_cast<Unary *>(e); u && u->op == UnaryOp::Neg)
-      if (auto v = constant_value(u->operand))
-        return -*v;
-    if (auto *p = dynamic_cast<PositionalParameter *>(e)) {
-      if (p->index == 0)
-        return static_cast<int64_t>(options_.params.size());
-      if (static_cast<size_t>(p->index) <= options_.params.size()) {
-        const std::string &s = options_.params[p->index - 1];
-        if (is_numeric_string(s))
-          return std::strtoll(s.c_str(), nullptr, 0);
-      }
-      return 0;
-    }
-    if (auto *b = dynamic_cast<Binary *>(e)) {
-      auto l = constant_value(b->lhs), r = constant_value(b->rhs);
-      if (!l || !r)
-        return std::nullopt;
-      switch (b->op) {
-      case BinaryOp::Add:
-        return *l + *r;
-      case BinaryOp::Sub:
-        return *l - *r;
-      case BinaryOp::Mul:
-        return *l * *r;
-      case BinaryOp::Div:
-        return *r ? *l / *r : 0;
-      case BinaryOp::Shl:
-        return *r >= 0 && *r < 64 ? *l << *r : 0;
-      default:
-        return std::nullopt;
-      }
-    }
-    return std::nullopt;
-  }
+  std::optional<int64_t> constant_value(Expression *e) { return fold_constant(e, options_.params); }
 
   void check_discarded(Expression &e) {
     if (quiet_)

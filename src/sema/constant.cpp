@@ -1,0 +1,64 @@
+#include "sema/constant.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+namespace scry {
+
+using namespace ast;
+
+bool is_numeric_string(const std::string &s) {
+  if (s.empty())
+    return false;
+  size_t i = (s[0] == '-') ? 1 : 0;
+  if (i == s.size())
+    return false;
+  if (s.size() > i + 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+    return std::all_of(s.begin() + static_cast<long>(i) + 2, s.end(),
+                       [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return std::all_of(s.begin() + static_cast<long>(i), s.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+std::optional<int64_t> fold_constant(const Expression *e, const std::vector<std::string> &params) {
+  if (auto *i = dynamic_cast<const Integer *>(e))
+    return static_cast<int64_t>(i->value);
+  if (auto *u = dynamic_cast<const Unary *>(e); u && u->op == UnaryOp::Neg) {
+    if (auto v = fold_constant(u->operand, params))
+      return -*v;
+    return std::nullopt;
+  }
+  if (auto *p = dynamic_cast<const PositionalParameter *>(e)) {
+    if (p->index == 0)
+      return static_cast<int64_t>(params.size());
+    if (static_cast<size_t>(p->index) <= params.size()) {
+      const std::string &s = params[static_cast<size_t>(p->index) - 1];
+      if (is_numeric_string(s))
+        return std::strtoll(s.c_str(), nullptr, 0);
+    }
+    return 0;
+  }
+  if (auto *b = dynamic_cast<const Binary *>(e)) {
+    auto l = fold_constant(b->lhs, params), r = fold_constant(b->rhs, params);
+    if (!l || !r)
+      return std::nullopt;
+    switch (b->op) {
+    case BinaryOp::Add:
+      return *l + *r;
+    case BinaryOp::Sub:
+      return *l - *r;
+    case BinaryOp::Mul:
+      return *l * *r;
+    case BinaryOp::Div:
+      return *r ? *l / *r : 0;
+    case BinaryOp::Shl:
+      return *r >= 0 && *r < 64 ? *l << *r : 0;
+    default:
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace scry

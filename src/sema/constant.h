@@ -1,0 +1,24 @@
+// Compile-time evaluation of constant integer expressions (hist's k, lhist's bounds, print's
+// top and divisor, unroll counts, tuple indexes), shared by sema and codegen so both agree.
+#pragma once
+
+#include "parser/ast.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scry {
+
+/// The value of `e` when it is a constant integer expression: integer literals, unary minus,
+/// + - * / << of constants, and positional parameters ($N whose text is a number, $#). `params`
+/// are the positional parameters ($1 is params[0]); an unset or non-numeric one is 0. Nullopt
+/// when `e` is not constant. Division by zero gives 0, as in BPF.
+std::optional<int64_t> fold_constant(const ast::Expression *e,
+                                     const std::vector<std::string> &params);
+
+/// Whether `s` is a decimal or 0x-hexadecimal integer, optionally negative.
+bool is_numeric_string(const std::string &s);
+
+} // namespace scry
