@@ -545,6 +545,7 @@ int run(int argc, char **argv) {
   sema_options.params = params;
   sema_options.has_child = !opts.command.empty();
   sema_options.tracefs_root = tracefs_root;
+  sema_options.raw_tracepoints = !std::getenv("SCRY_CLASSIC_TRACEPOINTS");
   long online = sysconf(_SC_NPROCESSORS_ONLN);
   sema_options.ncpus = online > 0 ? static_cast<uint32_t>(online) : 1;
   scry::SemaResult sema;

@@ -15,6 +15,7 @@
 #include "codegen/bpf_module.h"
 #include "parser/attach_point.h"
 #include "sema/constant.h"
+#include "sema/tracepoint_attach.h"
 
 #include <algorithm>
 #include <bpf/libbpf.h>
@@ -151,6 +152,8 @@ private:
   static std::string section_for(const ProbeProgram &p) {
     switch (p.type) {
     case ProbeType::Tracepoint: {
+      if (p.tracepoint_attach == TracepointAttach::Raw)
+        return "raw_tp/" + p.raw_tracepoint;
       // "tracepoint:cat:event" -> "tracepoint/cat/event"
       std::string s = p.probe_name;
       for (char &c : s)
@@ -185,23 +188,34 @@ private:
     entry_ = &fn_->getEntryBlock();
     return_block_ = llvm::BasicBlock::Create(ctx_, "return", fn_);
 
-    // This program's scratch region.
+    // The cheapest checks first: a raw syscall program for one system call returns at once for
+    // the others, before anything else is looked up.
+    const bool raw_tracepoint =
+        p.type == ProbeType::Tracepoint && p.tracepoint_attach == TracepointAttach::Raw;
+    llvm::Value *syscall_nr = raw_tracepoint ? raw_syscall_number(p) : nullptr;
+    if (options_.filter_pid && p.type != ProbeType::Begin && p.type != ProbeType::End) {
+      llvm::Value *pid = b_.CreateLShr(call(GetCurrentPidTgid, i64_, {}), 32);
+      branch_unless(b_.CreateICmpEQ(pid, b_.getInt64(static_cast<uint64_t>(options_.filter_pid))),
+                    return_block_);
+    }
+
+    // This program's scratch region. The lookup is removed again below when the program turns
+    // out to need no scratch memory.
     if (!scratch_placeholder_)
       scratch_placeholder_ = new llvm::GlobalVariable(
           mod_.module(), llvm::StructType::get(ctx_, std::vector<llvm::Type *>{ptr_}), false,
           llvm::GlobalValue::ExternalLinkage, nullptr, "scratch_placeholder");
     llvm::Value *key = stack_u32(prog_index_);
     scratch_base_ = call(MapLookupElem, ptr_, {scratch_placeholder_, key});
+    llvm::BasicBlock *scratch_check = b_.GetInsertBlock();
     branch_if_null(scratch_base_, return_block_);
     // Variables get their slots first, below every statement's temporaries, which are reused
     // from one statement to the next (see emit_block).
     allocate_variables(*const_cast<Probe *>(p.probe));
 
-    if (options_.filter_pid && p.type != ProbeType::Begin && p.type != ProbeType::End) {
-      llvm::Value *pid = b_.CreateLShr(call(GetCurrentPidTgid, i64_, {}), 32);
-      branch_unless(b_.CreateICmpEQ(pid, b_.getInt64(static_cast<uint64_t>(options_.filter_pid))),
-                    return_block_);
-    }
+    record_ = ctx_arg_;
+    if (raw_tracepoint && p.raw_record != RawRecord::None)
+      record_ = raw_syscall_record(p, syscall_nr);
     if (p.probe->predicate) {
       at(p.probe->predicate->loc);
       branch_unless(truth(emit(p.probe->predicate)), return_block_);
@@ -211,12 +225,94 @@ private:
       b_.CreateBr(return_block_);
     b_.SetInsertPoint(return_block_);
     b_.CreateRet(b_.getInt64(0));
+    if (scratch_peak_ == 0)
+      drop_scratch_lookup(scratch_check);
 
     if (scratch_peak_ > kMaxScratch && error_.empty())
       error_ = "probe " + p.probe_name + " needs " + std::to_string(scratch_peak_) +
                " bytes of scratch space; the limit is " + std::to_string(kMaxScratch) +
                " (lower max_strlen, or split the probe)";
     max_scratch_ = std::max(max_scratch_, scratch_peak_);
+  }
+
+  /// Removes the scratch region's lookup (a helper call on every event) from a program that
+  /// never used it. `check` is the block that ends with the lookup's null check.
+  void drop_scratch_lookup(llvm::BasicBlock *check) {
+    auto *br = llvm::cast<llvm::BranchInst>(check->getTerminator());
+    llvm::BasicBlock *next = br->getSuccessor(1);
+    auto *cmp = llvm::cast<llvm::Instruction>(br->getCondition());
+    llvm::IRBuilder<>(br).CreateBr(next);
+    br->eraseFromParent();
+    cmp->eraseFromParent();
+    auto *lookup = llvm::cast<llvm::Instruction>(scratch_base_);
+    if (lookup->use_empty())
+      lookup->eraseFromParent();
+  }
+
+  /// One u64 of a raw tracepoint program's context: the tracepoint's argument `index`.
+  llvm::Value *raw_argument(uint32_t index) {
+    return b_.CreateLoad(i64_, b_.CreateGEP(i8_, ctx_arg_, b_.getInt64(8 * index)));
+  }
+
+  /// Reads the saved user register at `offset` of struct pt_regs (the raw syscall tracepoints'
+  /// first argument) into `dst` (8 bytes).
+  void read_syscall_register(llvm::Value *dst, uint32_t offset) {
+    llvm::Value *regs = b_.CreateIntToPtr(raw_argument(0), ptr_);
+    call(ProbeReadKernel, i64_,
+         {dst, b_.getInt64(8), b_.CreateGEP(i8_, regs, b_.getInt64(offset))});
+  }
+
+  /// For a raw program on sys_enter / sys_exit: the system call number (sys_enter's second
+  /// argument; at sys_exit the saved orig_ax, as the kernel's syscall_get_nr() reads it), and
+  /// for syscalls:* programs the early return unless it is the probe's system call. Null when
+  /// the program needs no number.
+  llvm::Value *raw_syscall_number(const ProbeProgram &p) {
+    if (p.syscall_nr < 0 && p.raw_record == RawRecord::None)
+      return nullptr;
+    llvm::Value *nr;
+    if (p.raw_tracepoint == "sys_enter") {
+      nr = raw_argument(1);
+    } else {
+      llvm::Value *slot = entry_alloca(8);
+      b_.CreateStore(b_.getInt64(~0ULL), slot);
+      read_syscall_register(slot, kSyscallNrRegOffset);
+      nr = b_.CreateLoad(i64_, slot);
+    }
+    if (p.syscall_nr >= 0)
+      branch_unless(b_.CreateICmpEQ(nr, b_.getInt64(static_cast<uint64_t>(p.syscall_nr))),
+                    return_block_);
+    return nr;
+  }
+
+  /// A raw syscall program's copy of the classic tracepoint's record, in scratch memory, with
+  /// the fields the probe reads filled in (format file offsets; the others stay unwritten):
+  /// the number (`__syscall_nr`, `id`), the return value (`ret`, sys_exit's second argument) and
+  /// the arguments (`args[6]`, or syscalls:sys_enter_X's named fields: field i at offset 16 + 8i
+  /// is argument i) read from the saved user registers.
+  llvm::Value *raw_syscall_record(const ProbeProgram &p, llvm::Value *nr) {
+    uint32_t size = 8;
+    for (const TracepointField &f : format_->fields)
+      size = std::max(size, f.offset + f.size);
+    llvm::Value *record = scratch(size);
+    for (const std::string &name : p.args_fields) {
+      const TracepointField *f = format_->find(name);
+      if (!f || f->is_common)
+        continue;
+      llvm::Value *at = b_.CreateGEP(i8_, record, b_.getInt64(f->offset));
+      if (name == "__syscall_nr" || name == "id") {
+        b_.CreateStore(b_.CreateTrunc(nr, b_.getIntNTy(8 * std::min<uint32_t>(f->size, 8))), at);
+      } else if (name == "ret") {
+        b_.CreateStore(raw_argument(1), at);
+      } else if (p.raw_record == RawRecord::RawSyscallEnter && name == "args") {
+        for (uint32_t i = 0; i < 6 && 8 * (i + 1) <= f->size; ++i)
+          read_syscall_register(b_.CreateGEP(i8_, at, b_.getInt64(8 * i)),
+                                kSyscallArgRegOffsets[i]);
+      } else if (p.raw_record == RawRecord::SyscallEnter && f->offset >= 16 && f->size == 8 &&
+                 (f->offset - 16) / 8 < 6) {
+        read_syscall_register(at, kSyscallArgRegOffsets[(f->offset - 16) / 8]);
+      }
+    }
+    return record;
   }
 
   /// Gives every scratch variable of `probe` its slot before any statement is generated.
@@ -1226,13 +1322,13 @@ private:
     const TracepointField *f = format_ ? format_->find(n.field) : nullptr;
     if (!f)
       return is_composite(n.type) ? scratch(n.type.size) : b_.getInt64(0);
-    llvm::Value *at = b_.CreateGEP(i8_, ctx_arg_, b_.getInt64(f->offset));
+    llvm::Value *at = b_.CreateGEP(i8_, record_, b_.getInt64(f->offset));
     if (f->is_data_loc) {
       llvm::Value *loc = b_.CreateZExt(b_.CreateLoad(i32_, at), i64_);
       llvm::Value *off = b_.CreateAnd(loc, 0xffff);
       if (f->is_rel_loc)
         off = b_.CreateAdd(off, b_.getInt64(f->offset + f->size));
-      return b_.CreateAdd(b_.CreatePtrToInt(ctx_arg_, i64_), off);
+      return b_.CreateAdd(b_.CreatePtrToInt(record_, i64_), off);
     }
     if (is_composite(n.type)) {
       llvm::Value *dst = scratch(n.type.size);
@@ -1705,6 +1801,7 @@ private:
   const TracepointFormat *format_ = nullptr;
   llvm::Function *fn_ = nullptr;
   llvm::Value *ctx_arg_ = nullptr;
+  llvm::Value *record_ = nullptr; // a tracepoint's record: the context, or a raw program's copy
   llvm::BasicBlock *entry_ = nullptr, *return_block_ = nullptr;
   llvm::Value *scratch_base_ = nullptr;
   uint32_t scratch_used_ = 0, scratch_peak_ = 0;

@@ -115,9 +115,17 @@ std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, Attachmen
     std::string rest = probe.probe_name.substr(std::strlen("tracepoint:"));
     size_t colon = rest.find(':');
     std::string category = rest.substr(0, colon), event = rest.substr(colon + 1);
-    bpf_link *link = bpf_program__attach_tracepoint(prog, category.c_str(), event.c_str());
-    if (!link)
-      return probe.probe_name + ": cannot attach: " + errno_text(errno);
+    bpf_link *link;
+    if (probe.tracepoint_attach == TracepointAttach::Raw) {
+      link = bpf_program__attach_raw_tracepoint(prog, probe.raw_tracepoint.c_str());
+      if (!link)
+        return probe.probe_name + ": cannot attach to the raw tracepoint " + probe.raw_tracepoint +
+               ": " + errno_text(errno);
+    } else {
+      link = bpf_program__attach_tracepoint(prog, category.c_str(), event.c_str());
+      if (!link)
+        return probe.probe_name + ": cannot attach: " + errno_text(errno);
+    }
     out.links.push_back(link);
     return {};
   }

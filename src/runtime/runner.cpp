@@ -262,9 +262,19 @@ private:
       return false;
     }
     if (options_.verbose) {
-      for (size_t i = 0; i < progs_.size(); ++i)
-        std::fprintf(stderr, "Program ID for %s: %d\n", res_.programs[i].probe_name.c_str(),
-                     bpf_program__fd(progs_[i]) >= 0 ? program_id(progs_[i]) : -1);
+      for (size_t i = 0; i < progs_.size(); ++i) {
+        const ProbeProgram &p = res_.programs[i];
+        std::string how;
+        if (p.type == ast::ProbeType::Tracepoint)
+          how = p.tracepoint_attach == TracepointAttach::Raw
+                    ? " (raw tracepoint " + p.raw_tracepoint +
+                          (p.syscall_nr >= 0 ? ", system call " + std::to_string(p.syscall_nr)
+                                             : std::string()) +
+                          ")"
+                    : " (tracepoint)";
+        std::fprintf(stderr, "Program ID for %s: %d%s\n", p.probe_name.c_str(),
+                     bpf_program__fd(progs_[i]) >= 0 ? program_id(progs_[i]) : -1, how.c_str());
+      }
     }
     loop_.ncpus = libbpf_num_possible_cpus();
     for (const MapInfo &m : res_.maps)

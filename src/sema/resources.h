@@ -63,6 +63,26 @@ struct RuntimeErrorInfo {
   SourceRange loc;
 };
 
+/// How a tracepoint program reaches its event (see sema/tracepoint_attach.h).
+enum class TracepointAttach : uint8_t {
+  /// A classic tracepoint: a perf event of PERF_TYPE_TRACEPOINT; the program's context is the
+  /// event's record as the format file describes it.
+  Perf,
+  /// A raw tracepoint (BPF_PROG_TYPE_RAW_TRACEPOINT): the context is the tracepoint's C
+  /// arguments as u64s. Cheaper per event and to detach; `args` fields the probe reads are
+  /// rebuilt from the arguments (only for syscall events, whose record is known).
+  Raw,
+};
+
+/// Where the fields of `args` come from in a raw tracepoint program.
+enum class RawRecord : uint8_t {
+  None,            // the probe reads no field of args
+  RawSyscallEnter, // raw_syscalls:sys_enter: id = ctx[1], args[i] = regs argument i
+  RawSyscallExit,  // raw_syscalls:sys_exit: id = regs->orig_ax, ret = ctx[1]
+  SyscallEnter,    // syscalls:sys_enter_X: __syscall_nr = ctx[1], field i = regs argument i
+  SyscallExit,     // syscalls:sys_exit_X: __syscall_nr = regs->orig_ax, ret = ctx[1]
+};
+
 /// One BPF program: the code for one attach point of one probe.
 struct ProbeProgram {
   std::string function;   // the BPF program's (ELF symbol) name
@@ -72,6 +92,12 @@ struct ProbeProgram {
   const ast::AttachPoint *attach_point = nullptr;
   ast::ProbeType type = ast::ProbeType::Invalid;
   uint32_t order = 0; // begin/end probes run in declaration order
+  /// Tracepoint programs only.
+  TracepointAttach tracepoint_attach = TracepointAttach::Perf;
+  std::string raw_tracepoint; // Raw: the raw tracepoint's name ("sys_enter", "sched_switch")
+  RawRecord raw_record = RawRecord::None;
+  int32_t syscall_nr = -1;              // Raw syscalls:*: run only for this system call number
+  std::vector<std::string> args_fields; // the fields of `args` the probe reads
 };
 
 /// Everything the runtime needs about a compiled program except the BPF object itself.

@@ -9,6 +9,7 @@
 #include "parser/suggest.h"
 #include "runtime/output.h"
 #include "sema/constant.h"
+#include "sema/tracepoint_attach.h"
 
 #include <algorithm>
 #include <cctype>
@@ -1839,7 +1840,10 @@ bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, 
              Diagnostics &diags) {
   Analyser analyser(program, options, btf, result, diags);
   result.positional_count = options.params.size();
-  return analyser.run();
+  if (!analyser.run())
+    return false;
+  plan_tracepoint_attach(result, options.raw_tracepoints);
+  return true;
 }
 
 } // namespace scry

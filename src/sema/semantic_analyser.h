@@ -24,6 +24,9 @@ struct SemaOptions {
   bool has_child = false;          // -c was given, so cpid means something
   std::string tracefs_root;        // where tracepoint formats are read from (empty: none)
   uint32_t ncpus = 1;              // online CPUs, the value of `ncpus`
+  /// Attach tracepoint probes through raw tracepoints where they mean the same (see
+  /// sema/tracepoint_attach.h); false keeps every one a classic tracepoint.
+  bool raw_tracepoints = true;
 };
 
 /// A scratch variable declaration: one per distinct `$name` in scope.

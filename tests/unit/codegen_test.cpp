@@ -123,9 +123,9 @@ struct Compiled {
 
 std::unique_ptr<Compiled> compile(const std::string &program,
                                   const std::vector<std::string> &params = {},
-                                  bool has_child = false) {
+                                  bool has_child = false, bool raw_tracepoints = true) {
   auto c = std::make_unique<Compiled>();
-  c->analysed = test::analyse_text(program, params, has_child);
+  c->analysed = test::analyse_text(program, params, has_child, raw_tracepoints);
   if (!c->analysed->ok) {
     ADD_FAILURE() << "sema refused '" << program << "':" << describe(c->analysed->diags);
     return c;
@@ -172,6 +172,33 @@ TEST_P(CodegenLoad, VerifierAccepts) {
   EXPECT_TRUE(obj.load()) << "the kernel refused '" << c.program << "': " << std::strerror(errno)
                           << "\n"
                           << tail(libbpf_log(), 40);
+}
+
+// Tracepoint probes attach through raw tracepoints where they can (sema/tracepoint_attach.h); the
+// same programs must also load as classic tracepoints, which is what SCRY_CLASSIC_TRACEPOINTS
+// and kernels without the raw tracepoint get.
+TEST(CodegenObject, TracepointProgramsLoadRawAndClassic) {
+  const char *program =
+      "config = { max_strlen = 64 } "
+      "tracepoint:raw_syscalls:sys_enter { print((args->id, args->args[0], args->args[5])); } "
+      "tracepoint:raw_syscalls:sys_exit { print((args->id, args->ret)); } "
+      "tracepoint:syscalls:sys_enter_openat { print((args->__syscall_nr, args->dfd, "
+      "str(args->filename), args->flags, args->mode)); } "
+      "tracepoint:syscalls:sys_exit_read { print(args->ret); } "
+      "tracepoint:syscalls:sys_enter_getppid { @ = count(); } "
+      "tracepoint:sched:sched_switch { @s = count(); }";
+  SKIP_WITHOUT_TRACEFS(program);
+  SKIP_WITHOUT_BPF();
+  for (bool raw : {true, false}) {
+    auto c = compile(program, {}, false, raw);
+    ASSERT_TRUE(c->ok);
+    for (const ProbeProgram &p : c->analysed->sema.resources.programs)
+      EXPECT_EQ(p.tracepoint_attach, raw ? TracepointAttach::Raw : TracepointAttach::Perf)
+          << p.probe_name;
+    Object obj;
+    ASSERT_TRUE(obj.open(c->code.object)) << libbpf_log();
+    EXPECT_TRUE(obj.load()) << (raw ? "raw: " : "classic: ") << tail(libbpf_log(), 40);
+  }
 }
 
 // Programs with str() mostly set max_strlen = 64: the code has the same shape, and each copy of a
@@ -418,7 +445,9 @@ TEST(CodegenObject, OneProgramPerAttachPoint) {
     bpf_program *found = bpf_object__find_program_by_name(obj.get(), p.function.c_str());
     ASSERT_NE(found, nullptr) << p.function << " for " << p.probe_name;
     bpf_prog_type expected =
-        p.type == ast::ProbeType::Tracepoint ? BPF_PROG_TYPE_TRACEPOINT
+        p.type == ast::ProbeType::Tracepoint
+            ? (p.tracepoint_attach == TracepointAttach::Raw ? BPF_PROG_TYPE_RAW_TRACEPOINT
+                                                            : BPF_PROG_TYPE_TRACEPOINT)
         : p.type == ast::ProbeType::Interval || p.type == ast::ProbeType::Profile
             ? BPF_PROG_TYPE_PERF_EVENT
             : BPF_PROG_TYPE_RAW_TRACEPOINT;

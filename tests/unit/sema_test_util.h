@@ -43,7 +43,7 @@ struct Analysed {
 /// are cleared so that the developer's shell cannot change the results.
 inline std::unique_ptr<Analysed> analyse_text(const std::string &text,
                                               const std::vector<std::string> &params = {},
-                                              bool has_child = false) {
+                                              bool has_child = false, bool raw_tracepoints = true) {
   for (const char *env :
        {"BPFTRACE_MAX_STRLEN", "BPFTRACE_MAX_MAP_KEYS", "BPFTRACE_STRLEN", "BPFTRACE_MAP_KEYS_MAX"})
     unsetenv(env);
@@ -59,6 +59,7 @@ inline std::unique_ptr<Analysed> analyse_text(const std::string &text,
   options.has_child = has_child;
   options.tracefs_root = tracefs_root();
   options.ncpus = 2;
+  options.raw_tracepoints = raw_tracepoints;
   a->ok = analyse(*a->parsed->program, options, shared_btf(), a->sema, a->diags);
   return a;
 }

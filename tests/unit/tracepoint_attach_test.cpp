@@ -1,0 +1,138 @@
+// Tests src/sema/tracepoint_attach: which tracepoint probes attach through raw tracepoints, with
+// which system call number and record source. That the programs then load and see the same
+// `args` is tested by codegen_test (TracepointProgramsLoadRawAndClassic) and by the runtime
+// tests, which run every args test through the raw path and tracepoint-raw-and-classic.test
+// through both.
+#include "sema/tracepoint_attach.h"
+#include "sema_test_util.h"
+
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+
+namespace scry {
+namespace {
+
+using test::analyse_text;
+using test::describe;
+
+#define SKIP_WITHOUT_TRACEFS()                                                                     \
+  do {                                                                                             \
+    if (test::tracefs_root().empty())                                                              \
+      GTEST_SKIP() << "this machine has no tracefs";                                               \
+  } while (0)
+
+TEST(SyscallNumber, NamesFromTheSyscallHeader) {
+  EXPECT_EQ(syscall_number("getppid"), SYS_getppid);
+  EXPECT_EQ(syscall_number("openat"), SYS_openat);
+  EXPECT_EQ(syscall_number("read"), SYS_read);
+  EXPECT_EQ(syscall_number("no_such_syscall"), -1);
+  EXPECT_EQ(syscall_number(""), -1);
+}
+
+#if defined(__x86_64__)
+TEST(SyscallNumber, KernelSpellingsOfX86_64) {
+  EXPECT_EQ(syscall_number("newfstat"), SYS_fstat);
+  EXPECT_EQ(syscall_number("newstat"), SYS_stat);
+  EXPECT_EQ(syscall_number("newuname"), SYS_uname);
+  EXPECT_EQ(syscall_number("sendfile64"), SYS_sendfile);
+  EXPECT_EQ(syscall_number("umount"), SYS_umount2);
+}
+#endif
+
+TEST(RawTracepoints, FoundInVmlinuxBtf) {
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+    GTEST_SKIP() << "no /sys/kernel/btf/vmlinux";
+  std::vector<bool> found = kernel_has_raw_tracepoints(
+      {"sched_switch", "no_such_tracepoint_at_all", "sys_enter", "sched_process_exec", "sched_"});
+  EXPECT_EQ(found, (std::vector<bool>{true, false, true, true, false}));
+}
+
+TEST(RawTracepoints, MissingBtfFindsNothing) {
+  EXPECT_EQ(kernel_has_raw_tracepoints({"sched_switch"}, "/nonexistent/vmlinux"),
+            std::vector<bool>{false});
+}
+
+const ProbeProgram &only_program(const test::Analysed &a) {
+  EXPECT_EQ(a.sema.resources.programs.size(), 1u);
+  return a.sema.resources.programs.at(0);
+}
+
+TEST(PlanTracepointAttach, SyscallEnterWithArgumentsIsRaw) {
+  SKIP_WITHOUT_TRACEFS();
+  auto a = analyse_text("tracepoint:syscalls:sys_enter_openat { @[str(args->filename)] = "
+                        "count(); @n = sum(args->__syscall_nr); }");
+  ASSERT_TRUE(a->ok) << describe(a->diags);
+  const ProbeProgram &p = only_program(*a);
+  EXPECT_EQ(p.tracepoint_attach, TracepointAttach::Raw);
+  EXPECT_EQ(p.raw_tracepoint, "sys_enter");
+  EXPECT_EQ(p.raw_record, RawRecord::SyscallEnter);
+  EXPECT_EQ(p.syscall_nr, SYS_openat);
+  EXPECT_EQ(p.args_fields, (std::vector<std::string>{"__syscall_nr", "filename"}));
+}
+
+TEST(PlanTracepointAttach, SyscallExitWithoutArgumentsStillChecksTheNumber) {
+  SKIP_WITHOUT_TRACEFS();
+  auto a = analyse_text("tracepoint:syscalls:sys_exit_read { @ = count(); }");
+  ASSERT_TRUE(a->ok) << describe(a->diags);
+  const ProbeProgram &p = only_program(*a);
+  EXPECT_EQ(p.tracepoint_attach, TracepointAttach::Raw);
+  EXPECT_EQ(p.raw_tracepoint, "sys_exit");
+  EXPECT_EQ(p.raw_record, RawRecord::SyscallExit);
+  EXPECT_EQ(p.syscall_nr, SYS_read);
+  EXPECT_TRUE(p.args_fields.empty());
+}
+
+TEST(PlanTracepointAttach, RawSyscallsNeedARecordOnlyForArgs) {
+  SKIP_WITHOUT_TRACEFS();
+  auto a = analyse_text("tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }");
+  ASSERT_TRUE(a->ok) << describe(a->diags);
+  EXPECT_EQ(only_program(*a).tracepoint_attach, TracepointAttach::Raw);
+  EXPECT_EQ(only_program(*a).raw_record, RawRecord::None);
+  EXPECT_EQ(only_program(*a).syscall_nr, -1);
+
+  auto b = analyse_text("tracepoint:raw_syscalls:sys_exit { @[args->id] = sum(args->ret); }");
+  ASSERT_TRUE(b->ok) << describe(b->diags);
+  EXPECT_EQ(only_program(*b).raw_record, RawRecord::RawSyscallExit);
+  EXPECT_EQ(only_program(*b).raw_tracepoint, "sys_exit");
+}
+
+TEST(PlanTracepointAttach, OtherTracepointsAreRawOnlyWithoutArgs) {
+  SKIP_WITHOUT_TRACEFS();
+  auto a = analyse_text("tracepoint:sched:sched_switch { @ = count(); }");
+  ASSERT_TRUE(a->ok) << describe(a->diags);
+  EXPECT_EQ(only_program(*a).tracepoint_attach, TracepointAttach::Raw);
+  EXPECT_EQ(only_program(*a).raw_tracepoint, "sched_switch");
+
+  // The record's fields are computed by the event's TP_fast_assign, which a raw program skips.
+  auto b = analyse_text("tracepoint:sched:sched_switch { @[args->next_pid] = count(); }");
+  ASSERT_TRUE(b->ok) << describe(b->diags);
+  EXPECT_EQ(only_program(*b).tracepoint_attach, TracepointAttach::Perf);
+  EXPECT_TRUE(only_program(*b).raw_tracepoint.empty());
+}
+
+TEST(PlanTracepointAttach, WildcardsPlanEveryExpansion) {
+  SKIP_WITHOUT_TRACEFS();
+  auto a = analyse_text("tracepoint:syscalls:sys_enter_getpg* { @[probe] = count(); }");
+  ASSERT_TRUE(a->ok) << describe(a->diags);
+  ASSERT_EQ(a->sema.resources.programs.size(), 2u);
+  std::vector<int32_t> numbers;
+  for (const ProbeProgram &p : a->sema.resources.programs) {
+    EXPECT_EQ(p.tracepoint_attach, TracepointAttach::Raw) << p.probe_name;
+    numbers.push_back(p.syscall_nr);
+  }
+  std::sort(numbers.begin(), numbers.end());
+  std::vector<int32_t> expected{SYS_getpgid, SYS_getpgrp};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(numbers, expected);
+}
+
+TEST(PlanTracepointAttach, ClassicWhenRawIsOff) {
+  SKIP_WITHOUT_TRACEFS();
+  auto a = analyse_text("tracepoint:raw_syscalls:sys_enter { @ = count(); }", {}, false,
+                        /*raw_tracepoints=*/false);
+  ASSERT_TRUE(a->ok) << describe(a->diags);
+  EXPECT_EQ(only_program(*a).tracepoint_attach, TracepointAttach::Perf);
+}
+
+} // namespace
+} // namespace scry
