@@ -129,7 +129,12 @@ private:
       maps_.push_back(
           mod_.add_map(m.bpf_name, type, m.max_entries, m.bpf_key_size, m.bpf_value_size));
     }
-    ringbuf_ = mod_.add_map(kRingBufMap, kMapRingbuf, options_.ringbuf_bytes, 0, 0);
+    uint32_t ringbuf_bytes = options_.ringbuf_bytes;
+    if (!ringbuf_bytes)
+      ringbuf_bytes = res_.printfs.empty() && res_.print_values.empty() && res_.time_formats.empty()
+                          ? kRingbufBytesControl
+                          : kRingbufBytesEvents;
+    ringbuf_ = mod_.add_map(kRingBufMap, kMapRingbuf, ringbuf_bytes, 0, 0);
     state_ = mod_.add_map(kStateMap, kMapArray, 1, 4, sizeof(RunState));
     lost_ = mod_.add_map(kLostMap, kMapPercpuArray, 1, 4, 8);
     map_errors_ =

@@ -34,13 +34,20 @@ struct RunState {
   uint64_t reserved;
 };
 
+inline constexpr uint32_t kRingbufBytesEvents = 4u << 20;
+inline constexpr uint32_t kRingbufBytesControl = 64u << 10;
+
 struct CodegenOptions {
-  uint32_t ringbuf_bytes = 4u << 20; // power of two, a multiple of the page size
-  int64_t filter_pid = 0;            // -p: non-begin/end probes fire only for this process (tgid)
-  int64_t child_pid = 0;             // -c: the value of cpid
-  std::vector<std::string> params;   // positional parameters
-  bool dump_ir = false;              // -d codegen: print the IR before optimisation
-  bool dump_ir_opt = false;          // -d codegen-opt: after optimisation
+  /// The ring buffer's size in bytes: a power of two, a multiple of the page size. 0 chooses
+  /// by the program: kRingbufBytesEvents when it sends a record per event (printf, print of a
+  /// value, time), else kRingbufBytesControl, since the buffer's pages are mapped into scry
+  /// (twice) and count in its resident memory.
+  uint32_t ringbuf_bytes = 0;
+  int64_t filter_pid = 0;          // -p: non-begin/end probes fire only for this process (tgid)
+  int64_t child_pid = 0;           // -c: the value of cpid
+  std::vector<std::string> params; // positional parameters
+  bool dump_ir = false;            // -d codegen: print the IR before optimisation
+  bool dump_ir_opt = false;        // -d codegen-opt: after optimisation
 };
 
 struct CodegenResult {
