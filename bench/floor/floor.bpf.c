@@ -18,6 +18,9 @@
  *                    2 + log2 otherwise), then (pid, bucket) counted like comm_count
  *   pid_filter_count the work of `/pid == 1/ { @ = count(); }`: the pid compared with 1, which
  *                    no event of the load matches, so only the comparison runs
+ *   syscall_count    the work of `@[probe] = count()` on every syscalls:sys_enter_* done the
+ *                    way a raw tracepoint allows: one program on sys_enter, the system call
+ *                    number indexing a per-CPU array (numbers past its end are not counted)
  *   probe_count      (floor_tp.bpf.o only) the work of `@[probe] = count()` when one program is
  *                    attached to many tracepoints: the attach cookie (the tracepoint's index,
  *                    set by the loader) indexes a per-CPU array
@@ -44,6 +47,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define COMM_LEN 16
 #define MAX_PROBES 1024
+#define MAX_SYSCALLS 1024
 #define RING_BYTES (4 << 20)
 
 struct pid_bucket {
@@ -140,6 +144,25 @@ int pid_hist(void *ctx) {
       .bucket = log2_bucket(SYSCALL_ID(ctx)),
   };
   count_in_place(&pid_buckets, &key);
+  return 0;
+}
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, MAX_SYSCALLS);
+  __type(key, __u32);
+  __type(value, __u64);
+} syscall_counts SEC(".maps");
+
+SEC(SYS_ENTER_SEC)
+int syscall_count(void *ctx) {
+  __s64 id = SYSCALL_ID(ctx);
+  if (id < 0 || id >= MAX_SYSCALLS)
+    return 0;
+  __u32 index = (__u32)id;
+  __u64 *value = bpf_map_lookup_elem(&syscall_counts, &index);
+  if (value)
+    ++*value;
   return 0;
 }
 

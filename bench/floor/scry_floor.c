@@ -23,6 +23,8 @@
  *                            stdout, smallest count first, as bpftrace prints `@[comm] = count()`.
  *   --print-probe-counts     at exit, print the per-CPU array `probe_counts` as
  *                            "@[tracepoint:CAT:NAME]: COUNT" lines for --tracepoints' list.
+ *   --print-syscall-counts   at exit, print the per-CPU array `syscall_counts` (indexed by system
+ *                            call number) as "@[syscall NR]: COUNT" lines, for counts not 0.
  *   --ring-buffer            read the ring buffer `events` while waiting (woken by the program,
  *                            and every 10 ms): one "PID NR\n" line on stdout per 8-byte record,
  *                            stdout fully buffered. At exit, after the last records, prints
@@ -57,7 +59,8 @@ static const char *prog_name = "scry_floor";
 static void usage(void) {
   fprintf(stderr,
           "usage: %s [--exit-after-ms MS] [--tracepoints CAT:GLOB] [--target-pid PID]\n"
-          "       [--print-comm-counts] [--print-probe-counts] [--ring-buffer] OBJECT PROGRAM\n"
+          "       [--print-comm-counts] [--print-probe-counts] [--print-syscall-counts]\n"
+          "       [--ring-buffer] OBJECT PROGRAM\n"
           "       %s --version\n",
           prog_name, prog_name);
   exit(2);
@@ -225,6 +228,19 @@ static void print_comm_counts(struct bpf_object *obj, int ncpus, uint64_t *value
   free(rows);
 }
 
+static void print_syscall_counts(struct bpf_object *obj, int ncpus, uint64_t *values) {
+  int fd = bpf_object__find_map_fd_by_name(obj, "syscall_counts");
+  if (fd < 0)
+    fail("--print-syscall-counts: the object has no map syscall_counts");
+  uint32_t entries = bpf_map__max_entries(bpf_object__find_map_by_name(obj, "syscall_counts"));
+  fputs("\n\n", stdout);
+  for (uint32_t nr = 0; nr < entries; ++nr) {
+    uint64_t count = percpu_sum(fd, &nr, values, ncpus);
+    if (count)
+      printf("@[syscall %u]: %llu\n", nr, (unsigned long long)count);
+  }
+}
+
 static void print_probe_counts(struct bpf_object *obj, const char *category,
                                const struct name_list *tps, int ncpus, uint64_t *values) {
   int fd = bpf_object__find_map_fd_by_name(obj, "probe_counts");
@@ -256,7 +272,7 @@ static int print_line(void *ctx, void *data, size_t size) {
 int main(int argc, char **argv) {
   long long exit_after_ms = -1, target_pid = -1;
   char *tracepoints = NULL;
-  int print_comms = 0, print_probes = 0, ring = 0;
+  int print_comms = 0, print_probes = 0, print_syscalls = 0, ring = 0;
 
   int i = 1;
   for (; i < argc && strncmp(argv[i], "--", 2) == 0; ++i) {
@@ -274,6 +290,8 @@ int main(int argc, char **argv) {
       print_comms = 1;
     } else if (strcmp(opt, "--print-probe-counts") == 0) {
       print_probes = 1;
+    } else if (strcmp(opt, "--print-syscall-counts") == 0) {
+      print_syscalls = 1;
     } else if (strcmp(opt, "--ring-buffer") == 0) {
       ring = 1;
     } else if (strcmp(opt, "--version") == 0) {
@@ -392,6 +410,8 @@ int main(int argc, char **argv) {
     print_comm_counts(obj, ncpus, values);
   if (print_probes)
     print_probe_counts(obj, category, &tps, ncpus, values);
+  if (print_syscalls)
+    print_syscall_counts(obj, ncpus, values);
   fflush(stdout);
   bpf_object__close(obj);
   return 0;
