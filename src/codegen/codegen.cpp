@@ -1395,15 +1395,32 @@ private:
     }
   }
 
+  /// Map keys up to this size are built on the BPF stack, larger ones in scratch memory.
+  static constexpr uint32_t kStackKeyBytes = 64;
+
   /// The BPF key for `key` (null for a map without keys), with `bucket` appended for hist and
   /// lhist maps. Padding is zeroed: hash maps compare keys byte by byte.
   llvm::Value *build_key(const MapInfo &info, Expression *key, llvm::Value *bucket) {
     if (info.is_array)
       return stack_u32(0);
-    llvm::Value *dst = scratch(info.bpf_key_size);
-    zero(dst, info.bpf_key_size, 8);
-    if (key)
-      store_converted(dst, emit(key), key->type, info.key);
+    // Small keys live on the stack: no scratch lookup for a program whose only composite is its
+    // key (`@[comm] = count()`).
+    llvm::Value *dst = info.bpf_key_size <= kStackKeyBytes ? entry_alloca(info.bpf_key_size)
+                                                           : scratch(info.bpf_key_size);
+    const uint32_t user_bytes = info.bpf_key_size - (bucket ? 8 : 0);
+    auto *id = dynamic_cast<Identifier *>(key);
+    if (id && id->name == "comm" && info.key.kind == TypeKind::String && info.key.size == 16 &&
+        user_bytes == 16) {
+      // bpf_get_current_comm() pads with zeros (strscpy_pad, kernel/bpf/helpers.c): straight
+      // into the key, no copy and no zeroing.
+      call(GetCurrentComm, i64_, {dst, b_.getInt64(16)});
+    } else if (key && !is_composite(info.key) && info.key.size == user_bytes) {
+      store_converted(dst, emit(key), key->type, info.key); // fills the key: no padding
+    } else {
+      zero(dst, info.bpf_key_size, 8);
+      if (key)
+        store_converted(dst, emit(key), key->type, info.key);
+    }
     if (bucket)
       b_.CreateStore(bucket, b_.CreateGEP(i8_, dst, b_.getInt64(info.bpf_key_size - 8)));
     return dst;
