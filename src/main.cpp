@@ -470,7 +470,11 @@ int run(int argc, char **argv) {
   Options opts;
   if (std::optional<int> status = parse_args(argc, argv, opts))
     return *status;
-  if (std::setvbuf(stdout, nullptr, opts.buffering, opts.buffering == _IONBF ? 0 : BUFSIZ) != 0)
+  // -B line is kept by flushing after every batch of ring-buffer records (RunOptions::
+  // flush_after_batch), not by stdio, which would make one write(2) per line.
+  const int stdio_mode = opts.buffering == _IOLBF ? _IOFBF : opts.buffering;
+  constexpr size_t kOutputBuffer = 64 * 1024;
+  if (std::setvbuf(stdout, nullptr, stdio_mode, stdio_mode == _IONBF ? 0 : kOutputBuffer) != 0)
     error("cannot set the buffering mode of stdout");
   if (!opts.unimplemented.empty()) {
     error(fmt::format("'{}' is not implemented yet", opts.unimplemented));
@@ -584,12 +588,13 @@ int run(int argc, char **argv) {
       error(fmt::format("cannot open '{}' for output: {}", opts.output_file, std::strerror(errno)));
       return 1;
     }
-    std::setvbuf(out, nullptr, opts.buffering, opts.buffering == _IONBF ? 0 : BUFSIZ);
+    std::setvbuf(out, nullptr, stdio_mode, stdio_mode == _IONBF ? 0 : kOutputBuffer);
   }
   std::unique_ptr<scry::Output> output =
       opts.json ? scry::make_json_output(out) : scry::make_text_output(out, stderr);
 
   scry::RunOptions run_options;
+  run_options.flush_after_batch = opts.buffering == _IOLBF;
   run_options.quiet = opts.quiet;
   run_options.verbose = opts.verbose;
   run_options.dry_run = opts.dry_run;

@@ -383,8 +383,11 @@ private:
   void poll_until_done(bool run_loop) {
     // Always show what begin sent; then, unless the program is begin/end only, wait for exit().
     ring_buffer__consume(rb_);
+    out_.flush();
     while (run_loop && !g_stop && !loop_.exit_seen) {
       int n = ring_buffer__poll(rb_, 100);
+      if (n > 0 && options_.flush_after_batch)
+        out_.flush();
       if (n < 0 && n != -EINTR && !loop_.exit_seen) {
         out_.runtime_error(std::string("reading the ring buffer failed: ") + std::strerror(-n));
         break;

@@ -23,6 +23,10 @@ struct RunOptions {
   pid_t target_pid = 0;      // -p: scry ends when this process does
   int child_release_fd = -1; // writing a byte here lets the child exec
   FILE *notify_out = stdout;
+  /// Flush the output after every batch of ring-buffer records (-B line, the default): lines
+  /// appear as soon as they are read, and a flood of them costs one write(2) per batch, not per
+  /// line.
+  bool flush_after_batch = false;
 };
 
 /// Runs `object`. Returns the process exit status: exit()'s code, 0 after a signal or the child's
