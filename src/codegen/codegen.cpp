@@ -32,7 +32,7 @@ using namespace ast;
 
 // linux/bpf.h: enum bpf_map_type.
 constexpr uint32_t kMapHash = 1, kMapArray = 2, kMapPercpuHash = 5, kMapPercpuArray = 6,
-                   kMapRingbuf = 27;
+                   kMapProgArray = 3, kMapRingbuf = 27;
 // linux/bpf.h: enum bpf_func_id.
 enum Helper : int64_t {
   MapLookupElem = 1,
@@ -41,6 +41,7 @@ enum Helper : int64_t {
   KtimeGetNs = 5,
   GetPrandomU32 = 7,
   GetSmpProcessorId = 8,
+  TailCall = 12,
   GetCurrentPidTgid = 14,
   GetCurrentUidGid = 15,
   GetCurrentComm = 16,
@@ -96,6 +97,8 @@ public:
     declare_maps();
     for (size_t i = 0; i < res_.programs.size(); ++i)
       generate_program(i);
+    for (const SyscallDispatcher &d : res_.dispatchers)
+      generate_dispatcher(d);
     if (!error_.empty()) {
       result.error = error_;
       return result;
@@ -135,6 +138,9 @@ private:
                           ? kRingbufBytesControl
                           : kRingbufBytesEvents;
     ringbuf_ = mod_.add_map(kRingBufMap, kMapRingbuf, ringbuf_bytes, 0, 0);
+    for (const SyscallDispatcher &d : res_.dispatchers)
+      prog_arrays_.push_back(
+          mod_.add_map(d.prog_array, kMapProgArray, kSyscallDispatchEntries, 4, 4));
     state_ = mod_.add_map(kStateMap, kMapArray, 1, 4, sizeof(RunState));
     lost_ = mod_.add_map(kLostMap, kMapPercpuArray, 1, 4, 8);
     map_errors_ =
@@ -238,6 +244,29 @@ private:
                " bytes of scratch space; the limit is " + std::to_string(kMaxScratch) +
                " (lower max_strlen, or split the probe)";
     max_scratch_ = std::max(max_scratch_, scratch_peak_);
+  }
+
+  /// A SyscallDispatcher: takes the system call number as the probe programs do and tail-calls
+  /// the program at that index of its array. When the slot is empty (no probe for this system
+  /// call) bpf_tail_call() returns and so does the dispatcher.
+  void generate_dispatcher(const SyscallDispatcher &d) {
+    size_t index = static_cast<size_t>(&d - res_.dispatchers.data());
+    fn_ = mod_.add_program(d.function, "raw_tp/" + d.raw_tracepoint, b_, 1);
+    ctx_arg_ = fn_->getArg(0);
+    entry_ = &fn_->getEntryBlock();
+    stack_pool_.clear();
+    stack_next_.clear();
+    u32_slots_.clear();
+    at(SourceRange{});
+    ProbeProgram probe;
+    probe.raw_tracepoint = d.raw_tracepoint;
+    probe.raw_record = RawRecord::SyscallEnter; // only asks raw_syscall_number() for the number
+    return_block_ = llvm::BasicBlock::Create(ctx_, "return", fn_);
+    llvm::Value *nr = raw_syscall_number(probe);
+    call(TailCall, i64_, {ctx_arg_, prog_arrays_[index], b_.CreateTrunc(nr, i32_)});
+    b_.CreateBr(return_block_);
+    b_.SetInsertPoint(return_block_);
+    b_.CreateRet(b_.getInt64(0));
   }
 
   /// Removes the scratch region's lookup (a helper call on every event) from a program that
@@ -1823,6 +1852,7 @@ private:
   const TracepointFormat *format_ = nullptr;
   llvm::Function *fn_ = nullptr;
   llvm::Value *ctx_arg_ = nullptr;
+  std::vector<llvm::GlobalVariable *> prog_arrays_; // parallel to res_.dispatchers
   llvm::Value *record_ = nullptr; // a tracepoint's record: the context, or a raw program's copy
   llvm::BasicBlock *entry_ = nullptr, *return_block_ = nullptr;
   llvm::Value *scratch_base_ = nullptr;

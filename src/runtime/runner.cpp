@@ -154,6 +154,8 @@ public:
         out_(output), loop_{res, output, {}, 1, false, 0} {}
 
   ~Run() {
+    for (Attachment &a : dispatcher_links_)
+      detach(a);
     for (Attachment &a : attachments_)
       detach(a);
     if (rb_)
@@ -183,10 +185,23 @@ public:
       const ProbeProgram &p = res_.programs[i];
       if (p.type == ast::ProbeType::Begin || p.type == ast::ProbeType::End)
         continue;
-      std::string err = attach_probe(p, progs_[i], attachments_[i]);
+      std::string err = p.tail_called ? add_to_dispatcher(p, progs_[i])
+                                      : attach_probe(p, progs_[i], attachments_[i]);
       if (!err.empty())
         return fail(err);
       ++attachable;
+    }
+    // The dispatchers last: their probes start together, once every one is in its array.
+    dispatcher_links_.resize(res_.dispatchers.size());
+    for (size_t i = 0; i < res_.dispatchers.size(); ++i) {
+      const SyscallDispatcher &d = res_.dispatchers[i];
+      bpf_program *prog = bpf_object__find_program_by_name(obj_, d.function.c_str());
+      bpf_link *link =
+          prog ? bpf_program__attach_raw_tracepoint(prog, d.raw_tracepoint.c_str()) : nullptr;
+      if (!link)
+        return fail("cannot attach to the raw tracepoint " + d.raw_tracepoint + ": " +
+                    std::strerror(errno));
+      dispatcher_links_[i].links.push_back(link);
     }
     if (!options_.quiet)
       out_.attached_probes(res_.programs.size());
@@ -266,12 +281,14 @@ private:
         const ProbeProgram &p = res_.programs[i];
         std::string how;
         if (p.type == ast::ProbeType::Tracepoint)
-          how = p.tracepoint_attach == TracepointAttach::Raw
-                    ? " (raw tracepoint " + p.raw_tracepoint +
-                          (p.syscall_nr >= 0 ? ", system call " + std::to_string(p.syscall_nr)
-                                             : std::string()) +
-                          ")"
-                    : " (tracepoint)";
+          how =
+              p.tracepoint_attach == TracepointAttach::Raw
+                  ? " (raw tracepoint " + p.raw_tracepoint +
+                        (p.syscall_nr >= 0 ? ", system call " + std::to_string(p.syscall_nr)
+                                           : std::string()) +
+                        (p.tail_called ? ", through dispatch_" + p.raw_tracepoint : std::string()) +
+                        ")"
+                  : " (tracepoint)";
         std::fprintf(stderr, "Program ID for %s: %d%s\n", p.probe_name.c_str(),
                      bpf_program__fd(progs_[i]) >= 0 ? program_id(progs_[i]) : -1, how.c_str());
       }
@@ -308,10 +325,24 @@ private:
     return static_cast<int>(info.id);
   }
 
+  /// Puts a tail-called syscalls:* program into its dispatcher's program array, at its system
+  /// call number.
+  std::string add_to_dispatcher(const ProbeProgram &p, bpf_program *prog) {
+    std::string array = "tail_" + p.raw_tracepoint;
+    int map_fd = bpf_object__find_map_fd_by_name(obj_, array.c_str());
+    int prog_fd = bpf_program__fd(prog);
+    uint32_t key = static_cast<uint32_t>(p.syscall_nr);
+    if (map_fd < 0 || bpf_map_update_elem(map_fd, &key, &prog_fd, BPF_ANY) != 0)
+      return p.probe_name + ": cannot add the program to " + array + ": " + std::strerror(errno);
+    return {};
+  }
+
   /// Detaches every probe. Tearing down a tracepoint perf event waits for an RCU grace period
   /// in the kernel (~70 ms here), so hundreds of them are closed from several threads at once
   /// rather than one after another.
   void detach_all() {
+    for (Attachment &a : dispatcher_links_)
+      detach(a);
     std::vector<Attachment *> todo;
     for (Attachment &a : attachments_)
       if (!a.links.empty())
@@ -452,6 +483,7 @@ private:
   EventLoop loop_;
   bpf_object *obj_ = nullptr;
   ring_buffer *rb_ = nullptr;
+  std::vector<Attachment> dispatcher_links_; // parallel to res_.dispatchers
   std::vector<bpf_program *> progs_;
   std::vector<Attachment> attachments_;
   int state_fd_ = -1, lost_fd_ = -1, map_errors_fd_ = -1;

@@ -96,9 +96,25 @@ struct ProbeProgram {
   TracepointAttach tracepoint_attach = TracepointAttach::Perf;
   std::string raw_tracepoint; // Raw: the raw tracepoint's name ("sys_enter", "sched_switch")
   RawRecord raw_record = RawRecord::None;
-  int32_t syscall_nr = -1;              // Raw syscalls:*: run only for this system call number
+  int32_t syscall_nr = -1; // Raw syscalls:*: run only for this system call number
+  /// Raw syscalls:* reached through the SyscallDispatcher of raw_tracepoint (a tail call at
+  /// index syscall_nr) instead of being attached itself.
+  bool tail_called = false;
   std::vector<std::string> args_fields; // the fields of `args` the probe reads
 };
+
+/// A program that runs first on a raw syscall tracepoint and tail-calls the probe program of the
+/// current system call from a BPF_MAP_TYPE_PROG_ARRAY indexed by its number, so that hundreds of
+/// syscalls:* probes (`tracepoint:syscalls:sys_enter_*`) cost one program and one tail call per
+/// event instead of one program run per probe.
+struct SyscallDispatcher {
+  std::string raw_tracepoint; // "sys_enter" or "sys_exit"
+  std::string function;       // the dispatcher program: "dispatch_sys_enter"
+  std::string prog_array;     // the BPF map of probe programs: "tail_sys_enter"
+};
+
+/// Entries of a SyscallDispatcher's program array: system call numbers below this.
+inline constexpr uint32_t kSyscallDispatchEntries = 1024;
 
 /// Everything the runtime needs about a compiled program except the BPF object itself.
 struct Resources {
@@ -108,6 +124,7 @@ struct Resources {
   std::vector<Type> print_values;
   std::vector<RuntimeErrorInfo> runtime_errors;
   std::vector<ProbeProgram> programs;
+  std::vector<SyscallDispatcher> dispatchers;
   uint32_t max_strlen = 1024;
   uint32_t max_map_keys = 4096;
 };

@@ -53,6 +53,36 @@ struct ArgsFields : ast::Walker {
   }
 };
 
+/// Puts raw syscalls:* programs behind a SyscallDispatcher when at least kDispatchFrom of them
+/// share a raw tracepoint. A program whose system call has another program on the same
+/// tracepoint stays attached itself (an array slot holds one program); its number check keeps
+/// it to its own calls.
+void plan_syscall_dispatch(Resources &res) {
+  constexpr size_t kDispatchFrom = 3;
+  for (const char *tracepoint : {"sys_enter", "sys_exit"}) {
+    std::map<int32_t, size_t> per_nr;
+    size_t total = 0;
+    for (const ProbeProgram &p : res.programs)
+      if (p.tracepoint_attach == TracepointAttach::Raw && p.raw_tracepoint == tracepoint &&
+          p.syscall_nr >= 0 && static_cast<uint32_t>(p.syscall_nr) < kSyscallDispatchEntries) {
+        ++per_nr[p.syscall_nr];
+        ++total;
+      }
+    if (total < kDispatchFrom)
+      continue;
+    bool any = false;
+    for (ProbeProgram &p : res.programs)
+      if (p.tracepoint_attach == TracepointAttach::Raw && p.raw_tracepoint == tracepoint &&
+          p.syscall_nr >= 0 && per_nr.count(p.syscall_nr) && per_nr[p.syscall_nr] == 1) {
+        p.tail_called = true;
+        any = true;
+      }
+    if (any)
+      res.dispatchers.push_back(
+          {tracepoint, std::string("dispatch_") + tracepoint, std::string("tail_") + tracepoint});
+  }
+}
+
 } // namespace
 
 int32_t syscall_number(std::string_view name) {
@@ -180,6 +210,7 @@ void plan_tracepoint_attach(SemaResult &result, bool allow_raw) {
     need_btf_check.push_back(i);
   }
 
+  plan_syscall_dispatch(result.resources);
   if (need_btf_check.empty())
     return;
   std::vector<std::string> names;

@@ -201,6 +201,28 @@ TEST(CodegenObject, TracepointProgramsLoadRawAndClassic) {
   }
 }
 
+// syscalls:* probes behind a dispatcher (tail calls through a program array) load too.
+TEST(CodegenObject, SyscallDispatcherLoads) {
+  const char *program = "tracepoint:syscalls:sys_enter_getp* { @[probe] = count(); } "
+                        "tracepoint:syscalls:sys_exit_getp* { @r[probe] = sum(args->ret); }";
+  SKIP_WITHOUT_TRACEFS(program);
+  SKIP_WITHOUT_BPF();
+  auto c = compile(program);
+  ASSERT_TRUE(c->ok);
+  ASSERT_EQ(c->analysed->sema.resources.dispatchers.size(), 2u);
+  Object obj;
+  ASSERT_TRUE(obj.open(c->code.object)) << libbpf_log();
+  for (const char *name : {"dispatch_sys_enter", "dispatch_sys_exit"}) {
+    bpf_program *prog = bpf_object__find_program_by_name(obj.get(), name);
+    ASSERT_NE(prog, nullptr) << name;
+    EXPECT_EQ(bpf_program__type(prog), BPF_PROG_TYPE_RAW_TRACEPOINT);
+  }
+  bpf_map *array = bpf_object__find_map_by_name(obj.get(), "tail_sys_enter");
+  ASSERT_NE(array, nullptr);
+  EXPECT_EQ(bpf_map__type(array), BPF_MAP_TYPE_PROG_ARRAY);
+  EXPECT_TRUE(obj.load()) << tail(libbpf_log(), 40);
+}
+
 // Programs with str() mostly set max_strlen = 64: the code has the same shape, and each copy of a
 // 1024-byte string costs LLVM about half a second. data_loc_string_as_key and printf_long_strings
 // keep the default size.

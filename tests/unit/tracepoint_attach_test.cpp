@@ -126,6 +126,39 @@ TEST(PlanTracepointAttach, WildcardsPlanEveryExpansion) {
   EXPECT_EQ(numbers, expected);
 }
 
+TEST(PlanTracepointAttach, ManySyscallProbesShareADispatcher) {
+  SKIP_WITHOUT_TRACEFS();
+  // getpgid twice: an array slot holds one program, so both stay attached themselves.
+  auto a = analyse_text("tracepoint:syscalls:sys_enter_getp* { @[probe] = count(); } "
+                        "tracepoint:syscalls:sys_enter_getpgid { @g = count(); } "
+                        "tracepoint:syscalls:sys_exit_getpgid { @e = count(); }");
+  ASSERT_TRUE(a->ok) << describe(a->diags);
+  const Resources &res = a->sema.resources;
+  ASSERT_EQ(res.dispatchers.size(), 1u);
+  EXPECT_EQ(res.dispatchers[0].raw_tracepoint, "sys_enter");
+  EXPECT_EQ(res.dispatchers[0].prog_array, "tail_sys_enter");
+  size_t tail_called = 0;
+  for (const ProbeProgram &p : res.programs) {
+    bool getpgid = p.syscall_nr == SYS_getpgid;
+    if (p.raw_tracepoint == "sys_exit" || getpgid)
+      EXPECT_FALSE(p.tail_called) << p.probe_name;
+    else
+      EXPECT_TRUE(p.tail_called) << p.probe_name;
+    tail_called += p.tail_called;
+  }
+  EXPECT_GE(tail_called, 2u); // getppid, getpgrp, getpid, getpriority, getpeername, ...
+}
+
+TEST(PlanTracepointAttach, FewSyscallProbesAttachThemselves) {
+  SKIP_WITHOUT_TRACEFS();
+  auto a = analyse_text("tracepoint:syscalls:sys_enter_getpgid, "
+                        "tracepoint:syscalls:sys_enter_getppid { @[probe] = count(); }");
+  ASSERT_TRUE(a->ok) << describe(a->diags);
+  EXPECT_TRUE(a->sema.resources.dispatchers.empty());
+  for (const ProbeProgram &p : a->sema.resources.programs)
+    EXPECT_FALSE(p.tail_called) << p.probe_name;
+}
+
 TEST(PlanTracepointAttach, ClassicWhenRawIsOff) {
   SKIP_WITHOUT_TRACEFS();
   auto a = analyse_text("tracepoint:raw_syscalls:sys_enter { @ = count(); }", {}, false,
