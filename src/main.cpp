@@ -10,6 +10,7 @@
 #include "parser/source.h"
 #include "runtime/output.h"
 #include "runtime/runner.h"
+#include "runtime/startup_profile.h"
 #include "runtime/tracefs.h"
 #include "sema/btf.h"
 #include "sema/semantic_analyser.h"
@@ -467,6 +468,7 @@ bool has_tracepoint(const scry::ast::Program &program) {
 }
 
 int run(int argc, char **argv) {
+  scry::startup_mark("exec->main");
   Options opts;
   if (std::optional<int> status = parse_args(argc, argv, opts))
     return *status;
@@ -506,6 +508,7 @@ int run(int argc, char **argv) {
   scry::ast::Context ctx;
   scry::Diagnostics diags;
   scry::ast::Program *program = scry::parse_program(source, params, ctx, diags);
+  scry::startup_mark("parse");
   if (diags.has_errors() || !program) {
     diags.print(std::cerr, source);
     if (!diags.has_errors())
@@ -555,6 +558,7 @@ int run(int argc, char **argv) {
   scry::SemaResult sema;
   scry::Diagnostics sema_diags;
   bool typed = scry::analyse(*program, sema_options, btf, sema, sema_diags);
+  scry::startup_mark("sema");
   if (!opts.no_warnings || !typed)
     sema_diags.print(std::cerr, source);
   if (!typed)
@@ -567,6 +571,7 @@ int run(int argc, char **argv) {
   codegen_options.dump_ir = opts.dump_ir;
   codegen_options.dump_ir_opt = opts.dump_ir_opt;
   scry::CodegenResult code = scry::generate(*program, sema, source, codegen_options);
+  scry::startup_mark("codegen");
   if (!code.ir.empty())
     std::cout << code.ir << std::flush;
   if (!code.error.empty()) {

@@ -3,6 +3,7 @@
 #include "codegen/codegen.h"
 #include "runtime/attach.h"
 #include "runtime/map_reader.h"
+#include "runtime/startup_profile.h"
 
 #include <algorithm>
 #include <atomic>
@@ -167,6 +168,7 @@ public:
   int run() {
     if (!load())
       return 1;
+    startup_mark("load");
     if (options_.dry_run)
       return 0;
     install_signal_handlers();
@@ -203,6 +205,8 @@ public:
                     std::strerror(errno));
       dispatcher_links_[i].links.push_back(link);
     }
+    startup_mark("attach");
+    startup_report();
     if (!options_.quiet)
       out_.attached_probes(res_.programs.size());
     if (options_.notify) {
