@@ -96,7 +96,8 @@ public:
     CodegenResult result;
     declare_maps();
     for (size_t i = 0; i < res_.programs.size(); ++i)
-      generate_program(i);
+      if (res_.programs[i].shares_program_of < 0)
+        generate_program(i);
     for (const SyscallDispatcher &d : res_.dispatchers)
       generate_dispatcher(d);
     if (!error_.empty()) {
@@ -138,9 +139,14 @@ private:
                           ? kRingbufBytesControl
                           : kRingbufBytesEvents;
     ringbuf_ = mod_.add_map(kRingBufMap, kMapRingbuf, ringbuf_bytes, 0, 0);
-    for (const SyscallDispatcher &d : res_.dispatchers)
+    for (const SyscallDispatcher &d : res_.dispatchers) {
       prog_arrays_.push_back(
           mod_.add_map(d.prog_array, kMapProgArray, kSyscallDispatchEntries, 4, 4));
+      probe_names_.push_back(d.probe_names.empty()
+                                 ? nullptr
+                                 : mod_.add_map(d.probe_names, kMapArray, kSyscallDispatchEntries,
+                                                4, d.probe_name_bytes));
+    }
     state_ = mod_.add_map(kStateMap, kMapArray, 1, 4, sizeof(RunState));
     lost_ = mod_.add_map(kLostMap, kMapPercpuArray, 1, 4, 8);
     map_errors_ =
@@ -204,6 +210,7 @@ private:
     const bool raw_tracepoint =
         p.type == ProbeType::Tracepoint && p.tracepoint_attach == TracepointAttach::Raw;
     llvm::Value *syscall_nr = raw_tracepoint ? raw_syscall_number(p) : nullptr;
+    syscall_nr_ = syscall_nr;
     if (options_.filter_pid && p.type != ProbeType::Begin && p.type != ProbeType::End) {
       llvm::Value *pid = b_.CreateLShr(call(GetCurrentPidTgid, i64_, {}), 32);
       branch_unless(b_.CreateICmpEQ(pid, b_.getInt64(static_cast<uint64_t>(options_.filter_pid))),
@@ -269,6 +276,23 @@ private:
     b_.CreateRet(b_.getInt64(0));
   }
 
+  /// `probe` in a program shared by several system calls: its dispatcher's probe_names entry
+  /// for the current system call number, `size` bytes (the map's values are at least as long
+  /// and NUL-padded).
+  llvm::Value *probe_name_by_nr(uint32_t size) {
+    size_t index = 0;
+    while (index < res_.dispatchers.size() &&
+           res_.dispatchers[index].raw_tracepoint != prog_->raw_tracepoint)
+      ++index;
+    llvm::Value *key = entry_alloca(8);
+    b_.CreateStore(b_.CreateTrunc(syscall_nr_, i32_), key);
+    llvm::Value *name = call(MapLookupElem, ptr_, {probe_names_.at(index), key});
+    branch_if_null(name, return_block_);
+    llvm::Value *dst = scratch(size);
+    copy(dst, name, size, 1);
+    return dst;
+  }
+
   /// Removes the scratch region's lookup (a helper call on every event) from a program that
   /// never used it. `check` is the block that ends with the lookup's null check.
   void drop_scratch_lookup(llvm::BasicBlock *check) {
@@ -312,7 +336,8 @@ private:
       read_syscall_register(slot, kSyscallNrRegOffset);
       nr = b_.CreateLoad(i64_, slot);
     }
-    if (p.syscall_nr >= 0)
+    // A program shared by several system calls is reached only through its dispatcher.
+    if (p.syscall_nr >= 0 && !p.probe_name_by_nr)
       branch_unless(b_.CreateICmpEQ(nr, b_.getInt64(static_cast<uint64_t>(p.syscall_nr))),
                     return_block_);
     return nr;
@@ -591,7 +616,8 @@ private:
     } else if (name == "cgroup") {
       result_ = call(GetCurrentCgroupId, i64_, {});
     } else if (name == "probe") {
-      result_ = constant_string(prog_->probe_name, n.type.size);
+      result_ = prog_->probe_name_by_nr ? probe_name_by_nr(n.type.size)
+                                        : constant_string(prog_->probe_name, n.type.size);
     } else if (name == "cpid") {
       result_ = b_.getInt64(static_cast<uint64_t>(options_.child_pid));
     }
@@ -1853,7 +1879,9 @@ private:
   llvm::Function *fn_ = nullptr;
   llvm::Value *ctx_arg_ = nullptr;
   std::vector<llvm::GlobalVariable *> prog_arrays_; // parallel to res_.dispatchers
-  llvm::Value *record_ = nullptr; // a tracepoint's record: the context, or a raw program's copy
+  std::vector<llvm::GlobalVariable *> probe_names_; // parallel to res_.dispatchers, or null
+  llvm::Value *syscall_nr_ = nullptr; // a raw syscall program's system call number, if known
+  llvm::Value *record_ = nullptr;     // a tracepoint's record: the context, or a raw program's copy
   llvm::BasicBlock *entry_ = nullptr, *return_block_ = nullptr;
   llvm::Value *scratch_base_ = nullptr;
   uint32_t scratch_used_ = 0, scratch_peak_ = 0;

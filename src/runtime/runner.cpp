@@ -338,6 +338,18 @@ private:
     uint32_t key = static_cast<uint32_t>(p.syscall_nr);
     if (map_fd < 0 || bpf_map_update_elem(map_fd, &key, &prog_fd, BPF_ANY) != 0)
       return p.probe_name + ": cannot add the program to " + array + ": " + std::strerror(errno);
+    if (p.probe_name_by_nr || p.shares_program_of >= 0) {
+      for (const SyscallDispatcher &d : res_.dispatchers) {
+        if (d.raw_tracepoint != p.raw_tracepoint || d.probe_names.empty())
+          continue;
+        std::string name = p.probe_name;
+        name.resize(d.probe_name_bytes, '\0');
+        int names_fd = bpf_object__find_map_fd_by_name(obj_, d.probe_names.c_str());
+        if (names_fd < 0 || bpf_map_update_elem(names_fd, &key, name.data(), BPF_ANY) != 0)
+          return p.probe_name + ": cannot set its name in " + d.probe_names + ": " +
+                 std::strerror(errno);
+      }
+    }
     return {};
   }
 

@@ -100,6 +100,12 @@ struct ProbeProgram {
   /// Raw syscalls:* reached through the SyscallDispatcher of raw_tracepoint (a tail call at
   /// index syscall_nr) instead of being attached itself.
   bool tail_called = false;
+  /// Tail-called wildcard expansions of one probe that read no `args` field share one BPF
+  /// program: the first of them has probe_name_by_nr set (its `probe` is looked up by system
+  /// call number in the dispatcher's probe_names map, and it skips the number check); the
+  /// others name it here (its index) and in `function`, and have no code of their own.
+  bool probe_name_by_nr = false;
+  int32_t shares_program_of = -1;
   std::vector<std::string> args_fields; // the fields of `args` the probe reads
 };
 
@@ -111,6 +117,10 @@ struct SyscallDispatcher {
   std::string raw_tracepoint; // "sys_enter" or "sys_exit"
   std::string function;       // the dispatcher program: "dispatch_sys_enter"
   std::string prog_array;     // the BPF map of probe programs: "tail_sys_enter"
+  /// For shared programs (ProbeProgram::probe_name_by_nr): an ARRAY map from system call number
+  /// to the NUL-padded probe name, probe_name_bytes each; empty when no program is shared.
+  std::string probe_names;
+  uint32_t probe_name_bytes = 0;
 };
 
 /// Entries of a SyscallDispatcher's program array: system call numbers below this.

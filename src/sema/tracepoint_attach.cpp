@@ -77,9 +77,34 @@ void plan_syscall_dispatch(Resources &res) {
         p.tail_called = true;
         any = true;
       }
-    if (any)
-      res.dispatchers.push_back(
-          {tracepoint, std::string("dispatch_") + tracepoint, std::string("tail_") + tracepoint});
+    if (!any)
+      continue;
+    SyscallDispatcher d{tracepoint, std::string("dispatch_") + tracepoint,
+                        std::string("tail_") + tracepoint, "", 0};
+    // Expansions of one probe that read no args field run the same code but for `probe`:
+    // compile it once.
+    std::map<const ast::Probe *, int32_t> leader;
+    for (size_t i = 0; i < res.programs.size(); ++i) {
+      ProbeProgram &p = res.programs[i];
+      if (!p.tail_called || p.raw_tracepoint != tracepoint || !p.args_fields.empty())
+        continue;
+      auto [it, first] = leader.try_emplace(p.probe, static_cast<int32_t>(i));
+      if (first)
+        continue;
+      ProbeProgram &lead = res.programs[static_cast<size_t>(it->second)];
+      lead.probe_name_by_nr = true;
+      p.shares_program_of = it->second;
+      p.function = lead.function;
+    }
+    for (const ProbeProgram &p : res.programs)
+      if (p.raw_tracepoint == tracepoint && (p.probe_name_by_nr || p.shares_program_of >= 0))
+        d.probe_name_bytes =
+            std::max(d.probe_name_bytes, static_cast<uint32_t>(p.probe_name.size() + 1));
+    if (d.probe_name_bytes) {
+      d.probe_name_bytes = (d.probe_name_bytes + 7) / 8 * 8;
+      d.probe_names = std::string("names_") + tracepoint;
+    }
+    res.dispatchers.push_back(std::move(d));
   }
 }
 

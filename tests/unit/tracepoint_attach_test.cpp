@@ -147,6 +147,22 @@ TEST(PlanTracepointAttach, ManySyscallProbesShareADispatcher) {
     tail_called += p.tail_called;
   }
   EXPECT_GE(tail_called, 2u); // getppid, getpgrp, getpid, getpriority, getpeername, ...
+
+  // The tail-called expansions of the wildcard read no args field: one program for them all,
+  // whose `probe` comes from names_sys_enter.
+  EXPECT_EQ(res.dispatchers[0].probe_names, "names_sys_enter");
+  const ProbeProgram *lead = nullptr;
+  for (const ProbeProgram &p : res.programs)
+    if (p.probe_name_by_nr)
+      lead = &p;
+  ASSERT_NE(lead, nullptr);
+  for (const ProbeProgram &p : res.programs) {
+    if (!p.tail_called || &p == lead)
+      continue;
+    EXPECT_EQ(p.function, lead->function) << p.probe_name;
+    EXPECT_GE(p.shares_program_of, 0) << p.probe_name;
+    EXPECT_GE(res.dispatchers[0].probe_name_bytes, p.probe_name.size() + 1);
+  }
 }
 
 TEST(PlanTracepointAttach, FewSyscallProbesAttachThemselves) {
