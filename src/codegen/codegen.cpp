@@ -188,6 +188,39 @@ private:
     }
   }
 
+  /// Whether `-p PID` filters a probe of this type: those that fire in the context of whatever
+  /// task caused them. begin, end and interval run for the tracer itself and are never filtered,
+  /// as in bpftrace (src/ast/passes/pid_filter_pass.cpp). profile, software and hardware samples
+  /// are kept when they interrupt a thread of PID.
+  static bool filtered_by_pid(ProbeType type) {
+    switch (type) {
+    case ProbeType::Kprobe:
+    case ProbeType::Kretprobe:
+    case ProbeType::Fentry:
+    case ProbeType::Fexit:
+    case ProbeType::Uprobe:
+    case ProbeType::Uretprobe:
+    case ProbeType::Usdt:
+    case ProbeType::Tracepoint:
+    case ProbeType::RawTracepoint:
+    case ProbeType::Profile:
+    case ProbeType::Software:
+    case ProbeType::Hardware:
+    case ProbeType::Watchpoint:
+      return true;
+    case ProbeType::Invalid:
+    case ProbeType::Begin:
+    case ProbeType::End:
+    case ProbeType::Interval:
+    case ProbeType::Iter:
+    case ProbeType::Self:
+    case ProbeType::Test:
+    case ProbeType::Bench:
+      return false;
+    }
+    return false;
+  }
+
   void generate_program(size_t index) {
     const ProbeProgram &p = res_.programs[index];
     prog_ = &p;
@@ -211,7 +244,7 @@ private:
         p.type == ProbeType::Tracepoint && p.tracepoint_attach == TracepointAttach::Raw;
     llvm::Value *syscall_nr = raw_tracepoint ? raw_syscall_number(p) : nullptr;
     syscall_nr_ = syscall_nr;
-    if (options_.filter_pid && p.type != ProbeType::Begin && p.type != ProbeType::End) {
+    if (options_.filter_pid && filtered_by_pid(p.type)) {
       llvm::Value *pid = b_.CreateLShr(call(GetCurrentPidTgid, i64_, {}), 32);
       branch_unless(b_.CreateICmpEQ(pid, b_.getInt64(static_cast<uint64_t>(options_.filter_pid))),
                     return_block_);
@@ -277,8 +310,9 @@ private:
   }
 
   /// `probe` in a program shared by several system calls: its dispatcher's probe_names entry
-  /// for the current system call number, `size` bytes (the map's values are at least as long
-  /// and NUL-padded).
+  /// for the current system call number, as a string of `size` bytes. The map's values are
+  /// NUL-padded and sized for the system calls' names only; `size` is the probe's, which other
+  /// attach points of the same probe may make longer or shorter.
   llvm::Value *probe_name_by_nr(uint32_t size) {
     size_t index = 0;
     while (index < res_.dispatchers.size() &&
@@ -289,7 +323,8 @@ private:
     llvm::Value *name = call(MapLookupElem, ptr_, {probe_names_.at(index), key});
     branch_if_null(name, return_block_);
     llvm::Value *dst = scratch(size);
-    copy(dst, name, size, 1);
+    store_converted(dst, name, make_string(res_.dispatchers[index].probe_name_bytes),
+                    make_string(size));
     return dst;
   }
 
@@ -1419,14 +1454,18 @@ private:
     }
     llvm::Value *len = b_.getInt64(size);
     if (n.args.size() == 2 && !dynamic_cast<Integer *>(n.args[1])) {
-      // A length known only at run time: clamp it to the buffer, so the verifier can bound it.
-      llvm::Value *want = b_.CreateAdd(emit(n.args[1]), b_.getInt64(1));
+      // A length known only at run time (counting the terminator, as in bpftrace): clamp it to
+      // the buffer, so the verifier can bound it.
+      llvm::Value *want = emit(n.args[1]);
       len = b_.CreateSelect(b_.CreateICmpULT(want, len), want, len);
     }
     int64_t helper = at.address_space == AddressSpace::User     ? ProbeReadUserStr
                      : at.address_space == AddressSpace::Kernel ? ProbeReadKernelStr
                                                                 : ProbeReadStr;
-    b_.CreateStore(b_.getInt8(0), dst);
+    // The helpers leave the bytes after the terminator as they were (scratch memory holds an
+    // earlier event's string there), so the whole buffer is cleared first: a string is a map key
+    // and is compared byte by byte, and equal strings must be equal keys.
+    zero(dst, size, 1);
     call(helper, i64_, {dst, len, b_.CreateIntToPtr(v, ptr_)});
     result_ = dst;
   }

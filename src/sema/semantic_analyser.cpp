@@ -1383,7 +1383,8 @@ private:
           if (*v < 1) {
             error(DiagCode::WrongArgumentType, n.args[1]->loc, "str()'s length must be positive");
           } else {
-            size = static_cast<uint32_t>(std::min<int64_t>(*v + 1, size));
+            // The length counts the terminator, as in bpftrace: str("abcdef", 3) is "ab".
+            size = static_cast<uint32_t>(std::min<int64_t>(*v, size));
           }
         }
       }

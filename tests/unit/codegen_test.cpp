@@ -223,6 +223,42 @@ TEST(CodegenObject, SyscallDispatcherLoads) {
   EXPECT_TRUE(obj.load()) << tail(libbpf_log(), 40);
 }
 
+// `probe` in programs shared by several system calls comes from the dispatcher's names map, whose
+// values are sized for the system calls' names; the probe's string type is sized for all of its
+// attach points. Every combination of the two must load, whichever is longer (issue 8: a probe
+// with three syscalls and sched:sched_process_exec, or a longer tracepoint, was refused).
+TEST(CodegenObject, ProbeNameInDispatchedProgramsLoadsForEveryCombination) {
+  SKIP_WITHOUT_TRACEFS("tracepoint:");
+  SKIP_WITHOUT_BPF();
+  const std::vector<std::string> syscalls = {"sys_enter_read", "sys_enter_write", "sys_enter_close",
+                                             "sys_enter_getpgid"};
+  // Names shorter and longer than the system calls' (up to 48 bytes), and raw_syscalls itself.
+  const std::vector<std::string> others = {"sched:sched_switch", "sched:sched_process_exec",
+                                           "raw_syscalls:sys_enter",
+                                           "writeback:writeback_dirty_inode_start"};
+  const std::vector<std::string> actions = {"@[probe] = count();", "printf(\"%s\\n\", probe);",
+                                            "@k[probe, comm] = count(); $p = probe;"};
+  int loaded = 0;
+  for (size_t n = 3; n <= syscalls.size(); ++n)
+    for (const std::string &other : others)
+      for (const std::string &action : actions)
+        for (bool same_probe : {false, true}) {
+          std::string attach;
+          for (size_t i = 0; i < n; ++i)
+            attach += (i ? "," : "") + std::string("tracepoint:syscalls:") + syscalls[i];
+          std::string program = same_probe ? attach + ",tracepoint:" + other + " { " + action + " }"
+                                           : attach + " { " + action + " } tracepoint:" + other +
+                                                 " { " + action + " }";
+          auto c = compile(program);
+          ASSERT_TRUE(c->ok) << program;
+          Object obj;
+          ASSERT_TRUE(obj.open(c->code.object)) << libbpf_log();
+          EXPECT_TRUE(obj.load()) << program << "\n" << tail(libbpf_log(), 20);
+          ++loaded;
+        }
+  EXPECT_EQ(loaded, 2 * 4 * 3 * 2);
+}
+
 // Programs with str() mostly set max_strlen = 64: the code has the same shape, and each copy of a
 // 1024-byte string costs LLVM about half a second. data_loc_string_as_key and printf_long_strings
 // keep the default size.

@@ -167,7 +167,7 @@ const TypeCase kStringSizes[] = {
     {"escape", "begin { $x = \"a\\n\"; }", "string[3]"},
     // str() reads up to max_strlen bytes (NUL included), or its length argument and a NUL.
     {"str_default", "begin { $x = str(0); }", "string[1024]"},
-    {"str_length", "begin { $x = str(0, 8); }", "string[9]"},
+    {"str_length", "begin { $x = str(0, 8); }", "string[8]"},
     {"str_length_capped", "begin { $x = str(0, 5000); }", "string[1024]"},
     {"str_config", "config = { max_strlen = 64 } begin { $x = str(0); }", "string[64]"},
     {"str_config_bpftrace_name", "config = { BPFTRACE_MAX_STRLEN = 32 } begin { $x = str(0); }",
