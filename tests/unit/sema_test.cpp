@@ -165,7 +165,7 @@ const TypeCase kStringSizes[] = {
     {"empty_literal", "begin { $x = \"\"; }", "string[1]"},
     {"literal", "begin { $x = \"hello\"; }", "string[6]"},
     {"escape", "begin { $x = \"a\\n\"; }", "string[3]"},
-    // str() reads up to max_strlen bytes (NUL included), or its length argument and a NUL.
+    // str() reads up to max_strlen bytes, or up to its length argument, NUL included.
     {"str_default", "begin { $x = str(0); }", "string[1024]"},
     {"str_length", "begin { $x = str(0, 8); }", "string[8]"},
     {"str_length_capped", "begin { $x = str(0, 5000); }", "string[1024]"},
