@@ -82,26 +82,63 @@ bool check_encoding(const SourceFile &source, Diagnostics &diags) {
   return true;
 }
 
-} // namespace
-
-ast::Program *parse(const SourceFile &source, ast::Context &ctx, Diagnostics &diags) {
-  ParseState ps(source, ctx, diags);
+/// The checks parse() and lex() make before the lexer sees the text. Returns false after
+/// reporting why the text cannot be lexed.
+bool lexable(const SourceFile &source, Diagnostics &diags) {
   // Flex takes an int length; no real program comes near this.
   constexpr size_t kMaxProgramBytes = 256u << 20;
   if (source.text().size() > kMaxProgramBytes) {
     diags.error(DiagCode::ProgramTooLarge, {{1, 1}, {1, 2}},
                 "the program is larger than " + std::to_string(kMaxProgramBytes >> 20) + " MiB");
-    return ctx.make<ast::Program>(SourceRange{});
+    return false;
   }
-  if (!check_encoding(source, diags))
+  return check_encoding(source, diags);
+}
+
+/// A Flex scanner over `source`, lexing for `ps`.
+class Scanner {
+public:
+  Scanner(const SourceFile &source, ParseState &ps) {
+    yylex_init_extra(&ps, &scanner_);
+    yy_scan_bytes(source.text().data(), static_cast<int>(source.text().size()), scanner_);
+  }
+  ~Scanner() { yylex_destroy(scanner_); }
+  Scanner(const Scanner &) = delete;
+  Scanner &operator=(const Scanner &) = delete;
+
+  yyscan_t get() const { return scanner_; }
+
+private:
+  yyscan_t scanner_ = nullptr;
+};
+
+} // namespace
+
+std::vector<Token> lex(const SourceFile &source, Diagnostics &diags) {
+  std::vector<Token> tokens;
+  if (!lexable(source, diags))
+    return tokens;
+  ast::Context ctx;
+  ParseState ps(source, ctx, diags);
+  Scanner scanner(source, ps);
+  for (;;) {
+    Parser::symbol_type token = yylex(scanner.get(), ps);
+    if (token.kind() == Parser::symbol_kind::S_YYEOF)
+      return tokens;
+    tokens.push_back({token.location, token.name()});
+  }
+}
+
+ast::Program *parse(const SourceFile &source, ast::Context &ctx, Diagnostics &diags) {
+  if (!lexable(source, diags))
     return ctx.make<ast::Program>(SourceRange{});
 
-  yyscan_t scanner = nullptr;
-  yylex_init_extra(&ps, &scanner);
-  yy_scan_bytes(source.text().data(), static_cast<int>(source.text().size()), scanner);
-  Parser parser(scanner, ps);
-  parser.parse();
-  yylex_destroy(scanner);
+  ParseState ps(source, ctx, diags);
+  {
+    Scanner scanner(source, ps);
+    Parser parser(scanner.get(), ps);
+    parser.parse();
+  }
 
   if (!ps.program)
     ps.program = ctx.make<ast::Program>(SourceRange{});

@@ -15,6 +15,18 @@ namespace scry {
 /// returns a Program (partial when there were errors). Never throws on bad input.
 ast::Program *parse(const SourceFile &source, ast::Context &ctx, Diagnostics &diags);
 
+/// One token as the lexer splits the text: where it is, and its name in the grammar as syntax
+/// errors spell it ("attach point", "identifier", "/", ...).
+struct Token {
+  SourceRange range;
+  std::string name;
+};
+
+/// The tokens of `source` in order, lexed without parsing (end of input is not included).
+/// Lexical errors go to `diags`. For tests that need token boundaries, e.g. to insert comments
+/// between every two tokens.
+std::vector<Token> lex(const SourceFile &source, Diagnostics &diags);
+
 /// The whole front end as the command line runs it: parse, then the attach-point pass with the
 /// positional parameters `params` ($1 is params[0]), then program-level checks (a program needs
 /// at least one probe). Returns null only when `source` could not be parsed at all.

@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <string>
+#include <tuple>
+#include <vector>
 
 namespace scry {
 namespace {
@@ -151,6 +153,73 @@ TEST(Comments, BothKindsAreAllowedAtTopLevelAndBetweenAttachPointAndBlock) {
   EXPECT_THAT(diags_of(p->diags), IsEmpty());
   ASSERT_EQ(p->program->probes.size(), 1u);
   EXPECT_EQ(p->program->probes[0]->attach_points[0]->raw, "kprobe:f");
+}
+
+// The names of the tokens of `text`, as lex() splits it.
+std::vector<std::string> token_names(const std::string &text) {
+  Diagnostics diags;
+  std::vector<std::string> names;
+  for (const Token &t : lex(SourceFile("stdin", text), diags))
+    names.push_back(t.name);
+  EXPECT_THAT(diags_of(diags), IsEmpty()) << text;
+  return names;
+}
+
+TEST(Comments, DoNotHideTheEndOfAPredicate) {
+  // A '/' followed by '{' ends the predicate; comments between the two do not change that.
+  for (const char *text : {"kprobe:f /pid/ /* c */ { }", "kprobe:f /pid/ // c\n{ }",
+                           "kprobe:f /pid/\n/* a\n{ */ // b\n\n  /**/{ }"}) {
+    EXPECT_THAT(token_names(text),
+                ElementsAre("attach point", "/", "identifier", "end of predicate", "{", "}"))
+        << text;
+  }
+}
+
+TEST(Comments, ASlashFollowedByACommentAndNoBraceIsDivision) {
+  EXPECT_THAT(token_names("kprobe:f /$1 / /* { */ 2/ { }"),
+              ElementsAre("attach point", "/", "positional parameter", "/", "integer",
+                          "end of predicate", "{", "}"));
+}
+
+TEST(Comments, MayComeBetweenConfigAndItsEquals) {
+  for (const char *text :
+       {"config /* c */ = { max_map_keys = 1 } begin { }", "config // c\n= { } begin { }"}) {
+    auto p = parse_text(text);
+    EXPECT_THAT(diags_of(p->diags), IsEmpty()) << text;
+    EXPECT_NE(p->program->config, nullptr) << text;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token boundaries, as lex() reports them
+
+TEST(Tokens, LexSplitsTheTextAsTheParserSeesIt) {
+  EXPECT_THAT(token_names("kprobe:f /$1/ { $x = 0..10; $y = $p->a; }"),
+              ElementsAre("attach point", "/", "positional parameter", "end of predicate", "{",
+                          "scratch variable", "=", "integer", "..", "integer", ";",
+                          "scratch variable", "=", "scratch variable", "->", "identifier", ";",
+                          "}"));
+}
+
+TEST(Tokens, RangesCoverEachTokenAndNothingBetween) {
+  Diagnostics diags;
+  std::vector<Token> tokens = lex(SourceFile("stdin", "begin /* c */ {\n  @m[1] = 22; }"), diags);
+  // begin { @m [ 1 ] = 22 ; }
+  ASSERT_EQ(tokens.size(), 10u);
+  // (line, first column, column after the token)
+  auto at = [](const Token &t) {
+    return std::tuple(t.range.begin.line, t.range.begin.column, t.range.end.column);
+  };
+  EXPECT_EQ(at(tokens[0]), std::tuple(1, 1, 6));   // begin
+  EXPECT_EQ(at(tokens[1]), std::tuple(1, 15, 16)); // {
+  EXPECT_EQ(at(tokens[2]), std::tuple(2, 3, 5));   // @m
+  EXPECT_EQ(at(tokens[7]), std::tuple(2, 11, 13)); // 22
+}
+
+TEST(Tokens, InvalidTextIsReportedAndNotLexed) {
+  Diagnostics diags;
+  EXPECT_THAT(lex(SourceFile("stdin", "begin { \xff }"), diags), IsEmpty());
+  EXPECT_THAT(diags_of(diags), ElementsAre(DiagAt{DiagCode::InvalidUtf8, 1, 9, 10}));
 }
 
 // ---------------------------------------------------------------------------------------------

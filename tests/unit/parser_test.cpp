@@ -1,13 +1,15 @@
 // Tests the parser (src/parser/parser.yy) and the attach-point pass (attach_point.cpp): every
 // form of the language parses into the expected tree, print_source shows precedence and round-
-// trips, every provider and alias is recognised, and bad programs get the right error code at
-// the right place without crashing, however large or deep they are.
+// trips, comments and white space between any two tokens change nothing, every provider and
+// alias is recognised, and bad programs get the right error code at the right place without
+// crashing, however large or deep they are.
 #include "parse_test_util.h"
 
 #include <cstdint>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace scry {
@@ -189,6 +191,29 @@ TEST(Probe, WithoutPredicate) {
 
 TEST(Probe, DivisionInsideAPredicate) {
   auto p = parse_text("kprobe:f / $1 / 2 > 0 /\n{ }");
+  EXPECT_THAT(diags_of(p->diags), IsEmpty());
+  ASSERT_EQ(p->program->probes.size(), 1u);
+  ASSERT_NE(p->program->probes[0]->predicate, nullptr);
+  EXPECT_EQ(print_source(*p->program->probes[0]->predicate), "(($1 / 2) > 0)");
+}
+
+TEST(Probe, CommentsAfterThePredicate) {
+  const std::string plain = tree(*parse_text("kprobe:f /pid > 0/ { @ = count(); }")->program);
+  for (const char *text : {
+           "kprobe:f /pid > 0/ /* c */ { @ = count(); }",
+           "kprobe:f /pid > 0/ // c\n{ @ = count(); }",
+           "kprobe:f /pid > 0/// c\n{ @ = count(); }",
+           "kprobe:f /pid > 0/ /* a */ // b\n /* c\n { */\n{ @ = count(); }",
+           "kprobe:f /pid /* c */ > /* d */ 0 /* e */ / { @ = count(); }",
+       }) {
+    auto p = parse_text(text);
+    EXPECT_THAT(diags_of(p->diags), IsEmpty()) << text;
+    EXPECT_EQ(tree(*p->program), plain) << text;
+  }
+}
+
+TEST(Probe, DivisionBeforeACommentIsStillDivision) {
+  auto p = parse_text("kprobe:f / $1 / /* c */ 2 > 0 / { }");
   EXPECT_THAT(diags_of(p->diags), IsEmpty());
   ASSERT_EQ(p->program->probes.size(), 1u);
   ASSERT_NE(p->program->probes[0]->predicate, nullptr);
@@ -394,6 +419,38 @@ TEST(Statement, ForOverARange) {
 TEST(Statement, ForOverSomethingElseIsAnError) {
   auto p = parse_text("begin { for ($i : 1 + 2) { } }");
   EXPECT_THAT(diags_of(p->diags), ElementsAre(DiagAt{DiagCode::SyntaxError, 1, 19, 24}));
+}
+
+TEST(Statement, ForWithoutParenthesesIsTheSameLoop) {
+  struct Case {
+    const char *without;
+    const char *with;
+  };
+  for (const Case &c : {
+           Case{"for $j : 0..3 { }", "for ($j : 0..3) { }"},
+           Case{"for $j : $a + 1..$b * 2 { $x = $j; }", "for ($j : $a + 1..$b * 2) { $x = $j; }"},
+           Case{"for $kv : @m { print($kv.0); }", "for ($kv : @m) { print($kv.0); }"},
+           Case{"for $j:0..3{}", "for ($j : 0..3) { }"},
+       }) {
+    auto without = parse_text(std::string("begin { ") + c.without + " }");
+    auto with = parse_text(std::string("begin { ") + c.with + " }");
+    EXPECT_THAT(diags_of(without->diags), IsEmpty()) << c.without;
+    EXPECT_THAT(diags_of(with->diags), IsEmpty()) << c.with;
+    EXPECT_EQ(tree(*without->program), tree(*with->program)) << c.without;
+  }
+  auto p = parse_text("begin { for $j : 0..3 { } }");
+  auto *f = as<ast::ForRange>(test::only_statement(*p));
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->var->name, "j");
+  // The loop runs from `for` to the end of its body, as with parentheses.
+  EXPECT_EQ(f->loc.begin.column, 9);
+  EXPECT_EQ(f->loc.end.column, 26);
+  EXPECT_EQ(f->var->loc.begin.column, 13);
+}
+
+TEST(Statement, ForWithoutParenthesesOverSomethingElseIsAnError) {
+  auto p = parse_text("begin { for $i : 1 + 2 { } }");
+  EXPECT_THAT(diags_of(p->diags), ElementsAre(DiagAt{DiagCode::SyntaxError, 1, 18, 23}));
 }
 
 TEST(Statement, Return) {
@@ -874,85 +931,179 @@ TEST_P(RoundTrip, PrintedSourceParsesToTheSameTree) {
   EXPECT_EQ(print_source(*second->program), printed);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Parser, RoundTrip,
-    ::testing::Values(
-        RoundTripCase{"Hello", R"(BEGIN { printf("hello\n"); exit(); })"},
-        RoundTripCase{"PredicateAndMapKey",
-                      R"(kprobe:do_sys_open /comm == "bash"/ { @opens[str(arg1)] = count(); })"},
-        RoundTripCase{"Wildcard", "tracepoint:syscalls:sys_enter_* { @[probe] = count(); }"},
-        RoundTripCase{
-            "SeveralAttachPoints",
-            "uprobe:/bin/bash:readline, uretprobe:/bin/bash:readline { @[tid] = nsecs; }"},
-        RoundTripCase{"AttachPointForms",
-                      R"ap(name=kprobe:f+16, kprobe:mod:f, uprobe:/bin/x:0x1234,
+// Representative programs: every statement and expression form, several probes and attach
+// points, and the preamble. The comment-insertion test below reuses them.
+const RoundTripCase kRoundTripCases[] = {
+    RoundTripCase{"Hello", R"(BEGIN { printf("hello\n"); exit(); })"},
+    RoundTripCase{"PredicateAndMapKey",
+                  R"(kprobe:do_sys_open /comm == "bash"/ { @opens[str(arg1)] = count(); })"},
+    RoundTripCase{"Wildcard", "tracepoint:syscalls:sys_enter_* { @[probe] = count(); }"},
+    RoundTripCase{"SeveralAttachPoints",
+                  "uprobe:/bin/bash:readline, uretprobe:/bin/bash:readline { @[tid] = nsecs; }"},
+    RoundTripCase{"AttachPointForms",
+                  R"ap(name=kprobe:f+16, kprobe:mod:f, uprobe:/bin/x:0x1234,
                          uprobe:/bin/x:cpp:"ns::f(int)", uprobe:/bin/x:cpp:ns::f,
                          usdt:/bin/x:ns:probe, interval:5s, interval:ms:100, profile:99,
                          software:faults:10, hardware:cycles, watchpoint:0x1000:8:rw,
                          iter:task, self:signal:SIGUSR1, rt:sched_switch { })ap"},
-        RoundTripCase{"SeveralProbes",
-                      "BEGIN { @start = nsecs; } interval:s:1 { print(@); clear(@); } END { }"},
-        RoundTripCase{"Assignments", "BEGIN { $x = 1; $x += 2; $x -= 1; $x *= 3; $x /= 2; "
-                                     "$x %= 5; $x &= 7; $x |= 8; $x ^= 1; $x <<= 2; $x >>= 1; "
-                                     "@m[1] += 1; @ = 1; _ = f(); }"},
-        RoundTripCase{"IncrementDecrement",
-                      "BEGIN { $x++; $x--; ++$x; --$x; @m[1]++; --@m[2]; @c++; }"},
-        RoundTripCase{"Let", "BEGIN { let $a; let $b = 1; let $c: uint16 = 2; "
-                             "let $d: struct task_struct *; let $e: int8[8] = 0; "
-                             "let $f: typeof($b) = 3; }"},
-        RoundTripCase{"ControlFlow",
-                      "BEGIN { if ($x > 1) { $y = 1; } else if $x < 0 { $y = 2; } else { $y = 3; }"
-                      " unroll (4) { @i++; } while ($i < 10) { $i++; if ($i == 5) { break; } "
-                      "continue; } for ($kv : @m) { print($kv.0); } "
-                      "for ($i : 0..10) { @s += $i; } { $a = 1; { $b = 2; } } return; }"},
-        RoundTripCase{"BlockExpressionAndValue",
-                      "BEGIN { $a = { let $b = 1; $b + 1 }; delete(@m, 1); $a }"},
-        RoundTripCase{"TuplesAndRecords",
-                      R"(BEGIN { $t = (1, "a"); $u = (1,); $v = (); $w = $t.1;
+    RoundTripCase{"SeveralProbes",
+                  "BEGIN { @start = nsecs; } interval:s:1 { print(@); clear(@); } END { }"},
+    RoundTripCase{"Assignments", "BEGIN { $x = 1; $x += 2; $x -= 1; $x *= 3; $x /= 2; "
+                                 "$x %= 5; $x &= 7; $x |= 8; $x ^= 1; $x <<= 2; $x >>= 1; "
+                                 "@m[1] += 1; @ = 1; _ = f(); }"},
+    RoundTripCase{"IncrementDecrement",
+                  "BEGIN { $x++; $x--; ++$x; --$x; @m[1]++; --@m[2]; @c++; }"},
+    RoundTripCase{"Let", "BEGIN { let $a; let $b = 1; let $c: uint16 = 2; "
+                         "let $d: struct task_struct *; let $e: int8[8] = 0; "
+                         "let $f: typeof($b) = 3; }"},
+    RoundTripCase{"ControlFlow",
+                  "BEGIN { if ($x > 1) { $y = 1; } else if $x < 0 { $y = 2; } else { $y = 3; }"
+                  " unroll (4) { @i++; } while ($i < 10) { $i++; if ($i == 5) { break; } "
+                  "continue; } for ($kv : @m) { print($kv.0); } "
+                  "for ($i : 0..10) { @s += $i; } { $a = 1; { $b = 2; } } return; }"},
+    RoundTripCase{"BlockExpressionAndValue",
+                  "BEGIN { $a = { let $b = 1; $b + 1 }; delete(@m, 1); $a }"},
+    RoundTripCase{"TuplesAndRecords",
+                  R"(BEGIN { $t = (1, "a"); $u = (1,); $v = (); $w = $t.1;
                                $r = (a = 1, b = "x"); $q = $r.a; $s = (a = 1,);
                                @m[1] = (1, (2, 3), (a = 4)); print(((1, 2), 3)); })"},
-        RoundTripCase{"Casts", "BEGIN { $a = (uint32)arg0; $b = (struct task_struct *)curtask; "
-                               "$c = (int8[8])$x; $d = ((struct foo *)0)->bar; "
-                               "$e = (union u *)0; $f = (enum e)1; $g = (uint8 *[4])0; "
-                               "$h = (typeof($a))1; $i = (uint8)-1 + 1; }"},
-        RoundTripCase{"SizeofOffsetof", "BEGIN { $a = sizeof(struct task_struct); $b = sizeof($x); "
-                                        "$c = offsetof(struct foo, a.b.c); $d = offsetof($x, f); "
-                                        "$e = sizeof(typeof($x)); }"},
-        RoundTripCase{"BinaryOperators",
-                      "BEGIN { $a = 1 + 2 * 3 - 4 / 5 % 6; $b = 1 << 2 >> 3; "
-                      "$c = 1 < 2 && 3 > 4 || 5 <= 6 && 7 >= 8; $d = 1 == 2 != 3; "
-                      "$e = 1 & 2 | 3 ^ 4; $f = (1 + 2) * 3; }"},
-        RoundTripCase{"UnaryOperators", "BEGIN { $a = -$x; $b = +$x; $c = !$x; $d = ~$x; "
-                                        "$e = *$p; $f = &$x; $g = - -$x; $h = *p->x; }"},
-        RoundTripCase{"Ternaries", "BEGIN { $a = $x ? 1 : 2; $b = $x ?: 3; "
-                                   "$c = $x ? $y ? 1 : 2 : $z ? 3 : 4; }"},
-        RoundTripCase{"Postfix", "BEGIN { $a = curtask->parent->pid; $b = args.filename; "
-                                 "$c = $x[1][2]; $d = @m[1, 2, \"x\"]; $e = @[1]; "
-                                 "$f = f(a, b)[0].1; }"},
-        RoundTripCase{"Positional", "BEGIN { $a = $1 + $2; $b = $#; $c = str($3); }"},
-        RoundTripCase{"Strings",
-                      R"(BEGIN { $s = "tab\there \"q\" back\\slash \x41\101 nul\0 e\e cr\r"; })"},
-        RoundTripCase{"ControlCharacters", R"(BEGIN { $s = "\x7f\x01\0017"; })"},
-        // Escaped bytes that are not UTF-8 must print as escapes, or the output is not a program.
-        RoundTripCase{"NonUtf8Bytes", R"(BEGIN { $s = "\xff\x80\300"; })"},
-        RoundTripCase{"Integers",
-                      "BEGIN { $a = 0x10 + 0b101 + 017 + 1_000 + 1e3 + 10u + 5ul + 3l + 1ns + "
-                      "1d; $b = 18446744073709551615; $c = 9223372036854775808; $d = 0u; }"},
-        RoundTripCase{"Booleans", "BEGIN { $a = true; $b = false; }"},
-        RoundTripCase{"Preprocessor", "#include <linux/sched.h>\n#define MAX 10\nBEGIN { }"},
-        RoundTripCase{"CDefinitions", "struct foo { int a; char b[4]; };\nunion u { int x; };\n"
-                                      "enum e { A, B = 2 };\ntypedef unsigned long ul_t;\n"
-                                      "BEGIN { }"},
-        RoundTripCase{"CDefinitionWithoutSemicolon", "struct foo { int x; }\nBEGIN { }"},
-        RoundTripCase{"Config", "config = { max_map_keys = 1000; stack_mode = perf }\nBEGIN { }"},
-        RoundTripCase{"Import", "import \"lib.bt\";\nBEGIN { }"},
-        RoundTripCase{"Macros", "macro add($a, $b) { $a + $b }\nmacro inc(@m, key) { @m[key]++; }\n"
-                                "macro zero { 0 }\nBEGIN { $x = add(1, 2); inc(@m, 3); }"},
-        RoundTripCase{"MapDeclarations", "let @a = hash(100);\nlet @b = lruhash(10);\n"
-                                         "let @c = percpuhash(5);\nlet @d = percpulruhash(6);\n"
-                                         "BEGIN { @a[1] = 1; }"},
-        RoundTripCase{"PredicateWithDivision", "kprobe:g / $1 / 2 > 0 / { }"}),
-    case_name<RoundTripCase>);
+    RoundTripCase{"Casts", "BEGIN { $a = (uint32)arg0; $b = (struct task_struct *)curtask; "
+                           "$c = (int8[8])$x; $d = ((struct foo *)0)->bar; "
+                           "$e = (union u *)0; $f = (enum e)1; $g = (uint8 *[4])0; "
+                           "$h = (typeof($a))1; $i = (uint8)-1 + 1; }"},
+    RoundTripCase{"SizeofOffsetof", "BEGIN { $a = sizeof(struct task_struct); $b = sizeof($x); "
+                                    "$c = offsetof(struct foo, a.b.c); $d = offsetof($x, f); "
+                                    "$e = sizeof(typeof($x)); }"},
+    RoundTripCase{"BinaryOperators", "BEGIN { $a = 1 + 2 * 3 - 4 / 5 % 6; $b = 1 << 2 >> 3; "
+                                     "$c = 1 < 2 && 3 > 4 || 5 <= 6 && 7 >= 8; $d = 1 == 2 != 3; "
+                                     "$e = 1 & 2 | 3 ^ 4; $f = (1 + 2) * 3; }"},
+    RoundTripCase{"UnaryOperators", "BEGIN { $a = -$x; $b = +$x; $c = !$x; $d = ~$x; "
+                                    "$e = *$p; $f = &$x; $g = - -$x; $h = *p->x; }"},
+    RoundTripCase{"Ternaries", "BEGIN { $a = $x ? 1 : 2; $b = $x ?: 3; "
+                               "$c = $x ? $y ? 1 : 2 : $z ? 3 : 4; }"},
+    RoundTripCase{"Postfix", "BEGIN { $a = curtask->parent->pid; $b = args.filename; "
+                             "$c = $x[1][2]; $d = @m[1, 2, \"x\"]; $e = @[1]; "
+                             "$f = f(a, b)[0].1; }"},
+    RoundTripCase{"Positional", "BEGIN { $a = $1 + $2; $b = $#; $c = str($3); }"},
+    RoundTripCase{"Strings",
+                  R"(BEGIN { $s = "tab\there \"q\" back\\slash \x41\101 nul\0 e\e cr\r"; })"},
+    RoundTripCase{"ControlCharacters", R"(BEGIN { $s = "\x7f\x01\0017"; })"},
+    // Escaped bytes that are not UTF-8 must print as escapes, or the output is not a program.
+    RoundTripCase{"NonUtf8Bytes", R"(BEGIN { $s = "\xff\x80\300"; })"},
+    RoundTripCase{"Integers",
+                  "BEGIN { $a = 0x10 + 0b101 + 017 + 1_000 + 1e3 + 10u + 5ul + 3l + 1ns + "
+                  "1d; $b = 18446744073709551615; $c = 9223372036854775808; $d = 0u; }"},
+    RoundTripCase{"Booleans", "BEGIN { $a = true; $b = false; }"},
+    RoundTripCase{"Preprocessor", "#include <linux/sched.h>\n#define MAX 10\nBEGIN { }"},
+    RoundTripCase{"CDefinitions", "struct foo { int a; char b[4]; };\nunion u { int x; };\n"
+                                  "enum e { A, B = 2 };\ntypedef unsigned long ul_t;\n"
+                                  "BEGIN { }"},
+    RoundTripCase{"CDefinitionWithoutSemicolon", "struct foo { int x; }\nBEGIN { }"},
+    RoundTripCase{"Config", "config = { max_map_keys = 1000; stack_mode = perf }\nBEGIN { }"},
+    RoundTripCase{"Import", "import \"lib.bt\";\nBEGIN { }"},
+    RoundTripCase{"Macros", "macro add($a, $b) { $a + $b }\nmacro inc(@m, key) { @m[key]++; }\n"
+                            "macro zero { 0 }\nBEGIN { $x = add(1, 2); inc(@m, 3); }"},
+    RoundTripCase{"MapDeclarations", "let @a = hash(100);\nlet @b = lruhash(10);\n"
+                                     "let @c = percpuhash(5);\nlet @d = percpulruhash(6);\n"
+                                     "BEGIN { @a[1] = 1; }"},
+    RoundTripCase{"PredicateWithDivision", "kprobe:g / $1 / 2 > 0 / { }"},
+    RoundTripCase{"PredicatesOnSeveralProbes",
+                  "kprobe:f, kprobe:g /pid > 0 && ($1 / 2) > 1/ { @[comm, pid] = count(); }\n"
+                  "END /@x[1] == 0/ { print(@); }"},
+    RoundTripCase{"ForWithoutParentheses",
+                  "BEGIN { for $i : 0..10 { @s += $i; } for $j : $a + 1..$b { } "
+                  "for $kv : @m { print($kv.0); } }"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Parser, RoundTrip, ::testing::ValuesIn(kRoundTripCases),
+                         case_name<RoundTripCase>);
+
+// ---------------------------------------------------------------------------------------------
+// Comments and white space between any two tokens leave the tree as it was
+
+// Byte offset of `at` in `text` (columns count bytes).
+size_t offset_of(const std::string &text, Position at) {
+  size_t offset = 0;
+  for (int line = 1; line < at.line; ++line)
+    offset = text.find('\n', offset) + 1;
+  return offset + static_cast<size_t>(at.column - 1);
+}
+
+// What is inserted between two tokens: comments padded with white space, white space alone, and
+// a comment that touches the tokens on both sides.
+const char *const kInserts[] = {
+    " /* c */ ", " // c\n", " /* a\n * { / } */ ", "\n \t\r\n  ", "/*c*/",
+};
+
+// Whether inserting `insert` at byte `at` of `text` changes only the program's layout. `before`
+// is the token before `at`, if any. False where the neighbouring tokens make the insertion
+// change the meaning instead, as the same insertion would in C.
+bool only_layout(const std::string &text, const Token *before, size_t at,
+                 const std::string &insert) {
+  if (!before || offset_of(text, before->range.end) != at)
+    return true; // white space separates `at` from the token before
+  bool comment = insert.find('/') != std::string::npos;
+  // A preprocessor directive runs to the end of its line, comments included.
+  if (before->name == "preprocessor directive" && (comment || insert[0] != '\n'))
+    return false;
+  if (insert[0] == '/') {
+    // "//*" starts a line comment.
+    if (text[at - 1] == '/')
+      return false;
+    // Attach points may contain '/' and '*' (paths, wildcards), so a comment glued to one is
+    // part of it; so it is after the top-level words that must be followed by white space.
+    if (before->name == "attach point" || before->name == "macro" || before->name == "import" ||
+        before->name == "let")
+      return false;
+  }
+  return true;
+}
+
+class CommentsBetweenTokens : public ::testing::TestWithParam<RoundTripCase> {};
+
+TEST_P(CommentsBetweenTokens, LeaveTheTreeUnchanged) {
+  const std::string text = GetParam().text;
+  auto original = parse_text(text);
+  ASSERT_THAT(diags_of(original->diags), IsEmpty());
+  const std::string expected = tree(*original->program);
+
+  Diagnostics lex_diags;
+  const std::vector<Token> tokens = lex(SourceFile("stdin", text), lex_diags);
+  ASSERT_THAT(diags_of(lex_diags), IsEmpty());
+  ASSERT_FALSE(tokens.empty());
+
+  // Between two tokens, the insertion goes right after the first and right before the second
+  // (the same place when nothing separates them); also before the first and after the last.
+  std::vector<std::pair<size_t, const Token *>> positions; // (byte, token before it)
+  positions.push_back({0, nullptr});
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    size_t begin = offset_of(text, tokens[i].range.begin);
+    if (i > 0 && begin != positions.back().first)
+      positions.push_back({begin, &tokens[i - 1]});
+    positions.push_back({offset_of(text, tokens[i].range.end), &tokens[i]});
+  }
+
+  int checked = 0;
+  std::vector<std::string> failures;
+  for (const auto &[at, before] : positions) {
+    for (const std::string insert : kInserts) {
+      if (!only_layout(text, before, at, insert))
+        continue;
+      ++checked;
+      std::string changed = text.substr(0, at) + insert + text.substr(at);
+      auto p = parse_text(changed);
+      if (!diags_of(p->diags).empty() || tree(*p->program) != expected)
+        failures.push_back(changed);
+    }
+  }
+  // Every position takes at least the white space.
+  EXPECT_GE(checked, static_cast<int>(positions.size()));
+  EXPECT_THAT(failures, IsEmpty())
+      << failures.size() << " of " << checked << " variants parse differently";
+}
+
+INSTANTIATE_TEST_SUITE_P(Parser, CommentsBetweenTokens, ::testing::ValuesIn(kRoundTripCases),
+                         case_name<RoundTripCase>);
 
 // ---------------------------------------------------------------------------------------------
 // Providers and aliases
