@@ -85,9 +85,9 @@ std::unique_ptr<Output> make_json_output(FILE *out);
 /// The text print() shows for a value laid out as `type` at `data` (bpftrace's text layout):
 /// integers in decimal, strings up to their NUL (with ".." appended when no NUL fits in the
 /// buffer), buffers with non-printable bytes as \xNN, pointers as 0x..., bools as true/false,
-/// tuples `(1, "a")` and records `{ .a = 1, .b = "x" }` with their strings quoted, arrays
-/// `[1,2]`, aggregations as their number (stats as `count N, average A, total T`). Stacks and
-/// timestamps print their raw number: they need the runtime's symbolizer.
+/// tuples `(1, a)` and records `{ .a = 1, .b = x }` (strings are never quoted), arrays
+/// `[1,2]`, aggregations as their number (stats as `{ .count = N, .average = A, .total = T }`).
+/// Stacks and timestamps print their raw number: they need the runtime's symbolizer.
 std::string value_to_text(const Type &type, const uint8_t *data);
 
 /// The text of a map key as it prints between `[` and `]`: the parts of a tuple key joined with

@@ -18,23 +18,18 @@ constexpr std::string_view kTruncTrailer = "..";
 
 /// How a value is being written.
 struct TextContext {
-  bool nested = false; // inside a tuple, record or array: strings are quoted
-  bool key = false;    // a map key: strings are never quoted
-  uint64_t div = 1;    // print(@m, top, div): numbers are divided by it
+  uint64_t div = 1; // print(@m, top, div): numbers are divided by it
   std::string_view tuple_separator = ", ";
 };
 
-void append_string(std::string &out, const uint8_t *data, uint32_t size, const TextContext &ctx) {
+/// A string as it is, never quoted, also inside tuples, records and arrays (bpftrace's
+/// src/output/text.cpp emits every string primitive as it is).
+void append_string(std::string &out, const uint8_t *data, uint32_t size) {
   const auto *chars = reinterpret_cast<const char *>(data);
   const size_t len = strnlen(chars, size);
-  const bool quote = ctx.nested && !ctx.key;
-  if (quote)
-    out += '"';
   out.append(chars, len);
   if (len == size && size > 0)
     out += kTruncTrailer;
-  if (quote)
-    out += '"';
 }
 
 /// A buf() value: { u32 length; u8 data[size - 4] }, printable ASCII as is, other bytes as \xNN
@@ -55,8 +50,6 @@ void append_buffer(std::string &out, const uint8_t *data, uint32_t size) {
 }
 
 void append_value(std::string &out, const Type &type, const uint8_t *data, const TextContext &ctx) {
-  TextContext inner = ctx;
-  inner.nested = true;
   switch (type.kind) {
   case TypeKind::None:
   case TypeKind::Void:
@@ -67,7 +60,7 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
     out += data[0] != 0 ? "true" : "false";
     return;
   case TypeKind::String:
-    append_string(out, data, type.size, ctx);
+    append_string(out, data, type.size);
     return;
   case TypeKind::Buffer:
     append_buffer(out, data, type.size);
@@ -80,7 +73,7 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
     for (uint32_t i = 0; type.elem && i < type.count; ++i) {
       if (i > 0)
         out += ',';
-      append_value(out, *type.elem, data + static_cast<size_t>(i) * type.elem->size, inner);
+      append_value(out, *type.elem, data + static_cast<size_t>(i) * type.elem->size, ctx);
     }
     out += ']';
     return;
@@ -99,7 +92,7 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
       out += '.';
       out += f.name;
       out += " = ";
-      append_value(out, *f.type, data + f.offset, inner);
+      append_value(out, *f.type, data + f.offset, ctx);
     }
     out += " }";
     return;
@@ -111,14 +104,16 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
       if (!first)
         out += ctx.tuple_separator;
       first = false;
-      append_value(out, *f.type, data + f.offset, inner);
+      append_value(out, *f.type, data + f.offset, ctx);
     }
     out += ')';
     return;
   }
   case TypeKind::Stats: {
     const StatsValue s = stats_value(type, data);
-    out += fmt::format("count {}, average {}, total {}", s.count.to_string(),
+    // A record, as bpftrace prints stats since its output rework (0.17: count N, average A,
+    // total T).
+    out += fmt::format("{{ .count = {}, .average = {}, .total = {} }}", s.count.to_string(),
                        s.average.divided(ctx.div).to_string(), s.total.to_string());
     return;
   }
@@ -140,18 +135,15 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
 std::string key_text(const Type &key, const uint8_t *data, std::string_view separator) {
   std::string out;
   TextContext ctx;
-  ctx.key = true;
   ctx.tuple_separator = separator;
   if (key.is(TypeKind::Tuple) && key.fields) {
     // The parts of a multi-key map print without the tuple's parentheses: @x[1, a].
     bool first = true;
-    TextContext inner = ctx;
-    inner.nested = true;
     for (const Field &f : *key.fields) {
       if (!first)
         out += separator;
       first = false;
-      append_value(out, *f.type, data + f.offset, inner);
+      append_value(out, *f.type, data + f.offset, ctx);
     }
     return out;
   }

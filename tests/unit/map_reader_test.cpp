@@ -207,7 +207,7 @@ TEST_F(MapReaderTest, PlainHashWithStringKeysAndTupleValues) {
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(std::string(reinterpret_cast<const char *>(entries[0].key.data())), "hello");
   EXPECT_EQ(entries[0].value, value);
-  EXPECT_EQ(value_to_text(value_type, entries[0].value.data()), "(-3, \"abc\")");
+  EXPECT_EQ(value_to_text(value_type, entries[0].value.data()), "(-3, abc)");
 }
 
 TEST_F(MapReaderTest, HistBucketsAreGroupedByUserKey) {

@@ -187,7 +187,7 @@ TEST(FormatPrintf, PercentSOfOtherValues) {
   std::memcpy(t.bytes.data(), &one, 8);
   t.bytes[8] = 'a';
   EXPECT_EQ(run("%s|%s|%s|%5s|", {int_arg(-42), t, bool_arg(true), int_arg(7)}),
-            "-42|(1, \"a\")|true|    7|");
+            "-42|(1, a)|true|    7|");
 }
 
 TEST(FormatPrintf, Buffers) {
