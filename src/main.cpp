@@ -26,6 +26,7 @@
 #include <iostream>
 #include <optional>
 #include <signal.h>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <sys/wait.h>
@@ -563,6 +564,14 @@ int run(int argc, char **argv) {
     sema_diags.print(std::cerr, source);
   if (!typed)
     return 1;
+  // Warnings the programs send at run time point at their source, as compile-time ones do.
+  for (scry::RuntimeErrorInfo &e : sema.resources.runtime_errors) {
+    scry::Diagnostics located;
+    located.warning(scry::DiagCode::DivisionByZero, e.loc, e.message);
+    std::ostringstream text;
+    located.print(text, source);
+    e.message = text.str();
+  }
 
   scry::CodegenOptions codegen_options;
   codegen_options.filter_pid = opts.pid;

@@ -468,7 +468,7 @@ private:
       llvm::Value *value;
       if (n.compound) {
         value = arithmetic(n.op, load_value(variable_slot(*var), vt), vt, emit(n.value),
-                           n.value->type, vt);
+                           n.value->type, vt, n.division_warning);
         store_value(variable_slot(*var), value, vt);
       } else {
         value = emit(n.value);
@@ -498,7 +498,8 @@ private:
     llvm::Value *value;
     if (n.compound) {
       Type rt = read_type_of(info);
-      value = arithmetic(n.op, map_read(*map, key), rt, emit(n.value), n.value->type, info.value);
+      value = arithmetic(n.op, map_read(*map, key), rt, emit(n.value), n.value->type, info.value,
+                         n.division_warning);
       map_write(*map, key, value, info.value);
     } else {
       value = emit(n.value);
@@ -821,7 +822,7 @@ private:
     }
     llvm::Value *l = emit(n.lhs);
     llvm::Value *r = emit(n.rhs);
-    result_ = arithmetic(n.op, l, lt, r, rt, n.type);
+    result_ = arithmetic(n.op, l, lt, r, rt, n.type, n.division_warning);
   }
 
   void visit(Ternary &n) override {
@@ -1183,9 +1184,11 @@ private:
     return truth(b_.CreateLoad(i64_, result));
   }
 
+  /// `l op r` on 64-bit values of types `lt` and `rt`, converted to `result`.
+  /// `division_warning` is the runtime warning a `/` or `%` sends when `r` is 0 (or -1).
   llvm::Value *arithmetic(BinaryOp op, llvm::Value *l, const Type &lt, llvm::Value *r,
-                          const Type &rt, const Type &result) {
-    bool is_signed = lt.is_signed || rt.is_signed;
+                          const Type &rt, const Type &result, int division_warning = -1) {
+    bool is_signed = is_signed_operation(lt, rt);
     if (lt.kind == TypeKind::Pointer && (op == BinaryOp::Add || op == BinaryOp::Sub) &&
         rt.kind != TypeKind::Pointer) {
       uint32_t scale = lt.elem && lt.elem->size ? lt.elem->size : 1;
@@ -1208,9 +1211,11 @@ private:
       v = b_.CreateMul(l, r);
       break;
     case BinaryOp::Div:
+      r = nonzero_divisor(r, division_warning);
       v = is_signed ? signed_div(l, r, false) : b_.CreateUDiv(l, r);
       break;
     case BinaryOp::Mod:
+      r = nonzero_divisor(r, division_warning);
       v = is_signed ? signed_div(l, r, true) : b_.CreateURem(l, r);
       break;
     case BinaryOp::BitAnd:
@@ -1254,6 +1259,28 @@ private:
     if (v->getType() != i64_)
       v = b_.CreateZExt(v, i64_);
     return convert_scalar(v, result, result);
+  }
+
+  /// The divisor of a `/` or `%`: 1 where `r` is 0, as in bpftrace, after sending the runtime
+  /// warning `warning` (when >= 0). LLVM takes a division by 0 for undefined behaviour, so it
+  /// must never see one.
+  llvm::Value *nonzero_divisor(llvm::Value *r, int warning) {
+    if (auto *c = llvm::dyn_cast<llvm::ConstantInt>(r); c && !c->isZero())
+      return r;
+    llvm::Value *is_zero = b_.CreateICmpEQ(r, llvm::ConstantInt::get(r->getType(), 0));
+    if (warning >= 0) {
+      auto *warn = llvm::BasicBlock::Create(ctx_, "div.zero", fn_);
+      auto *next = llvm::BasicBlock::Create(ctx_, "div.ok", fn_);
+      b_.CreateCondBr(is_zero, warn, next);
+      b_.SetInsertPoint(warn);
+      llvm::Value *rec = reserve(16, AsyncKind::RuntimeError, static_cast<uint32_t>(warning));
+      with_record(rec, 16, [&](llvm::Value *p) {
+        b_.CreateStore(b_.getInt64(0), b_.CreateGEP(i8_, p, b_.getInt64(8)));
+      });
+      b_.CreateBr(next);
+      b_.SetInsertPoint(next);
+    }
+    return b_.CreateSelect(is_zero, llvm::ConstantInt::get(r->getType(), 1), r);
   }
 
   /// Signed division or remainder from unsigned operations (no sdiv before BPF cpu v4). C's

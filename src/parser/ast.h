@@ -184,6 +184,9 @@ struct Binary : Expression {
   BinaryOp op;
   Expression *lhs;
   Expression *rhs;
+  /// `/` and `%` by a divisor known only at run time: the index of the runtime warning the
+  /// program reports when it is 0 (set by sema), or -1.
+  int division_warning = -1;
 };
 
 /// `cond ? then : otherwise`, or `cond ?: otherwise` (then_expr is null: the condition's value).
@@ -318,6 +321,7 @@ struct Assignment : Statement {
   bool compound; // true for `op=`
   BinaryOp op;   // meaningful only when compound
   Expression *value;
+  int division_warning = -1; // as Binary's, for `/=` and `%=`
 };
 
 /// `let $x;`, `let $x = e;`, `let $x: type = e;`

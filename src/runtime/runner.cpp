@@ -49,6 +49,7 @@ struct EventLoop {
   int ncpus = 1;
   bool exit_seen = false;
   int64_t exit_code = 0;
+  std::vector<bool> errors_reported; // parallel to res.runtime_errors: each is shown once
 };
 
 int on_record(void *context, void *data, size_t size) {
@@ -105,8 +106,15 @@ int on_record(void *context, void *data, size_t size) {
     }
     break;
   case AsyncKind::RuntimeError:
-    if (h.id < res.runtime_errors.size())
-      loop->out.runtime_error(res.runtime_errors[h.id].message);
+    // Shown the first time only: a warning in a probe that fires a million times a second must
+    // not bury the output.
+    if (h.id < res.runtime_errors.size()) {
+      loop->errors_reported.resize(res.runtime_errors.size());
+      if (!loop->errors_reported[h.id]) {
+        loop->errors_reported[h.id] = true;
+        loop->out.runtime_error(res.runtime_errors[h.id].message);
+      }
+    }
     break;
   }
   return 0;
@@ -152,7 +160,7 @@ public:
   Run(const std::vector<uint8_t> &object, const Resources &res, const RunOptions &options,
       Output &output)
       : object_(object), res_(res), options_(options),
-        out_(output), loop_{res, output, {}, 1, false, 0} {}
+        out_(output), loop_{res, output, {}, 1, false, 0, {}} {}
 
   ~Run() {
     for (Attachment &a : dispatcher_links_)
@@ -458,7 +466,9 @@ private:
       order[i] = i;
     std::sort(order.begin(), order.end(),
               [&](size_t a, size_t b) { return res_.maps[a].name < res_.maps[b].name; });
-    bool first = true;
+    // bpftrace separates the maps from the run's output with two newlines whether or not any
+    // map has entries (src/bpftrace.cpp; the change to drop them, its PR #4782, was not merged).
+    out_.end_of_run();
     for (size_t i : order) {
       std::string error;
       auto entries = read_map(loop_.map_fds[i], res_.maps[i], loop_.ncpus, &error);
@@ -466,10 +476,6 @@ private:
         out_.runtime_error(error);
       if (entries.empty())
         continue;
-      if (first) {
-        out_.end_of_run();
-        first = false;
-      }
       out_.map(res_.maps[i], entries, 0, 0);
     }
   }

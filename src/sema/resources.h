@@ -57,7 +57,9 @@ struct PrintfInfo {
   SourceRange loc;
 };
 
-/// A runtime error the program may report (map full, ...), with where it comes from.
+/// A runtime error or warning the program may report (division by zero, ...), with where it
+/// comes from. The driver replaces `message` with the located text (file:line:col, the source
+/// line, an underline) before the run.
 struct RuntimeErrorInfo {
   std::string message;
   SourceRange loc;

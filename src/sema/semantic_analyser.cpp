@@ -251,7 +251,8 @@ public:
           return;
         }
         var->type = info->type;
-        value = binary_result(n.op, var->type, value, n.loc);
+        value = binary_result(n.op, var->type, n.value->type, n.loc);
+        n.division_warning = check_divisor(n.op, n.value, n.loc);
       }
       if (value.kind == TypeKind::Void) {
         error(DiagCode::TypeMismatch, n.value->loc, "this expression has no value to assign");
@@ -296,7 +297,8 @@ public:
                   type_name(info->value) + " map");
         return;
       }
-      value = binary_result(n.op, current, value, n.loc);
+      value = binary_result(n.op, current, n.value->type, n.loc);
+      n.division_warning = check_divisor(n.op, n.value, n.loc);
       if (info && info->value.is_aggregation())
         value = info->value;
     }
@@ -549,11 +551,27 @@ public:
     check(n.lhs);
     check(n.rhs);
     n.type = binary_result(n.op, n.lhs->type, n.rhs->type, n.loc);
-    if ((n.op == BinaryOp::Div || n.op == BinaryOp::Mod) && !quiet_) {
-      auto v = constant_value(n.rhs);
-      if (v && *v == 0)
-        warning(DiagCode::DivisionByZero, n.rhs->loc, "division by zero (the result is 0)");
+    n.division_warning = check_divisor(n.op, n.rhs, n.loc);
+  }
+
+  /// Division and remainder by 0 use 1 as the divisor, as bpftrace does (its runtime error
+  /// "Divide or modulo by 0 detected", PR #4383): a warning now for a constant 0, and for a
+  /// divisor known only at run time the index of the warning the program sends when it is 0
+  /// (-1 when none is needed).
+  int check_divisor(BinaryOp op, Expression *divisor, const SourceRange &loc) {
+    if ((op != BinaryOp::Div && op != BinaryOp::Mod) || quiet_ || !divisor->type.is_integer())
+      return -1;
+    if (auto v = constant_value(divisor)) {
+      if (*v == 0)
+        warning(DiagCode::DivisionByZero, divisor->loc,
+                "division or modulo by 0: 1 is used as the divisor");
+      return -1;
     }
+    result_.resources.runtime_errors.push_back(
+        {"Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used "
+         "as the result.",
+         loc});
+    return static_cast<int>(result_.resources.runtime_errors.size() - 1);
   }
 
   void visit(Ternary &n) override {
@@ -1648,13 +1666,11 @@ private:
         return int64_type();
       if (numeric(l) && numeric(r))
         // Subtraction is always signed (bpftrace 0.26): nsecs - @start is a duration.
-        return make_int(8, op == BinaryOp::Sub || l.is_signed || r.is_signed ? true : false);
+        return make_int(8, op == BinaryOp::Sub || is_signed_operation(l, r));
       break;
     default:
-      if (numeric(l) && numeric(r)) {
-        bool both_unsigned = !l.is_signed && !r.is_signed;
-        return make_int(8, !both_unsigned);
-      }
+      if (numeric(l) && numeric(r))
+        return make_int(8, is_signed_operation(l, r));
       break;
     }
     error(DiagCode::InvalidOperand, loc,

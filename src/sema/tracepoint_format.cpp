@@ -209,6 +209,7 @@ std::string parse_c_type(std::string_view text, CType &out) {
     for (const Scalar &s : kTypedefs) {
       if (s.name == w) {
         out.kind = BaseKind::Integer;
+        out.name = w;
         out.size = s.size;
         out.is_signed = s.is_signed;
         return {};
@@ -332,8 +333,13 @@ std::string scalar_type(const CType &base, uint32_t size, bool column_signed, Ad
     if (!is_integer_size(size))
       return "an integer of " + std::to_string(size) + " bytes";
     // Syscall arguments sit in 8-byte slots whatever their C type (`int dfd`), and their signed
-    // column is always 0; the C type's sign wins when scry knows it (bpftrace does the same).
-    out = make_int(size, base.kind == BaseKind::Integer ? base.is_signed : column_signed);
+    // column is always 0; the C type's sign wins when scry knows it, as in bpftrace, except
+    // that bpftrace widens a pid_t slot to u64 (adjust_integer_types() in its
+    // src/tracepoint_format_parser.cpp; `int` becomes s64 and the unsigned 32-bit types u64).
+    bool is_signed = base.kind == BaseKind::Integer ? base.is_signed : column_signed;
+    if (size == 8 && base.size < 8 && base.name == "pid_t")
+      is_signed = false;
+    out = make_int(size, is_signed);
     return {};
   }
   return "unsupported type";

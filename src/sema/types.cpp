@@ -62,6 +62,13 @@ Type make_int(uint32_t bytes, bool is_signed) {
   return t;
 }
 
+bool is_signed_operation(const Type &l, const Type &r) {
+  if (l.is_signed == r.is_signed)
+    return l.is_signed;
+  const Type &unsigned_side = l.is_signed ? r : l;
+  return unsigned_side.size < 8;
+}
+
 Type make_bool() {
   Type t;
   t.kind = TypeKind::Boolean;

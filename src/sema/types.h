@@ -87,6 +87,13 @@ Type make_void();
 /// An aggregation value type. `arg` is the argument's type (sum/min/max/avg/stats/hist/lhist).
 Type make_aggregation(TypeKind kind, bool is_signed = true);
 
+/// Whether an operation on integers of types `l` and `r` (division, remainder, comparison,
+/// and the sign of a sum or product) is signed. As C's usual arithmetic conversions decide for
+/// 64-bit operands: signed when both are signed, or when the unsigned one is narrower than
+/// 8 bytes (it converts to int64); unsigned when either is an unsigned 64-bit value, so
+/// `$u / 3` with `$u` a uint64 divides unsigned.
+bool is_signed_operation(const Type &l, const Type &r);
+
 /// How bpftrace spells the type in messages: "uint64", "string[16]", "(int64,string[64])",
 /// "struct task_struct *", "count_t", "hist_t".
 std::string type_name(const Type &type);

@@ -386,7 +386,11 @@ TEST(TracepointFormat, IntegerTypesAndTypedefs) {
       {"u8 x", 1, 0, scry::make_int(1, false)},
       {"size_t x", 8, 0, scry::make_int(8, false)},
       {"gfp_t x", 4, 0, scry::make_int(4, false)},
-      {"pid_t x", 8, 0, scry::make_int(8, true)},
+      // A syscall's pid_t slot is u64, as bpftrace's adjust_integer_types() makes it; a
+      // 4-byte pid_t stays signed.
+      {"pid_t x", 8, 0, scry::make_int(8, false)},
+      {"pid_t x", 4, 1, scry::make_int(4, true)},
+      {"int x", 8, 0, scry::make_int(8, true)},
       {"bool x", 1, 0, scry::make_bool()},
       {"xfs_ino_t x", 8, 0, scry::make_int(8, false)}, // unknown typedef: the columns
       {"xfs_daddr_t x", 8, 1, scry::make_int(8, true)},
