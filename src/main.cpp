@@ -567,7 +567,7 @@ int run(int argc, char **argv) {
   // Warnings the programs send at run time point at their source, as compile-time ones do.
   for (scry::RuntimeErrorInfo &e : sema.resources.runtime_errors) {
     scry::Diagnostics located;
-    located.warning(scry::DiagCode::DivisionByZero, e.loc, e.message);
+    located.warning(e.code, e.loc, e.message);
     std::ostringstream text;
     located.print(text, source);
     e.message = text.str();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "parser/ast.h"
+#include "parser/diagnostics.h"
 #include "sema/types.h"
 
 #include <cstdint>
@@ -61,6 +62,7 @@ struct PrintfInfo {
 /// comes from. The driver replaces `message` with the located text (file:line:col, the source
 /// line, an underline) before the run.
 struct RuntimeErrorInfo {
+  DiagCode code;
   std::string message;
   SourceRange loc;
 };

@@ -568,7 +568,8 @@ public:
       return -1;
     }
     result_.resources.runtime_errors.push_back(
-        {"Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used "
+        {DiagCode::DivisionByZero,
+         "Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used "
          "as the result.",
          loc});
     return static_cast<int>(result_.resources.runtime_errors.size() - 1);
