@@ -29,6 +29,8 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -339,7 +341,13 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
   return std::nullopt;
 }
 
-// Reads all of `fd` into `out`; false with errno set on failure.
+// The largest program file scry reads (bytes): far beyond any script (a 70,000-statement
+// program is 1.3 MiB), small enough that /dev/zero or a runaway generator ends with an error
+// instead of exhausting memory.
+constexpr size_t kMaxScriptBytes = 16u << 20;
+
+// Reads all of `fd` into `out`, at most kMaxScriptBytes; false with errno set on failure (EFBIG
+// when the input is larger).
 bool read_all(int fd, std::string &out) {
   char buf[65536];
   while (true) {
@@ -351,8 +359,17 @@ bool read_all(int fd, std::string &out) {
         continue;
       return false;
     }
+    if (out.size() + static_cast<size_t>(n) > kMaxScriptBytes) {
+      errno = EFBIG;
+      return false;
+    }
     out.append(buf, static_cast<size_t>(n));
   }
+}
+
+std::string read_error_text(int err) {
+  return err == EFBIG ? fmt::format("it is larger than {} MiB", kMaxScriptBytes >> 20)
+                      : std::strerror(err);
 }
 
 // Reads the script at `path` ("-" is stdin). Reports failures itself.
@@ -360,17 +377,25 @@ std::optional<std::string> read_script(const std::string &path) {
   std::string text;
   if (path == "-") {
     if (!read_all(STDIN_FILENO, text)) {
-      error(fmt::format("cannot read the program from stdin: {}", std::strerror(errno)));
+      error(fmt::format("cannot read the program from stdin: {}", read_error_text(errno)));
       return std::nullopt;
     }
     return text;
   }
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+    // A device or a directory is never a script (/dev/zero would never end); a pipe, as from
+    // `scry <(generate)`, is read up to the size limit.
+    close(fd);
+    error(fmt::format("cannot read script '{}': not a regular file", path));
+    return std::nullopt;
+  }
   if (fd < 0 || !read_all(fd, text)) {
     int err = errno;
     if (fd >= 0)
       close(fd);
-    error(fmt::format("cannot read script '{}': {}", path, std::strerror(err)));
+    error(fmt::format("cannot read script '{}': {}", path, read_error_text(err)));
     return std::nullopt;
   }
   close(fd);
@@ -425,6 +450,7 @@ struct Child {
       wordfree(&words);
       return false;
     }
+    const pid_t parent = getpid();
     pid = fork();
     if (pid < 0) {
       error(fmt::format("-c: fork: {}", std::strerror(errno)));
@@ -432,6 +458,12 @@ struct Child {
       return false;
     }
     if (pid == 0) {
+      // The command dies with scry, even when scry is killed with SIGKILL and cannot kill it
+      // itself. Set before exec (it survives exec); a parent that died before the prctl() took
+      // effect is seen as a new parent.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent)
+        _exit(127);
       close(fds[1]);
       char go;
       if (read(fds[0], &go, 1) != 1)
@@ -460,6 +492,75 @@ struct Child {
   }
 };
 
+// The -o file. It is opened before the program is compiled, so that a path that cannot be
+// written is an error at once, and emptied only once the probes are attached (replace()), so
+// that a program that fails to load leaves an existing file as it was; a file created for a run
+// that never attached is removed again. A symbolic link as the last component is refused in a
+// sticky world-writable directory (/tmp) unless the user or the directory's owner owns it, as
+// the kernel's fs.protected_symlinks decides (Documentation/admin-guide/sysctl/fs.rst): another
+// user's link there could point root's output at any file.
+struct OutputFile {
+  std::string path;
+  FILE *file = nullptr;
+  bool created = false;
+  bool replaced = false;
+
+  bool open(const std::string &p) {
+    path = p;
+    int nofollow = O_NOFOLLOW;
+    struct stat link;
+    if (lstat(p.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+      size_t slash = p.rfind('/');
+      std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : p.substr(0, slash);
+      struct stat d;
+      if (stat(dir.c_str(), &d) == 0 && (d.st_mode & S_ISVTX) && (d.st_mode & S_IWOTH) &&
+          link.st_uid != geteuid() && link.st_uid != d.st_uid) {
+        error(fmt::format("-o {}: refusing to follow a symbolic link that another user owns in "
+                          "the world-writable directory {}; remove it or choose another path",
+                          p, dir));
+        return false;
+      }
+      nofollow = 0;
+    }
+    // A file created through a symbolic link is left in place: removing the path would remove
+    // the link.
+    struct stat st;
+    const bool existed = stat(p.c_str(), &st) == 0;
+    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | nofollow, 0644);
+    created = fd >= 0 && !existed && nofollow != 0;
+    if (fd >= 0)
+      file = fdopen(fd, "w");
+    if (!file) {
+      error(fmt::format("cannot open '{}' for output: {}", p, std::strerror(errno)));
+      if (fd >= 0)
+        close(fd);
+      return false;
+    }
+    return true;
+  }
+
+  /// Empties the file for this run's output.
+  void replace() {
+    if (ftruncate(fileno(file), 0) != 0)
+      error(fmt::format("-o {}: cannot empty the file: {}", path, std::strerror(errno)));
+    replaced = true;
+  }
+
+  /// Closes the file; false (with errno) when writing its last buffered bytes failed.
+  bool close_file() {
+    bool ok = std::fclose(file) == 0;
+    file = nullptr;
+    return ok;
+  }
+
+  ~OutputFile() {
+    if (file)
+      std::fclose(file);
+    if (created && !replaced)
+      unlink(path.c_str());
+  }
+};
+
 bool has_tracepoint(const scry::ast::Program &program) {
   for (const scry::ast::Probe *probe : program.probes)
     for (const scry::ast::AttachPoint *ap : probe->attach_points)
@@ -470,9 +571,20 @@ bool has_tracepoint(const scry::ast::Program &program) {
 
 int run(int argc, char **argv) {
   scry::startup_mark("exec->main");
+  // A standard descriptor the caller closed would be reused by the first file scry opens (a BPF
+  // object, a perf event), and output meant for stdout would go there. /dev/null holds the
+  // place; a closed stdout is then an error once it is known that scry writes to it.
+  const bool stdout_closed = fcntl(STDOUT_FILENO, F_GETFD) < 0;
+  for (int fd = 0; fd <= 2; ++fd)
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+      return 1;
   Options opts;
   if (std::optional<int> status = parse_args(argc, argv, opts))
     return *status;
+  if (stdout_closed && opts.output_file.empty()) {
+    error("cannot write the output to stdout: it is closed; give -o FILE");
+    return 1;
+  }
   // -B line is kept by flushing after every batch of ring-buffer records (RunOptions::
   // flush_after_batch), not by stdio, which would make one write(2) per line.
   const int stdio_mode = opts.buffering == _IOLBF ? _IOFBF : opts.buffering;
@@ -596,12 +708,11 @@ int run(int argc, char **argv) {
   }
 
   FILE *out = stdout;
+  OutputFile output_file;
   if (!opts.output_file.empty()) {
-    out = std::fopen(opts.output_file.c_str(), "w");
-    if (!out) {
-      error(fmt::format("cannot open '{}' for output: {}", opts.output_file, std::strerror(errno)));
+    if (!output_file.open(opts.output_file))
       return 1;
-    }
+    out = output_file.file;
     std::setvbuf(out, nullptr, stdio_mode, stdio_mode == _IONBF ? 0 : kOutputBuffer);
   }
   std::unique_ptr<scry::Output> output =
@@ -618,10 +729,23 @@ int run(int argc, char **argv) {
   run_options.target_pid = opts.pid;
   run_options.child_release_fd = child.release_fd;
   child.release_fd = -1; // the runner closes it
+  if (output_file.file)
+    run_options.on_attached = [&output_file] { output_file.replace(); };
   int status = scry::run_program(code.object, sema.resources, run_options, *output);
+  int write_error = output->write_error();
   output.reset();
-  if (out != stdout)
-    std::fclose(out);
+  if (output_file.file && !output_file.close_file() && write_error == 0)
+    write_error = errno != 0 ? errno : EIO;
+  // Every write of the output is checked: a full disk or a closed stdout ends the run with an
+  // error. A reader that closed its pipe (`| head`) ends it quietly, as SIGPIPE would have.
+  if (write_error == EPIPE)
+    return 128 + SIGPIPE;
+  if (write_error != 0) {
+    error(fmt::format("cannot write the output to {}: {}",
+                      opts.output_file.empty() ? "stdout" : "'" + opts.output_file + "'",
+                      std::strerror(write_error)));
+    return 1;
+  }
   return status;
 }
 

@@ -6,6 +6,7 @@
 #include "sema/resources.h"
 #include "sema/types.h"
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -49,6 +50,29 @@ public:
   /// order.
   virtual void end_of_run() = 0;
   virtual void flush() = 0;
+
+  /// The errno of the first write to, or flush of, the program's output that failed (EPIPE,
+  /// ENOSPC, EBADF, ...), or 0 while every one has succeeded. The run ends once it is set;
+  /// failures of the notices' stream (stderr) are not counted.
+  int write_error() const { return write_error_; }
+
+protected:
+  /// Writes `text` to `out` and keeps the first failure for write_error().
+  void write_out(FILE *out, std::string_view text) {
+    if (!text.empty() && fwrite(text.data(), 1, text.size(), out) != text.size())
+      failed(errno);
+  }
+  void flush_out(FILE *out) {
+    if (fflush(out) != 0)
+      failed(errno);
+  }
+
+private:
+  void failed(int err) {
+    if (write_error_ == 0)
+      write_error_ = err != 0 ? err : EIO;
+  }
+  int write_error_ = 0;
 };
 
 /// Text output in bpftrace's layout: `out` receives the program's output, `err` scry's notices.
@@ -59,8 +83,8 @@ public:
 ///     unquoted); hist and lhist print `@name[key]:` then one row per bucket (label
 ///     left-justified in 16 columns, count right-justified in 8, ` |`, a bar of up to 52 `@`,
 ///     `|`) and a blank line after each histogram. Other maps print no blank line after them.
-///   - value(): print(v) of a non-map value, then a newline: `5`, `str`, `(1, "a")`,
-///     `{ .a = 1, .b = "x" }`, `[1,2]`, `true`.
+///   - value(): print(v) of a non-map value, then a newline: `5`, `str`, `(1, a)`,
+///     `{ .a = 1, .b = x }`, `[1,2]`, `true`.
 ///   - attached_probes(), lost_events(), runtime_error() write to `err`:
 ///     "Attached 1 probe", "Attached N probes", "Lost N events", the message as given.
 ///   - end_of_run(): two newlines on `out`, as bpftrace prints before the maps at exit.

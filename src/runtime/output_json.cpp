@@ -215,7 +215,7 @@ public:
 
   void end_of_run() override {}
 
-  void flush() override { fflush(out_); }
+  void flush() override { flush_out(out_); }
 
 private:
   void line(const char *type, const Json &data) {
@@ -238,7 +238,7 @@ private:
     std::string text;
     emit(text, j);
     text += '\n';
-    fwrite(text.data(), 1, text.size(), out_);
+    write_out(out_, text);
   }
 
   FILE *out_;

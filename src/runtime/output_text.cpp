@@ -179,7 +179,7 @@ class TextOutput final : public Output {
 public:
   TextOutput(FILE *out, FILE *err) : out_(out), err_(err) {}
 
-  void printf_text(std::string_view text) override { write(out_, text); }
+  void printf_text(std::string_view text) override { write_out(out_, text); }
 
   void map(const MapInfo &info, const std::vector<MapEntry> &entries, uint64_t top,
            uint64_t div) override {
@@ -203,14 +203,14 @@ public:
       }
       text += '\n';
     }
-    write(out_, text);
+    write_out(out_, text);
   }
 
   void value(const Type &type, const uint8_t *data) override {
-    write(out_, value_to_text(type, data) + "\n");
+    write_out(out_, value_to_text(type, data) + "\n");
   }
 
-  void time(std::string_view text) override { write(out_, text); }
+  void time(std::string_view text) override { write_out(out_, text); }
 
   void attached_probes(size_t count) override {
     write(err_, fmt::format("Attached {} {}\n", count, count == 1 ? "probe" : "probes"));
@@ -222,18 +222,19 @@ public:
     std::string line(message);
     if (line.empty() || line.back() != '\n')
       line += '\n';
-    fflush(out_); // keep the message after the output it follows
+    flush_out(out_); // keep the message after the output it follows
     write(err_, line);
   }
 
-  void end_of_run() override { write(out_, "\n\n"); }
+  void end_of_run() override { write_out(out_, "\n\n"); }
 
   void flush() override {
-    fflush(out_);
+    flush_out(out_);
     fflush(err_);
   }
 
 private:
+  /// Notices on `err_`: a failure there does not end the run.
   static void write(FILE *f, std::string_view text) {
     if (!text.empty())
       fwrite(text.data(), 1, text.size(), f);

@@ -35,10 +35,18 @@ bool g_libbpf_verbose = false;
 int on_libbpf_print(enum libbpf_print_level level, const char *format, va_list args) {
   if (level == LIBBPF_DEBUG && !g_libbpf_verbose)
     return 0;
-  char buffer[4096];
-  int n = vsnprintf(buffer, sizeof(buffer), format, args);
-  if (n > 0)
-    g_libbpf_log.append(buffer, std::min<size_t>(static_cast<size_t>(n), sizeof(buffer) - 1));
+  // Whole messages, however long: libbpf passes the verifier's log as one of them, and the
+  // reason for a rejection is at its end.
+  va_list copy;
+  va_copy(copy, args);
+  int n = vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  if (n > 0) {
+    size_t at = g_libbpf_log.size();
+    g_libbpf_log.resize(at + static_cast<size_t>(n) + 1);
+    vsnprintf(g_libbpf_log.data() + at, static_cast<size_t>(n) + 1, format, args);
+    g_libbpf_log.resize(at + static_cast<size_t>(n));
+  }
   return 0;
 }
 
@@ -215,6 +223,8 @@ public:
     }
     startup_mark("attach");
     startup_report();
+    if (options_.on_attached)
+      options_.on_attached();
     if (!options_.quiet)
       out_.attached_probes(res_.programs.size());
     if (options_.notify) {
@@ -439,7 +449,9 @@ private:
     // Always show what begin sent; then, unless the program is begin/end only, wait for exit().
     ring_buffer__consume(rb_);
     out_.flush();
-    while (run_loop && !g_stop && !loop_.exit_seen) {
+    // A failed write (a full disk, a closed pipe or stdout) ends the run: tracing on with
+    // nowhere to write would lose everything silently.
+    while (run_loop && !g_stop && !loop_.exit_seen && !out_.write_error()) {
       int n = ring_buffer__poll(rb_, 100);
       if (n > 0 && options_.flush_after_batch)
         out_.flush();

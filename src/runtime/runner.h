@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -27,10 +28,14 @@ struct RunOptions {
   /// appear as soon as they are read, and a flood of them costs one write(2) per batch, not per
   /// line.
   bool flush_after_batch = false;
+  /// Called once every probe is attached, before the first output is written: -o replaces the
+  /// file's contents only then, so that a program that fails to load leaves the file as it was.
+  std::function<void()> on_attached;
 };
 
 /// Runs `object`. Returns the process exit status: exit()'s code, 0 after a signal or the child's
 /// end, 1 when loading or attaching failed (the reason is printed on stderr, naming the probe).
+/// A failed write of the output ends the run early; the caller reads output.write_error().
 int run_program(const std::vector<uint8_t> &object, const Resources &resources,
                 const RunOptions &options, Output &output);
 
