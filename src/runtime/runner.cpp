@@ -286,6 +286,14 @@ private:
     }
     if (bpf_object__load(obj_) != 0) {
       int err = errno;
+      if (err == EPERM && geteuid() != 0 && !options_.verbose) {
+        // Without privileges libbpf's log is noise about CONFIG_BPF_SYSCALL and RLIMIT_MEMLOCK;
+        // the one thing to say is what is missing.
+        std::fputs("scry: loading BPF programs needs root (CAP_BPF and CAP_PERFMON): run scry "
+                   "as root\n",
+                   stderr);
+        return false;
+      }
       std::string log = name_probes(g_libbpf_log, res_);
       std::fprintf(stderr, "scry: the kernel refused to load the program: %s\n",
                    std::strerror(err));
