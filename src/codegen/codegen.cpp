@@ -148,7 +148,9 @@ private:
                                                 4, d.probe_name_bytes));
     }
     state_ = mod_.add_map(kStateMap, kMapArray, 1, 4, sizeof(RunState));
-    lost_ = mod_.add_map(kLostMap, kMapPercpuArray, 1, 4, 8);
+    // One lost-event counter per program, so that a loss is reported with its probe.
+    lost_ = mod_.add_map(kLostMap, kMapPercpuArray,
+                         std::max<uint32_t>(1, static_cast<uint32_t>(res_.programs.size())), 4, 8);
     map_errors_ =
         mod_.add_map(kMapErrorsMap, kMapPercpuArray,
                      std::max<uint32_t>(1, static_cast<uint32_t>(res_.maps.size())), 4, 8);
@@ -1766,7 +1768,7 @@ private:
     call(RingbufSubmit, llvm::Type::getVoidTy(ctx_), {rec, b_.getInt64(0)});
     b_.CreateBr(done);
     b_.SetInsertPoint(lost);
-    increment_counter(lost_, 0);
+    increment_counter(lost_, prog_index_);
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
   }

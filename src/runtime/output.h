@@ -41,8 +41,11 @@ public:
   virtual void time(std::string_view text) = 0;
   /// "Attached N probes" (stderr in text mode).
   virtual void attached_probes(size_t count) = 0;
-  /// Events that could not be sent to user space (ring buffer full).
-  virtual void lost_events(uint64_t count) = 0;
+  /// `count` events of `probe` that could not be sent to user space (the ring buffer was full)
+  /// since the last report.
+  virtual void lost_events(uint64_t count, std::string_view probe) = 0;
+  /// `count` updates of map `info` that failed since the last report: the map was full.
+  virtual void map_full(const MapInfo &info, uint64_t count) = 0;
   /// A runtime error or warning from a probe.
   virtual void runtime_error(std::string_view message) = 0;
   /// The blank line bpftrace prints before the maps at exit (text mode only; bpftrace writes
@@ -86,7 +89,8 @@ private:
 ///   - value(): print(v) of a non-map value, then a newline: `5`, `str`, `(1, a)`,
 ///     `{ .a = 1, .b = x }`, `[1,2]`, `true`.
 ///   - attached_probes(), lost_events(), runtime_error() write to `err`:
-///     "Attached 1 probe", "Attached N probes", "Lost N events", the message as given.
+///     "Attached 1 probe", "Attached N probes", "Lost N events from PROBE", the message as
+///     given; map_full() too: "N updates of @m failed: the map is full (K keys); ...".
 ///   - end_of_run(): two newlines on `out`, as bpftrace prints before the maps at exit.
 std::unique_ptr<Output> make_text_output(FILE *out, FILE *err);
 /// JSON lines (bpftrace's -f json objects: {"type": ..., "data": ...}), all on `out`.

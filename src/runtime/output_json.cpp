@@ -200,10 +200,19 @@ public:
     counted_line("attached_probes", count, data);
   }
 
-  void lost_events(uint64_t count) override {
+  void lost_events(uint64_t count, std::string_view probe) override {
     Json data = Json::object();
     data["events"] = count;
+    data["probe"] = std::string(probe);
     counted_line("lost_events", count, data);
+  }
+
+  void map_full(const MapInfo &info, uint64_t count) override {
+    Json data = Json::object();
+    data["map"] = info.name;
+    data["failed_updates"] = count;
+    data["max_entries"] = info.max_entries;
+    line("map_full", data);
   }
 
   void runtime_error(std::string_view message) override {

@@ -216,7 +216,17 @@ public:
     write(err_, fmt::format("Attached {} {}\n", count, count == 1 ? "probe" : "probes"));
   }
 
-  void lost_events(uint64_t count) override { write(err_, fmt::format("Lost {} events\n", count)); }
+  void lost_events(uint64_t count, std::string_view probe) override {
+    flush_out(out_); // after the output the loss makes incomplete
+    write(err_, fmt::format("Lost {} events from {}\n", count, probe));
+  }
+
+  void map_full(const MapInfo &info, uint64_t count) override {
+    flush_out(out_);
+    write(err_, fmt::format("{} update{} of {} failed: the map is full ({} keys); raise "
+                            "max_map_keys\n",
+                            count, count == 1 ? "" : "s", info.name, info.max_entries));
+  }
 
   void runtime_error(std::string_view message) override {
     std::string line(message);

@@ -10,10 +10,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <ctime>
 #include <fmt/format.h>
+#include <functional>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -58,6 +60,8 @@ struct EventLoop {
   bool exit_seen = false;
   int64_t exit_code = 0;
   std::vector<bool> errors_reported; // parallel to res.runtime_errors: each is shown once
+  /// Reports the events lost and map updates failed since the last report (set by Run).
+  std::function<void()> report_losses;
 };
 
 int on_record(void *context, void *data, size_t size) {
@@ -75,6 +79,9 @@ int on_record(void *context, void *data, size_t size) {
       loop->out.printf_text(format_printf(res.printfs[h.id], payload));
     break;
   case AsyncKind::PrintMap:
+    // Losses first, next to the numbers they make incomplete (an interval's print).
+    if (loop->report_losses)
+      loop->report_losses();
     if (h.id < res.maps.size()) {
       uint64_t top = 0, div = 0;
       std::memcpy(&top, payload, 8);
@@ -168,7 +175,9 @@ public:
   Run(const std::vector<uint8_t> &object, const Resources &res, const RunOptions &options,
       Output &output)
       : object_(object), res_(res), options_(options),
-        out_(output), loop_{res, output, {}, 1, false, 0, {}} {}
+        out_(output), loop_{res, output, {}, 1, false, 0, {}, {}} {
+    loop_.report_losses = [this] { report_losses(); };
+  }
 
   ~Run() {
     for (Attachment &a : dispatcher_links_)
@@ -477,6 +486,12 @@ private:
       }
       if (child_exited() || target_exited())
         break;
+      // Losses are reported as they happen, at most once a second.
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_loss_check_ >= std::chrono::seconds(1)) {
+        last_loss_check_ = now;
+        report_losses();
+      }
     }
   }
 
@@ -500,16 +515,28 @@ private:
     }
   }
 
+  /// Reports the events each probe lost and the updates of each map that failed since the
+  /// last report (the kernel's counters only grow).
   void report_losses() {
-    uint64_t lost = sum_percpu_counter(lost_fd_, 0, loop_.ncpus);
-    if (lost)
-      out_.lost_events(lost);
+    lost_reported_.resize(res_.programs.size());
+    for (size_t i = 0; i < res_.programs.size(); ++i) {
+      uint64_t lost = sum_percpu_counter(lost_fd_, static_cast<uint32_t>(i), loop_.ncpus);
+      if (lost > lost_reported_[i]) {
+        const ProbeProgram &p = res_.programs[i];
+        // A program shared by a wildcard's expansions counts for all of them.
+        out_.lost_events(lost - lost_reported_[i],
+                         p.probe_name_by_nr ? p.probe_name + " and the other probes of its wildcard"
+                                            : p.probe_name);
+        lost_reported_[i] = lost;
+      }
+    }
+    failed_reported_.resize(res_.maps.size());
     for (size_t i = 0; i < res_.maps.size(); ++i) {
       uint64_t failed = sum_percpu_counter(map_errors_fd_, static_cast<uint32_t>(i), loop_.ncpus);
-      if (failed)
-        out_.runtime_error(fmt::format(
-            "{} update{} of {} failed: the map is full ({} keys); raise max_map_keys", failed,
-            failed == 1 ? "" : "s", res_.maps[i].name, res_.maps[i].max_entries));
+      if (failed > failed_reported_[i]) {
+        out_.map_full(res_.maps[i], failed - failed_reported_[i]);
+        failed_reported_[i] = failed;
+      }
     }
   }
 
@@ -529,6 +556,8 @@ private:
   std::vector<bpf_program *> progs_;
   std::vector<Attachment> attachments_;
   int state_fd_ = -1, lost_fd_ = -1, map_errors_fd_ = -1;
+  std::vector<uint64_t> lost_reported_, failed_reported_; // what report_losses() has said
+  std::chrono::steady_clock::time_point last_loss_check_ = std::chrono::steady_clock::now();
 };
 
 } // namespace

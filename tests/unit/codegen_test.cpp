@@ -539,7 +539,8 @@ TEST(CodegenObject, ScryOwnMaps) {
   ASSERT_TRUE(obj.open(c->code.object)) << libbpf_log();
   expect_map(obj.get(), {kRingBufMap, BPF_MAP_TYPE_RINGBUF, 0, 0, 1u << 16});
   expect_map(obj.get(), {kStateMap, BPF_MAP_TYPE_ARRAY, 4, sizeof(RunState), 1});
-  expect_map(obj.get(), {kLostMap, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1});
+  // One lost-event counter per program (begin and end).
+  expect_map(obj.get(), {kLostMap, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 2});
   // One failure counter per scry map.
   expect_map(obj.get(), {kMapErrorsMap, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 2});
   // Scratch space: one region per program, each large enough for comm, within the 32 KiB a

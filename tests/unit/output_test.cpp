@@ -49,9 +49,10 @@ Bytes pack(const Type &t, const std::vector<Bytes> &parts) {
   return out;
 }
 
-MapInfo map_info(const std::string &name, Type key, Type value) {
+MapInfo map_info(const std::string &name, Type key, Type value, uint32_t max_entries = 0) {
   MapInfo info;
   info.name = name;
+  info.max_entries = max_entries;
   info.key = std::move(key);
   info.value = std::move(value);
   info.is_array = info.key.is(TypeKind::None) && !info.value.is(TypeKind::Hist) &&
@@ -404,13 +405,16 @@ TEST(TextOutput, NoticesGoToStderr) {
   auto o = make_text_output(out.file(), err.file());
   o->attached_probes(1);
   o->attached_probes(3);
-  o->lost_events(12);
+  o->lost_events(12, "tracepoint:sched:sched_switch");
+  o->map_full(map_info("@m", make_int(8, true), make_int(8, true), 10), 3);
   o->runtime_error("stdin:1:9-20: WARNING: Map full; can't update element.");
   o->printf_text("hello\n");
   o->time("12:00:00\n");
   o->flush();
   EXPECT_EQ(out.text(), "hello\n12:00:00\n");
-  EXPECT_EQ(err.text(), "Attached 1 probe\nAttached 3 probes\nLost 12 events\n"
+  EXPECT_EQ(err.text(), "Attached 1 probe\nAttached 3 probes\n"
+                        "Lost 12 events from tracepoint:sched:sched_switch\n"
+                        "3 updates of @m failed: the map is full (10 keys); raise max_map_keys\n"
                         "stdin:1:9-20: WARNING: Map full; can't update element.\n");
 }
 
@@ -476,16 +480,21 @@ TEST(JsonOutput, ValuesNoticesAndEscapes) {
   o->value(make_string(4), str("\xff\xfe", 4).data()); // not UTF-8: replaced, not thrown
   o->printf_text("x\ty\r\n");
   o->time("12:00:00\n");
-  o->lost_events(5);
+  o->lost_events(5, "interval:ms:1");
+  o->map_full(map_info("@m", make_int(8, true), make_int(8, true), 10), 1);
   o->runtime_error("map full");
   o->end_of_run();
-  EXPECT_EQ(out.text(), "{\"type\": \"value\", \"data\": {\"m\": 2, \"n\": true}}\n"
-                        "{\"type\": \"value\", \"data\": \"a\\u0001\\\"\\\\\"}\n"
-                        "{\"type\": \"value\", \"data\": \"\xef\xbf\xbd\xef\xbf\xbd\"}\n"
-                        "{\"type\": \"printf\", \"data\": \"x\\ty\\r\\n\"}\n"
-                        "{\"type\": \"time\", \"data\": \"12:00:00\\n\"}\n"
-                        "{\"type\": \"lost_events\", \"count\": 5, \"data\": {\"events\": 5}}\n"
-                        "{\"type\": \"runtime_error\", \"msg\": \"map full\"}\n");
+  EXPECT_EQ(out.text(),
+            "{\"type\": \"value\", \"data\": {\"m\": 2, \"n\": true}}\n"
+            "{\"type\": \"value\", \"data\": \"a\\u0001\\\"\\\\\"}\n"
+            "{\"type\": \"value\", \"data\": \"\xef\xbf\xbd\xef\xbf\xbd\"}\n"
+            "{\"type\": \"printf\", \"data\": \"x\\ty\\r\\n\"}\n"
+            "{\"type\": \"time\", \"data\": \"12:00:00\\n\"}\n"
+            "{\"type\": \"lost_events\", \"count\": 5, \"data\": {\"events\": 5, "
+            "\"probe\": \"interval:ms:1\"}}\n"
+            "{\"type\": \"map_full\", \"data\": {\"map\": \"@m\", \"failed_updates\": 1, "
+            "\"max_entries\": 10}}\n"
+            "{\"type\": \"runtime_error\", \"msg\": \"map full\"}\n");
 }
 
 } // namespace
