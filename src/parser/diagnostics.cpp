@@ -30,6 +30,12 @@ void Diagnostics::warning(DiagCode code, const SourceRange &range, std::string m
 void Diagnostics::print(std::ostream &out, const SourceFile &source) const {
   for (const Diagnostic &d : list_) {
     const SourceRange &r = d.range;
+    if (r.begin.line == 0) {
+      out << (d.severity == Severity::Error ? "ERROR" : "WARNING") << ": " << d.message << '\n';
+      if (!d.hint.empty())
+        out << "HINT: " << d.hint << '\n';
+      continue;
+    }
     std::string_view line = source.line(r.begin.line);
     // A range that runs past its first line is underlined to the end of that line.
     int end_col = r.end.line == r.begin.line ? r.end.column : static_cast<int>(line.size()) + 1;

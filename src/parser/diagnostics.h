@@ -72,6 +72,10 @@ std::string_view diag_code_name(DiagCode code);
 
 enum class Severity { Error, Warning };
 
+/// The range of a diagnostic about something outside the program text (an environment
+/// variable): line 0. It is printed without a location or source line.
+inline constexpr SourceRange kNoLocation{{0, 0}, {0, 0}};
+
 struct Diagnostic {
   Severity severity;
   DiagCode code;
@@ -95,6 +99,8 @@ public:
   ///   <the source line>
   ///   <spaces>~~~~ (the range on that line; tabs in the prefix are kept so the marks line up)
   ///   HINT: hint
+  /// A diagnostic at kNoLocation is printed as "ERROR: message" (bpftrace's layout for errors
+  /// not in the program), then its hint.
   void print(std::ostream &out, const SourceFile &source) const;
 
 private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 
 namespace scry {
@@ -19,6 +20,12 @@ bool is_numeric_string(const std::string &s) {
                        [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
   return std::all_of(s.begin() + static_cast<long>(i), s.end(),
                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+bool numeric_string_fits(const std::string &s) {
+  errno = 0;
+  std::strtoll(s.c_str(), nullptr, 0);
+  return errno != ERANGE;
 }
 
 std::optional<int64_t> fold_constant(const Expression *e, const std::vector<std::string> &params) {

@@ -21,4 +21,8 @@ std::optional<int64_t> fold_constant(const ast::Expression *e,
 /// Whether `s` is a decimal or 0x-hexadecimal integer, optionally negative.
 bool is_numeric_string(const std::string &s);
 
+/// Whether a numeric string (is_numeric_string) fits int64_t, the type positional parameters
+/// have as numbers. fold_constant and codegen would otherwise saturate it silently.
+bool numeric_string_fits(const std::string &s);
+
 } // namespace scry

@@ -32,6 +32,17 @@ Type uint64_type() {
   return make_int(8, false);
 }
 
+/// A map value's type for messages. Histograms name their parameters: two lhist() calls with
+/// different bounds have the same kind, and "lhist_t, not lhist_t" would explain nothing.
+std::string value_description(const Type &t) {
+  if (t.kind == TypeKind::Hist)
+    return "hist(k " + std::to_string(t.hist_bits) + ")";
+  if (t.kind == TypeKind::Lhist)
+    return "lhist(min " + std::to_string(t.lhist_min) + ", max " + std::to_string(t.lhist_max) +
+           ", step " + std::to_string(t.lhist_step) + ")";
+  return type_name(t);
+}
+
 uint32_t align8(uint32_t n) {
   return (n + 7) / 8 * 8;
 }
@@ -464,6 +475,12 @@ public:
     if (static_cast<size_t>(n.index) > options_.params.size() && !quiet_)
       warning(DiagCode::InvalidPositionalParameter, n.loc,
               "positional parameter $" + std::to_string(n.index) + " is not set; it is 0 or \"\"");
+    if (!param_as_text_ && is_numeric_string(value) && !numeric_string_fits(value))
+      error(DiagCode::InvalidPositionalParameter, n.loc,
+            "positional parameter $" + std::to_string(n.index) + " is " + value +
+                ", out of range for an integer: it must be from -9223372036854775808 to "
+                "9223372036854775807",
+            "use str($" + std::to_string(n.index) + ") to take it as text");
     n.type = is_numeric_string(value) || value.empty()
                  ? int64_type()
                  : make_string(static_cast<uint32_t>(value.size() + 1));
@@ -817,58 +834,119 @@ public:
 private:
   // ---- configuration --------------------------------------------------------------------------
 
-  void read_config() {
-    Resources &r = result_.resources;
-    auto apply = [&](std::string key, int64_t value, const SourceRange *loc) {
-      for (char &c : key)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (key.rfind("bpftrace_", 0) == 0)
-        key = key.substr(9);
-      if (key == "max_strlen" || key == "strlen") {
-        if (value < 1 || value > 1 << 20) {
-          if (loc)
-            error(DiagCode::InvalidConfig, *loc, "max_strlen must be from 1 to 1048576");
-          return;
-        }
-        r.max_strlen = static_cast<uint32_t>(value);
-      } else if (key == "max_probes") {
-        if (value < 1) {
-          if (loc)
-            error(DiagCode::InvalidConfig, *loc, "max_probes must be at least 1");
-          return;
-        }
-        max_probes_ = static_cast<uint64_t>(value);
-      } else if (key == "max_map_keys" || key == "map_keys_max") {
-        if (value < 1) {
-          if (loc)
-            error(DiagCode::InvalidConfig, *loc, "max_map_keys must be at least 1");
-          return;
-        }
-        r.max_map_keys = static_cast<uint32_t>(value);
-      } else if (loc) {
-        error(DiagCode::NotSupported, *loc, "config key '" + key + "' is not supported yet",
-              "supported: max_strlen, max_map_keys, max_probes");
-      }
+  /// One limit the config block and the environment can set: its canonical key, the names that
+  /// also mean it (bpftrace's older spellings), and its valid range.
+  struct Limit {
+    const char *key;
+    std::vector<std::string> aliases;
+    uint64_t min, max;
+  };
+
+  static const std::vector<Limit> &limits() {
+    static const std::vector<Limit> table = {
+        // Strings live in per-CPU scratch space and map values of exactly this size. bpftrace
+        // sets no upper bound; 1 MiB is far beyond any string worth printing and keeps one
+        // scratch buffer per CPU affordable.
+        {"max_strlen", {"strlen"}, 1, 1u << 20},
+        // Hash maps are preallocated: each costs max_entries * (key + value + ~50 bytes of
+        // kernel bookkeeping) up front, times the CPU count for per-CPU aggregations. The kernel
+        // refuses more than 2^31 entries (E2BIG), and the value is stored as a u32; 2^22 (1024
+        // times the default) keeps the simplest map near 256 MiB, well below exhausting memory.
+        {"max_map_keys", {"map_keys_max"}, 1, 1u << 22},
+        // Each probe holds a BPF program and a link (two file descriptors) and takes time to
+        // attach; 65536 is far beyond an intended program and within common fd limits.
+        {"max_probes", {}, 1, 1u << 16},
     };
+    return table;
+  }
+
+  /// The limit `name` sets (case-insensitive, with or without bpftrace's "BPFTRACE_" prefix).
+  static const Limit *find_limit(std::string name) {
+    for (char &c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name.rfind("bpftrace_", 0) == 0)
+      name = name.substr(9);
+    for (const Limit &l : limits())
+      if (name == l.key || std::find(l.aliases.begin(), l.aliases.end(), name) != l.aliases.end())
+        return &l;
+    return nullptr;
+  }
+
+  static std::string range_text(const Limit &l) {
+    return "from " + std::to_string(l.min) + " to " + std::to_string(l.max);
+  }
+
+  void set_limit(const Limit &l, uint64_t value) {
+    const std::string key = l.key;
+    if (key == "max_strlen")
+      result_.resources.max_strlen = static_cast<uint32_t>(value);
+    else if (key == "max_map_keys")
+      result_.resources.max_map_keys = static_cast<uint32_t>(value);
+    else
+      max_probes_ = value;
+  }
+
+  void read_config() {
+    std::map<std::string, SourceRange> seen; // canonical key -> where it was first set
     if (program_.config) {
       for (Config::Entry &e : program_.config->entries) {
-        auto *i = dynamic_cast<Integer *>(e.value);
-        if (!i) {
-          error(DiagCode::InvalidConfig, e.value->loc, "config value must be an integer");
+        const Limit *l = find_limit(e.key);
+        if (!l) {
+          error(DiagCode::NotSupported, e.loc, "config key '" + e.key + "' is not supported yet",
+                "supported: max_strlen, max_map_keys, max_probes");
           continue;
         }
-        apply(e.key, static_cast<int64_t>(i->value), &e.loc);
+        // bpftrace keeps the first value and silently drops the second; either is a surprise.
+        if (auto [it, fresh] = seen.emplace(l->key, e.loc); !fresh) {
+          error(DiagCode::InvalidConfig, e.loc, std::string(l->key) + " is set twice",
+                "it was first set at line " + std::to_string(it->second.begin.line) + ", column " +
+                    std::to_string(it->second.begin.column) + "; keep one of them");
+          continue;
+        }
+        auto *i = dynamic_cast<Integer *>(e.value);
+        auto *neg = dynamic_cast<Unary *>(e.value);
+        if (neg && (neg->op != UnaryOp::Neg || !dynamic_cast<Integer *>(neg->operand)))
+          neg = nullptr;
+        if (!i && !neg) {
+          error(DiagCode::InvalidConfig, e.value->loc,
+                std::string(l->key) + " must be an integer " + range_text(*l));
+          continue;
+        }
+        if (neg || i->value < l->min || i->value > l->max) {
+          const std::string shown =
+              neg ? "-" + std::to_string(static_cast<Integer *>(neg->operand)->value)
+                  : std::to_string(i->value);
+          error(DiagCode::InvalidConfig, e.value->loc,
+                std::string(l->key) + " = " + shown + " is out of range: it must be " +
+                    range_text(*l));
+          continue;
+        }
+        set_limit(*l, i->value);
       }
     }
-    // The environment overrides the config block, as in bpftrace.
-    for (const char *env : {"BPFTRACE_MAX_STRLEN", "BPFTRACE_MAX_MAP_KEYS", "BPFTRACE_STRLEN",
+    // The environment overrides the config block, as in bpftrace. A value that is not a number
+    // in range is an error (bpftrace refuses it too), never ignored or wrapped.
+    for (const char *env : {"BPFTRACE_MAX_STRLEN", "BPFTRACE_STRLEN", "BPFTRACE_MAX_MAP_KEYS",
                             "BPFTRACE_MAP_KEYS_MAX", "BPFTRACE_MAX_PROBES"}) {
-      if (const char *v = std::getenv(env)) {
-        int64_t value = 0;
-        auto [p, ec] = std::from_chars(v, v + std::strlen(v), value);
-        if (ec == std::errc() && *p == 0)
-          apply(env, value, nullptr);
+      const char *v = std::getenv(env);
+      if (!v)
+        continue;
+      const Limit &l = *find_limit(env);
+      const std::string_view text(v);
+      uint64_t value = 0;
+      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      bool digits_only = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      });
+      if (!digits_only || ec != std::errc() || p != text.data() + text.size() || value < l.min ||
+          value > l.max) {
+        error(DiagCode::InvalidConfig, kNoLocation,
+              "environment variable " + std::string(env) + "='" + std::string(text) +
+                  "' is not valid: " + l.key + " must be an integer " + range_text(l),
+              "fix or unset " + std::string(env));
+        continue;
       }
+      set_limit(l, value);
     }
   }
 
@@ -1153,8 +1231,8 @@ private:
     auto u = unify(info.value, value_type);
     if (!u) {
       error(DiagCode::TypeMismatch, loc,
-            "map " + info.name + " holds " + type_name(info.value) + ", not " +
-                type_name(value_type) + where);
+            "map " + info.name + " holds " + value_description(info.value) + ", not " +
+                value_description(value_type) + where);
       return;
     }
     info.value = *u;
@@ -1379,8 +1457,11 @@ private:
     } else if (name == "str") {
       if (!arity(n, 1, 2))
         return;
+      // str($1) is the parameter's text, even when it looks like a number (bpftrace), so a
+      // number too large for an integer is fine there.
+      param_as_text_ = dynamic_cast<PositionalParameter *>(n.args[0]) != nullptr;
       check(n.args[0]);
-      // str($1) is the parameter's text, even when it looks like a number (bpftrace).
+      param_as_text_ = false;
       if (auto *p = dynamic_cast<PositionalParameter *>(n.args[0]); p && p->index > 0) {
         std::string text = static_cast<size_t>(p->index) <= options_.params.size()
                                ? options_.params[static_cast<size_t>(p->index) - 1]
@@ -1837,6 +1918,7 @@ private:
   Diagnostics &diags_;
 
   bool quiet_ = false;
+  bool param_as_text_ = false; // checking str($N)'s argument
   uint64_t max_probes_ = 1024;
   size_t errors_ = 0; // errors found, also in the quiet walk
   bool map_as_argument_ = false;

@@ -744,10 +744,25 @@ std::string suggest_tracepoint(const std::vector<std::string> &names, std::strin
     if (length_gap >= best_distance)
       continue;
     size_t d = edit_distance(name, wanted);
-    if (d < best_distance) {
-      best_distance = d;
-      best = &name;
-    }
+    if (d >= best_distance)
+      continue;
+    // Names in one category share long prefixes ("syscalls:sys_enter_"), so a distance that is
+    // small next to the whole name can still mean the differing parts have nothing in common
+    // ("nosuch" and "mount"). Measure it against the part that differs instead: a typo leaves
+    // at least half of that part intact.
+    size_t shorter = std::min(name.size(), wanted.size());
+    size_t prefix = 0;
+    while (prefix < shorter && name[prefix] == wanted[prefix])
+      ++prefix;
+    size_t suffix = 0;
+    while (suffix < shorter - prefix &&
+           name[name.size() - 1 - suffix] == wanted[wanted.size() - 1 - suffix])
+      ++suffix;
+    size_t differing = std::max(name.size(), wanted.size()) - prefix - suffix;
+    if (d > std::max<size_t>(2, differing / 2))
+      continue;
+    best_distance = d;
+    best = &name;
   }
   return best ? *best : std::string();
 }

@@ -133,8 +133,10 @@ std::vector<std::string> match_tracepoints(const std::vector<std::string> &names
                                            std::string_view pattern);
 
 /// The name in `names` closest to `wanted` by edit distance, for "did you mean" hints, or an
-/// empty string when none is close (at most 2 edits, or a quarter of the length for long names).
-/// "syscall:sys_enter_read" suggests "syscalls:sys_enter_read".
+/// empty string when none is close: at most 2 edits, or a quarter of the length for long names,
+/// and at most half the length of the part that differs once the common prefix and suffix are
+/// set aside. "syscall:sys_enter_read" suggests "syscalls:sys_enter_read";
+/// "syscalls:sys_enter_nosuch" suggests nothing (not "syscalls:sys_enter_mount").
 std::string suggest_tracepoint(const std::vector<std::string> &names, std::string_view wanted);
 
 } // namespace scry

@@ -79,6 +79,15 @@ TEST(DiagnosticPrint, HintOnItsOwnLine) {
                                     "HINT: try $x\n");
 }
 
+// An error about something outside the program (an environment variable) has no location.
+TEST(DiagnosticPrint, NoLocationHasNoHeaderPositionOrSourceLine) {
+  SourceFile source("stdin", "BEGIN { }");
+  Diagnostics diags;
+  diags.error(DiagCode::InvalidConfig, kNoLocation, "msg", "fix it");
+  EXPECT_EQ(printed(diags, source), "ERROR: msg\n"
+                                    "HINT: fix it\n");
+}
+
 TEST(DiagnosticPrint, Warning) {
   SourceFile source("stdin", "BEGIN { }");
   Diagnostics diags;

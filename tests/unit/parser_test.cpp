@@ -92,6 +92,14 @@ TEST(Preamble, SecondConfigBlockIsAnError) {
   EXPECT_THAT(diags_of(p->diags), ElementsAre(DiagAt{DiagCode::SyntaxError, 1, 20, 26}));
 }
 
+// bpftrace's grammar has the config block before the probes only.
+TEST(Preamble, ConfigBlockAfterAProbeIsAnError) {
+  auto p = parse_text("begin { } config = { max_strlen = 10 }");
+  EXPECT_THAT(diags_of(p->diags), ElementsAre(DiagAt{DiagCode::InvalidConfig, 1, 11, 17}));
+  p = parse_text("macro m() { 1 } config = { max_strlen = 10 } begin { }");
+  EXPECT_THAT(diags_of(p->diags), ElementsAre(DiagAt{DiagCode::InvalidConfig, 1, 17, 23}));
+}
+
 TEST(Preamble, MacroParameterKinds) {
   auto p = parse_text("macro f($v, @m, e) { $v + e } begin { }");
   EXPECT_THAT(diags_of(p->diags), IsEmpty());
@@ -724,6 +732,26 @@ INSTANTIATE_TEST_SUITE_P(
                       CastCase{"ArrayOfPointers", "(uint8 *[4])$x", Base::Named, "uint8", "*[4]"},
                       CastCase{"Typeof", "(typeof($y))1", Base::Typeof, "", ""}),
     case_name<CastCase>);
+
+// `(name) value` can only be a cast: an unknown type is reported at the name, not as a syntax
+// error at the value.
+TEST(Expression, CastToAnUnknownTypeIsReportedAtTheTypeName) {
+  auto p = parse_text("begin { $x = (nosuchtype)1; }");
+  EXPECT_THAT(diags_of(p->diags), ElementsAre(DiagAt{DiagCode::UnknownType, 1, 15, 25}));
+  p = parse_text("begin { $x = (nosuchtype)$y->f; }");
+  EXPECT_THAT(diags_of(p->diags), ElementsAre(DiagAt{DiagCode::UnknownType, 1, 15, 25}));
+}
+
+TEST(Expression, ParenthesisedNameIsStillAnExpression) {
+  for (const char *text : {"(pid) + 1", "(pid) - 1", "(pid) * 2", "((pid))", "(pid)[1]",
+                           "f((pid), 1)", "((pid), 1)", "(pid) ? 1 : 2"}) {
+    auto e = parse_expr(text);
+    EXPECT_NE(e.expr, nullptr) << text;
+    EXPECT_EQ(as<ast::Cast>(e.expr), nullptr) << text;
+  }
+  auto p = parse_text("config = { a = (b) c = 1 } begin { }");
+  EXPECT_THAT(diags_of(p->diags), IsEmpty());
+}
 
 TEST(Expression, ZeroSizedArrayTypeIsInvalid) {
   auto p = parse_text("begin { $x = (int8[0])1; }");

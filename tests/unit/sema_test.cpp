@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <map>
 #include <string>
@@ -763,9 +764,54 @@ const ErrorCase kErrors[] = {
      {{C::NotSupported, "@n", 1}}},
     {"address_of", "begin { $x = &pid; }", {{C::NotSupported, "&pid"}}},
     {"config_unknown_key", "config = { nope = 1 } begin { }", {{C::NotSupported, "nope"}}},
-    {"config_bad_strlen",
-     "config = { max_strlen = 0 } begin { }",
-     {{C::InvalidConfig, "max_strlen"}}},
+    {"config_bad_strlen", "config = { max_strlen = 0 } begin { }", {{C::InvalidConfig, "0"}}},
+    // Limits are checked against their range before they are narrowed: 4294967306 once became
+    // a 10-key map (uint32 wrap-around), 99999999999 a kernel error.
+    {"config_max_map_keys_wraps_u32",
+     "config = { max_map_keys = 4294967306 } begin { }",
+     {{C::InvalidConfig, "4294967306"}}},
+    {"config_max_map_keys_huge",
+     "config = { max_map_keys = 99999999999 } begin { }",
+     {{C::InvalidConfig, "99999999999"}}},
+    {"config_max_map_keys_above_bound",
+     "config = { max_map_keys = 4194305 } begin { }",
+     {{C::InvalidConfig, "4194305"}}},
+    {"config_max_map_keys_u64_max",
+     "config = { max_map_keys = 18446744073709551615 } begin { }",
+     {{C::InvalidConfig, "18446744073709551615"}}},
+    {"config_max_strlen_above_bound",
+     "config = { max_strlen = 1048577 } begin { }",
+     {{C::InvalidConfig, "1048577"}}},
+    {"config_max_strlen_negative",
+     "config = { max_strlen = -1 } begin { }",
+     {{C::InvalidConfig, "-1"}}},
+    {"config_max_probes_zero", "config = { max_probes = 0 } begin { }", {{C::InvalidConfig, "0"}}},
+    {"config_max_probes_above_bound",
+     "config = { max_probes = 65537 } begin { }",
+     {{C::InvalidConfig, "65537"}}},
+    {"config_not_an_integer",
+     "config = { max_strlen = \"x\" } begin { }",
+     {{C::InvalidConfig, "\"x\""}}},
+    // A key set twice (under any of its names) is an error at the second.
+    {"config_duplicate_key",
+     "config = { max_strlen = 10; max_strlen = 20 } begin { }",
+     {{C::InvalidConfig, "max_strlen", 1}}},
+    {"config_duplicate_key_other_spelling",
+     "config = { max_map_keys = 10; BPFTRACE_MAP_KEYS_MAX = 20 } begin { }",
+     {{C::InvalidConfig, "BPFTRACE_MAP_KEYS_MAX"}}},
+    // A positional parameter used as a number must fit int64 (it was saturated silently).
+    {"positional_too_large",
+     "begin { $x = $1; }",
+     {{C::InvalidPositionalParameter, "$1"}},
+     {"99999999999999999999999"}},
+    {"positional_too_small",
+     "begin { $x = $2 + 1; }",
+     {{C::InvalidPositionalParameter, "$2"}},
+     {"1", "-99999999999999999999999"}},
+    {"positional_hex_too_large",
+     "begin { $x = $1 * 2; }",
+     {{C::InvalidPositionalParameter, "$1"}},
+     {"0x10000000000000000"}},
     // Several errors in one run, in source order.
     {"several",
      "begin { $a = pdi; $b = nope(); }\nend { break; }",
@@ -796,6 +842,98 @@ TEST(SemaWarnings, CodeAndLocation) {
     for (const Diagnostic &d : a->diags.all())
       EXPECT_EQ(d.severity, Severity::Warning) << c.program;
   }
+}
+
+/// The message of the only diagnostic of `program`.
+std::string only_message(const std::string &program, const std::vector<std::string> &params = {}) {
+  auto a = analyse_text(program, params);
+  if (a->diags.all().size() != 1) {
+    ADD_FAILURE() << program << describe(a->diags);
+    return {};
+  }
+  return a->diags.all()[0].message;
+}
+
+TEST(SemaMessages, OutOfRangeLimitsNameTheRange) {
+  EXPECT_THAT(only_message("config = { max_map_keys = 4294967306 } begin { }"),
+              ::testing::HasSubstr("from 1 to 4194304"));
+  EXPECT_THAT(only_message("config = { max_strlen = 0 } begin { }"),
+              ::testing::HasSubstr("from 1 to 1048576"));
+  EXPECT_THAT(only_message("config = { max_probes = 65537 } begin { }"),
+              ::testing::HasSubstr("from 1 to 65536"));
+  EXPECT_THAT(
+      only_message("begin { $x = $1; }", {"99999999999999999999999"}),
+      ::testing::AllOf(::testing::HasSubstr("$1"), ::testing::HasSubstr("9223372036854775807")));
+}
+
+TEST(SemaConfig, LimitsAtTheirBoundsAreAccepted) {
+  auto a = analyse_text("config = { max_map_keys = 4194304; max_strlen = 1048576; max_probes = "
+                        "65536 } begin { @x[1] = 1; }");
+  ASSERT_TRUE(a->ok) << describe(a->diags);
+  EXPECT_EQ(a->sema.resources.max_map_keys, 4194304u);
+  EXPECT_EQ(a->sema.resources.max_strlen, 1048576u);
+}
+
+// str($1) is the parameter's text: a number too large for an integer is fine there.
+TEST(SemaBuiltins, StrOfAHugePositionalParameterIsText) {
+  auto a = analyse_text("begin { $s = str($1); }", {"99999999999999999999999"});
+  EXPECT_TRUE(a->ok) << describe(a->diags);
+  EXPECT_TRUE(a->diags.all().empty()) << describe(a->diags);
+}
+
+// Two histograms with different parameters cannot share a map; the message says which.
+TEST(SemaMessages, HistogramMismatchNamesTheParameters) {
+  EXPECT_THAT(only_message("begin { @l = lhist(1, 0, 10, 1); @l = lhist(2, 0, 100, 10); }"),
+              ::testing::HasSubstr("holds lhist(min 0, max 10, step 1), not lhist(min 0, max "
+                                   "100, step 10)"));
+  EXPECT_THAT(only_message("begin { @h = hist(1, 1); @h = hist(2, 2); }"),
+              ::testing::HasSubstr("holds hist(k 1), not hist(k 2)"));
+}
+
+/// Runs analysis with the environment variable `name` set to `value`, as the command line does.
+std::unique_ptr<test::Analysed> analyse_with_env(const char *name, const char *value,
+                                                 const std::string &program) {
+  auto a = std::make_unique<test::Analysed>();
+  a->parsed = test::parse_full(program, {});
+  SemaOptions options;
+  setenv(name, value, 1);
+  a->ok = analyse(*a->parsed->program, options, test::shared_btf(), a->sema, a->diags);
+  unsetenv(name);
+  return a;
+}
+
+// Bad environment values are errors outside the program text that name the variable and the
+// range; they were silently ignored or wrapped.
+TEST(SemaConfig, BadEnvironmentValuesAreErrors) {
+  struct Case {
+    const char *name, *value, *range;
+  } cases[] = {
+      {"BPFTRACE_MAX_STRLEN", "abc", "from 1 to 1048576"},
+      {"BPFTRACE_MAX_STRLEN", "", "from 1 to 1048576"},
+      {"BPFTRACE_STRLEN", "0", "from 1 to 1048576"},
+      {"BPFTRACE_MAX_MAP_KEYS", "-1", "from 1 to 4194304"},
+      {"BPFTRACE_MAX_MAP_KEYS", "4294967306", "from 1 to 4194304"},
+      {"BPFTRACE_MAP_KEYS_MAX", "99999999999999999999999", "from 1 to 4194304"},
+      {"BPFTRACE_MAX_MAP_KEYS", "12abc", "from 1 to 4194304"},
+      {"BPFTRACE_MAX_PROBES", "65537", "from 1 to 65536"},
+  };
+  for (const Case &c : cases) {
+    auto a = analyse_with_env(c.name, c.value, "begin { }");
+    EXPECT_FALSE(a->ok) << c.name << "=" << c.value;
+    ASSERT_EQ(a->diags.all().size(), 1u) << c.name << "=" << c.value << describe(a->diags);
+    const Diagnostic &d = a->diags.all()[0];
+    EXPECT_EQ(d.code, DiagCode::InvalidConfig);
+    EXPECT_EQ(d.range.begin.line, 0) << "not located in the program";
+    EXPECT_THAT(d.message, ::testing::HasSubstr(c.name));
+    EXPECT_THAT(d.message, ::testing::HasSubstr(c.range));
+  }
+}
+
+TEST(SemaConfig, EnvironmentOverridesTheConfigBlock) {
+  auto a = analyse_with_env("BPFTRACE_MAX_MAP_KEYS", "128",
+                            "config = { max_map_keys = 10 } begin { @x[1] = 1; }");
+  ASSERT_TRUE(a->ok) << describe(a->diags);
+  EXPECT_EQ(a->sema.resources.max_map_keys, 128u);
 }
 
 /// The hint of the only diagnostic of `program`.

@@ -622,6 +622,22 @@ TEST_F(TracepointFiles, SuggestsTheClosestName) {
   EXPECT_EQ(scry::suggest_tracepoint({}, "sched:sched_switch"), "");
 }
 
+// Names of one category share a long prefix: a distance small next to the whole name can still
+// mean the parts that differ have nothing in common.
+TEST(SuggestTracepoint, OnlyCloseMatchesOfThePartThatDiffers) {
+  const std::vector<std::string> names = {"syscalls:sys_enter_mount", "syscalls:sys_enter_openat",
+                                          "syscalls:sys_enter_read", "syscalls:sys_enter_getpgid",
+                                          "sched:sched_switch"};
+  EXPECT_EQ(scry::suggest_tracepoint(names, "syscalls:sys_enter_nosuch"), "");
+  EXPECT_EQ(scry::suggest_tracepoint(names, "syscalls:sys_enter_xyz"), "");
+  EXPECT_EQ(scry::suggest_tracepoint(names, "syscalls:sys_enter_opnat"),
+            "syscalls:sys_enter_openat");
+  EXPECT_EQ(scry::suggest_tracepoint(names, "syscalls:sys_enter_getpgidd"),
+            "syscalls:sys_enter_getpgid");
+  EXPECT_EQ(scry::suggest_tracepoint(names, "syscalls:sys_enter_rd"), "syscalls:sys_enter_read");
+  EXPECT_EQ(scry::suggest_tracepoint(names, "syscall:sys_enter_mount"), "syscalls:sys_enter_mount");
+}
+
 // The running kernel's tracefs: every tracepoint it lists must parse without errors.
 TEST(TracepointFormatLive, EveryAvailableTracepointParses) {
   const std::string root = "/sys/kernel/tracing";
