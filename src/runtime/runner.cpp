@@ -157,6 +157,44 @@ std::string name_probes(std::string log, const Resources &res) {
 }
 
 /// The last `lines` lines of `text`.
+/// Where the verifier stopped, read from its log: the last source line its BTF line info named
+/// before the end ("; TEXT @ FILE:LINE", kernel/bpf/log.c's verbose_linfo()) and its reason
+/// (the line before "processed N insns"). line is 0 when the log names none.
+struct VerifierStop {
+  std::string file, text, reason;
+  int line = 0;
+};
+
+VerifierStop verifier_stop(const std::string &log) {
+  VerifierStop stop;
+  std::vector<std::string_view> lines;
+  for (size_t at = 0; at < log.size();) {
+    size_t nl = log.find('\n', at);
+    size_t end = nl == std::string::npos ? log.size() : nl;
+    lines.emplace_back(log.data() + at, end - at);
+    at = end + 1;
+  }
+  size_t processed = lines.size();
+  while (processed > 0 && lines[processed - 1].rfind("processed ", 0) != 0)
+    --processed;
+  if (processed < 2)
+    return stop;
+  stop.reason = std::string(lines[processed - 2]);
+  for (size_t i = processed - 1; i-- > 0;) {
+    std::string_view l = lines[i];
+    size_t at = l.rfind(" @ ");
+    size_t colon = l.rfind(':');
+    if (l.rfind("; ", 0) != 0 || at == std::string_view::npos || colon == std::string_view::npos ||
+        colon < at)
+      continue;
+    stop.text = std::string(l.substr(2, at - 2));
+    stop.file = std::string(l.substr(at + 3, colon - at - 3));
+    stop.line = std::atoi(std::string(l.substr(colon + 1)).c_str());
+    break;
+  }
+  return stop;
+}
+
 std::string tail(const std::string &text, size_t lines) {
   size_t at = text.size();
   for (size_t n = 0; at > 0 && n <= lines; ++n) {
@@ -313,6 +351,12 @@ private:
                      tail(log, 25).c_str());
       if (err == EPERM)
         std::fputs("scry: loading BPF programs needs root (CAP_BPF and CAP_PERFMON)\n", stderr);
+      // The source line the verifier was checking, from the BTF line info codegen emits.
+      VerifierStop stop = verifier_stop(g_libbpf_log);
+      if (stop.line > 0)
+        std::fprintf(stderr,
+                     "%s:%d: ERROR: the kernel's verifier refused the program here: %s\n%s\n",
+                     stop.file.c_str(), stop.line, stop.reason.c_str(), stop.text.c_str());
       return false;
     }
     if (options_.verbose) {
