@@ -91,7 +91,18 @@ BpfModule::BpfModule(const std::string &source_name, const std::string &source_t
   unit_ = di_->createCompileUnit(llvm::dwarf::DW_LANG_C, file_, "scry", true, "", 0);
 }
 
-BpfModule::~BpfModule() = default;
+// DIBuilder keeps temporary metadata (each subprogram's retained-nodes list) that only
+// finalize() resolves and frees; a module dropped on an error path before emit() would leak it.
+BpfModule::~BpfModule() {
+  finalize_debug_info();
+}
+
+void BpfModule::finalize_debug_info() {
+  if (finalized_)
+    return;
+  di_->finalize();
+  finalized_ = true;
+}
 
 llvm::DIType *BpfModule::attribute_type(uint32_t value) {
   // libbpf reads an integer attribute N from a pointer to an array of N ints (its __uint macro).
@@ -199,7 +210,7 @@ llvm::DebugLoc BpfModule::location(llvm::Function *fn, unsigned line, unsigned c
 
 bool BpfModule::emit(std::vector<uint8_t> &object, std::string &error, std::string *ir_before,
                      std::string *ir_after) {
-  di_->finalize();
+  finalize_debug_info();
   if (ir_before) {
     llvm::raw_string_ostream os(*ir_before);
     module_->print(os, nullptr);

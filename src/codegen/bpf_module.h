@@ -59,6 +59,7 @@ public:
 private:
   llvm::DIType *attribute_type(uint32_t value);
   llvm::DIType *bytes_type(uint32_t bytes);
+  void finalize_debug_info();
 
   std::unique_ptr<llvm::LLVMContext> context_;
   std::unique_ptr<llvm::Module> module_;
@@ -67,6 +68,7 @@ private:
   llvm::DICompileUnit *unit_ = nullptr;
   llvm::DIFile *file_ = nullptr;
   std::vector<std::string> diagnostics_;
+  bool finalized_ = false;
 };
 
 } // namespace scry
