@@ -24,6 +24,10 @@ normalised ones. The last line is the summary:
 reported on one line as known and not counted as failed; one of them that passes is counted as
 failed, so that the lists are kept up to date; --show-known prints their details too).
 
+A program whose bpftrace 0.17 run never exits after SIGINT, even run again alone (RERUNS), is
+reported as NOT COMPARED and not counted as failed, unless more than NOT_COMPARED_LIMIT of the
+programs end that way.
+
 Exit status: 0 when none failed, 1 when one did, 77 (skip) when bpftrace 0.17 is missing or we
 are not root, 2 for usage errors.
 """
@@ -51,6 +55,11 @@ EXIT_TIMEOUT = 10.0
 LOAD_TIMEOUT = 60.0
 SETTLE_MS = 100
 KILLED = "[run.py: no exit after SIGINT; killed]"
+# How often a program whose tracer was killed at exit runs again alone, and which share of the
+# programs may end uncompared because bpftrace 0.17 never exited (a flaw of the reference, not a
+# difference; beyond this share the run fails: the reference is not usable).
+RERUNS = 3
+NOT_COMPARED_LIMIT = 0.05
 
 
 class Tracer:
@@ -335,7 +344,7 @@ def main():
             return 2
 
     start = time.monotonic()
-    passed = failed = known_failed = known_017 = 0
+    passed = failed = known_failed = known_017 = not_compared = 0
     with tempfile.TemporaryDirectory(prefix="scry-differential.") as tmp:
         os.chmod(tmp, 0o755)
         problem = prepare(tmp)
@@ -350,16 +359,28 @@ def main():
             for i in range(0, len(members), max(1, args.batch)):
                 batch = members[i:i + args.batch]
                 results, log = run_batch(env, batch)
-                # bpftrace 0.17 now and then ignores the SIGINT that follows an interval probe's
-                # print() and is killed after EXIT_TIMEOUT; such a program runs once more alone.
+                # bpftrace 0.17 now and then ignores the SIGINT that ends a run (more often on a
+                # loaded machine) and is killed after EXIT_TIMEOUT; such a program runs again
+                # alone, up to RERUNS times.
                 for prog in batch:
-                    if any(KILLED in results[prog.id][t]["stderr"] for t in ("scry", "bpftrace")):
+                    for _ in range(RERUNS):
+                        if not any(KILLED in results[prog.id][t]["stderr"]
+                                   for t in ("scry", "bpftrace")):
+                            break
                         again, again_log = run_batch(env, [prog])
                         results[prog.id] = again[prog.id]
                         log = log + [f"{prog.id}: a tracer was killed at exit; ran it again alone"]
                         log += again_log
                 for prog in batch:
                     res = results[prog.id]
+                    # The reference never exited: nothing to compare. Reported, and counted
+                    # against NOT_COMPARED_LIMIT; scry failing to exit is a failure as any other.
+                    if (KILLED in res["bpftrace"]["stderr"] and
+                            KILLED not in res["scry"]["stderr"]):
+                        not_compared += 1
+                        print(f"=== NOT COMPARED: {prog.id}: bpftrace 0.17 did not exit after "
+                              f"SIGINT in {RERUNS + 1} runs (scry exited {res['scry']['status']})")
+                        continue
                     norm = {tool: normalise.normalise(tool, res[tool]["stdout"],
                                                       res[tool]["status"], prog.text)
                             for tool in ("scry", "bpftrace")}
@@ -391,8 +412,14 @@ def main():
         extra += f", {known_failed} known scry bugs (expected failures)"
     if known_017:
         extra += f", {known_017} known bpftrace 0.17 bugs"
+    if not_compared:
+        extra += f", {not_compared} not compared (bpftrace 0.17 did not exit)"
     print(f"differential: {len(progs)} programs, {passed} passed, {failed} failed{extra} "
           f"({elapsed:.0f} s)")
+    if not_compared > NOT_COMPARED_LIMIT * len(progs):
+        print(f"differential: more than {NOT_COMPARED_LIMIT:.0%} of the programs could not be "
+              "compared; the reference tool is not usable here")
+        return 1
     return 1 if failed else 0
 
 
