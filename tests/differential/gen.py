@@ -82,27 +82,26 @@ OPEN_PATHS = [
     ("a", 1),
 ]
 
+def getpgid_load(comm, values, description, settle_ms=0):
+    """scry_loadgen on CPU 0 as `comm`, calling getpgid(v) for each of `values` in order."""
+    return Workload([["{loadgen}", "--cpu", "0", "--comm", comm, "getpgid",
+                      ",".join(map(str, values))]], description, settle_ms=settle_ms)
+
+
 WORKLOADS = {
-    "pgid": Workload(
-        [["{loadgen}", "--cpu", "0", "--comm", "dt_pg", "getpgid",
-          ",".join(map(str, PGID_CALLS))]],
-        f"scry_loadgen --cpu 0 --comm dt_pg getpgid <{len(PGID_CALLS)} values>"),
-    "pgid_settle": Workload(
-        [["{loadgen}", "--cpu", "0", "--comm", "dt_pg", "getpgid",
-          ",".join(map(str, PGID_CALLS))]],
-        "as pgid, then 300 ms for interval probes", settle_ms=300),
-    "pgid_print": Workload(
-        [["{loadgen}", "--cpu", "0", "--comm", "dt_pg", "getpgid",
-          ",".join(map(str, PRINT_CALLS))]],
+    "pgid": getpgid_load("dt_pg", PGID_CALLS,
+                         f"scry_loadgen --cpu 0 --comm dt_pg getpgid <{len(PGID_CALLS)} values>"),
+    "pgid_settle": getpgid_load("dt_pg", PGID_CALLS, "as pgid, then 300 ms for interval probes",
+                                settle_ms=300),
+    "pgid_print": getpgid_load(
+        "dt_pg", PRINT_CALLS,
         f"scry_loadgen --cpu 0 --comm dt_pg getpgid <{len(PRINT_CALLS)} values>"),
-    "pgid_print_settle": Workload(
-        [["{loadgen}", "--cpu", "0", "--comm", "dt_pg", "getpgid",
-          ",".join(map(str, PRINT_CALLS))]],
-        "as pgid_print, then 300 ms for interval probes", settle_ms=300),
-    "ops": Workload(
-        [["{loadgen}", "--cpu", "0", "--comm", "dt_op", "getpgid",
-          ",".join(map(str, OPS_VALUES))]],
-        "scry_loadgen --cpu 0 --comm dt_op getpgid " + ",".join(map(str, OPS_VALUES))),
+    "pgid_print_settle": getpgid_load("dt_pg", PRINT_CALLS,
+                                      "as pgid_print, then 300 ms for interval probes",
+                                      settle_ms=300),
+    "ops": getpgid_load("dt_op", OPS_VALUES,
+                        "scry_loadgen --cpu 0 --comm dt_op getpgid " +
+                        ",".join(map(str, OPS_VALUES))),
     "open": Workload(
         [["{loadgen}", "--cpu", "0", "--comm", "dt_of", "openat", p, str(n)]
          for p, n in OPEN_PATHS],
