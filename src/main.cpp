@@ -569,6 +569,14 @@ bool has_tracepoint(const scry::ast::Program &program) {
   return false;
 }
 
+/// Prints `diags` on stderr: in bpftrace's text layout, or as JSON lines with -f json.
+void print_diagnostics(const scry::Diagnostics &diags, const scry::SourceFile &source, bool json) {
+  if (json)
+    diags.print_json(std::cerr, source);
+  else
+    diags.print(std::cerr, source);
+}
+
 int run(int argc, char **argv) {
   scry::startup_mark("exec->main");
   // A standard descriptor the caller closed would be reused by the first file scry opens (a BPF
@@ -623,13 +631,13 @@ int run(int argc, char **argv) {
   scry::ast::Program *program = scry::parse_program(source, params, ctx, diags);
   scry::startup_mark("parse");
   if (diags.has_errors() || !program) {
-    diags.print(std::cerr, source);
+    print_diagnostics(diags, source, opts.json);
     if (!diags.has_errors())
       error(fmt::format("{}: the program could not be parsed", source.name()));
     return 1;
   }
   if (!opts.no_warnings)
-    diags.print(std::cerr, source);
+    print_diagnostics(diags, source, opts.json);
   if (opts.verbose)
     fmt::print(stderr, "scry: {} probe(s), {} AST nodes\n", program->probes.size(),
                ctx.node_count());
@@ -673,7 +681,7 @@ int run(int argc, char **argv) {
   bool typed = scry::analyse(*program, sema_options, btf, sema, sema_diags);
   scry::startup_mark("sema");
   if (!opts.no_warnings || !typed)
-    sema_diags.print(std::cerr, source);
+    print_diagnostics(sema_diags, source, opts.json);
   if (!typed)
     return 1;
   // Warnings the programs send at run time point at their source, as compile-time ones do.
@@ -700,7 +708,7 @@ int run(int argc, char **argv) {
       scry::Diagnostics codegen_diags;
       codegen_diags.error(scry::DiagCode::ProbeTooLarge, *code.error_loc, code.error,
                           "split the probe into several probes on the same event");
-      codegen_diags.print(std::cerr, source);
+      print_diagnostics(codegen_diags, source, opts.json);
     } else {
       error(code.error);
     }
@@ -731,6 +739,12 @@ int run(int argc, char **argv) {
   child.release_fd = -1; // the runner closes it
   if (output_file.file)
     run_options.on_attached = [&output_file] { output_file.replace(); };
+  run_options.source = &source;
+  run_options.report = [&source, json = opts.json](const scry::Diagnostic &d) {
+    scry::Diagnostics located;
+    located.add(d);
+    print_diagnostics(located, source, json);
+  };
   int status = scry::run_program(code.object, sema.resources, run_options, *output);
   int write_error = output->write_error();
   output.reset();

@@ -1,5 +1,7 @@
 #include "parser/diagnostics.h"
 
+#include "parser/json_text.h"
+
 #include <algorithm>
 #include <ostream>
 
@@ -22,26 +24,69 @@ void Diagnostics::error(DiagCode code, const SourceRange &range, std::string mes
   ++errors_;
 }
 
+void Diagnostics::add(Diagnostic d) {
+  if (d.severity == Severity::Error)
+    ++errors_;
+  list_.push_back(std::move(d));
+}
+
 void Diagnostics::warning(DiagCode code, const SourceRange &range, std::string message,
                           std::string hint) {
   list_.push_back({Severity::Warning, code, range, std::move(message), std::move(hint)});
 }
 
+namespace {
+
+/// The column one past the underlined range of `r` on its first line: a range that runs past
+/// its first line is underlined to the end of that line, and an empty one gets one mark.
+int end_column(const SourceRange &r, std::string_view line) {
+  int end_col = r.end.line == r.begin.line ? r.end.column : static_cast<int>(line.size()) + 1;
+  return std::max(end_col, r.begin.column + 1);
+}
+
+const char *severity_name(Severity s, bool upper) {
+  if (s == Severity::Error)
+    return upper ? "ERROR" : "error";
+  return upper ? "WARNING" : "warning";
+}
+
+} // namespace
+
+void Diagnostics::print_json(std::ostream &out, const SourceFile &source) const {
+  for (const Diagnostic &d : list_) {
+    const SourceRange &r = d.range;
+    nlohmann::ordered_json data;
+    data["code"] = std::string(diag_code_name(d.code));
+    if (r.begin.line != 0) {
+      data["file"] = source.name();
+      data["line"] = r.begin.line;
+      data["column"] = r.begin.column;
+      data["end_line"] = r.begin.line;
+      data["end_column"] = end_column(r, source.line(r.begin.line));
+    }
+    data["message"] = d.message;
+    if (!d.hint.empty())
+      data["hint"] = d.hint;
+    std::string line;
+    append_json(line, {{"type", severity_name(d.severity, false)}, {"data", data}});
+    out << line << '\n';
+  }
+}
+
 void Diagnostics::print(std::ostream &out, const SourceFile &source) const {
   for (const Diagnostic &d : list_) {
     const SourceRange &r = d.range;
+    const char *severity = severity_name(d.severity, true);
     if (r.begin.line == 0) {
-      out << (d.severity == Severity::Error ? "ERROR" : "WARNING") << ": " << d.message << '\n';
+      out << severity << ": " << d.message << " [" << diag_code_name(d.code) << "]\n";
       if (!d.hint.empty())
         out << "HINT: " << d.hint << '\n';
       continue;
     }
     std::string_view line = source.line(r.begin.line);
-    // A range that runs past its first line is underlined to the end of that line.
-    int end_col = r.end.line == r.begin.line ? r.end.column : static_cast<int>(line.size()) + 1;
-    end_col = std::max(end_col, r.begin.column + 1);
+    int end_col = end_column(r, line);
     out << source.name() << ':' << r.begin.line << ':' << r.begin.column << '-' << end_col << ": "
-        << (d.severity == Severity::Error ? "ERROR" : "WARNING") << ": " << d.message << '\n';
+        << severity << ": " << d.message << " [" << diag_code_name(d.code) << "]\n";
 
     // Very long lines (generated programs) are shown as a window around the range.
     constexpr size_t kContext = 60, kWidth = 160;

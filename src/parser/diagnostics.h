@@ -59,7 +59,12 @@ namespace scry {
   X(InvalidStatement, "invalid-statement")                                                         \
   X(DivisionByZero, "division-by-zero")                                                            \
   /* code generation */                                                                            \
-  X(ProbeTooLarge, "probe-too-large")
+  X(ProbeTooLarge, "probe-too-large")                                                              \
+  /* kernel: loading and attaching */                                                              \
+  X(VerifierRejected, "verifier-rejected")                                                         \
+  X(LoadRefused, "load-refused")                                                                   \
+  X(AttachFailed, "attach-failed")                                                                 \
+  X(NeedsRoot, "needs-root")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,
@@ -89,19 +94,29 @@ class Diagnostics {
 public:
   void error(DiagCode code, const SourceRange &range, std::string message, std::string hint = {});
   void warning(DiagCode code, const SourceRange &range, std::string message, std::string hint = {});
+  void add(Diagnostic d);
 
   bool has_errors() const { return errors_ > 0; }
   size_t error_count() const { return errors_; }
   const std::vector<Diagnostic> &all() const { return list_; }
 
-  /// Prints every diagnostic in bpftrace's layout:
-  ///   FILE:LINE:COL-COL: ERROR: message
+  /// Prints every diagnostic in bpftrace's layout, with its stable code at the end of the
+  /// first line:
+  ///   FILE:LINE:COL-COL: ERROR: message [code]
   ///   <the source line>
   ///   <spaces>~~~~ (the range on that line; tabs in the prefix are kept so the marks line up)
   ///   HINT: hint
-  /// A diagnostic at kNoLocation is printed as "ERROR: message" (bpftrace's layout for errors
-  /// not in the program), then its hint.
+  /// A diagnostic at kNoLocation is printed as "ERROR: message [code]" (bpftrace's layout for
+  /// errors not in the program), then its hint.
   void print(std::ostream &out, const SourceFile &source) const;
+
+  /// Prints every diagnostic as one JSON object per line (for -f json), in the layout of the
+  /// other JSON output: {"type": "error" or "warning", "data": {"code": "type-mismatch",
+  /// "file": "stdin", "line": 1, "column": 23, "end_line": 1, "end_column": 29,
+  /// "message": "...", "hint": "..."}}. Lines and columns count from 1; end_column is one past
+  /// the last column; "hint" is present only when there is one. A diagnostic at kNoLocation has
+  /// no "file", "line" or column fields.
+  void print_json(std::ostream &out, const SourceFile &source) const;
 
 private:
   std::vector<Diagnostic> list_;

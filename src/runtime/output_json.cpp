@@ -1,6 +1,7 @@
 // JSON lines in the layout of bpftrace master's src/output/json.cpp: one object per line,
-// {"type": T, "data": D}. Values are built as nlohmann::ordered_json and written by emit(),
-// which spaces objects and arrays the way bpftrace does (nlohmann's own dump() cannot).
+// {"type": T, "data": D}. Values are built as nlohmann::ordered_json and written by
+// append_json() (parser/json_text.h), which spaces objects and arrays the way bpftrace does.
+#include "parser/json_text.h"
 #include "runtime/aggregation.h"
 #include "runtime/output.h"
 
@@ -116,39 +117,6 @@ Json json_histogram(const Type &value, const std::vector<uint64_t> &buckets, uin
   return rows;
 }
 
-void emit_scalar(std::string &out, const Json &j) {
-  out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-/// Writes `j` as bpftrace does: `{"a": 1, "b": 2}` (objects spaced) and `[1,2]` (arrays not).
-void emit(std::string &out, const Json &j) {
-  if (j.is_object()) {
-    out += '{';
-    bool first = true;
-    for (const auto &[key, value] : j.items()) {
-      if (!first)
-        out += ", ";
-      first = false;
-      emit_scalar(out, Json(key));
-      out += ": ";
-      emit(out, value);
-    }
-    out += '}';
-  } else if (j.is_array()) {
-    out += '[';
-    bool first = true;
-    for (const Json &value : j) {
-      if (!first)
-        out += ',';
-      first = false;
-      emit(out, value);
-    }
-    out += ']';
-  } else {
-    emit_scalar(out, j);
-  }
-}
-
 class JsonOutput final : public Output {
 public:
   explicit JsonOutput(FILE *out) : out_(out) {}
@@ -245,7 +213,7 @@ private:
 
   void write(const Json &j) {
     std::string text;
-    emit(text, j);
+    append_json(text, j);
     text += '\n';
     write_out(out_, text);
   }

@@ -242,7 +242,7 @@ public:
         continue;
       std::string err = run_special_probe(res_.programs[i], progs_[i]);
       if (!err.empty())
-        return fail(err);
+        return fail_attach(i, err);
     }
     size_t attachable = 0;
     attachments_.resize(res_.programs.size());
@@ -253,7 +253,7 @@ public:
       std::string err = p.tail_called ? add_to_dispatcher(p, progs_[i])
                                       : attach_probe(p, progs_[i], attachments_[i]);
       if (!err.empty())
-        return fail(err);
+        return fail_attach(i, err);
       ++attachable;
     }
     // The dispatchers last: their probes start together, once every one is in its array.
@@ -263,9 +263,15 @@ public:
       bpf_program *prog = bpf_object__find_program_by_name(obj_, d.function.c_str());
       bpf_link *link =
           prog ? bpf_program__attach_raw_tracepoint(prog, d.raw_tracepoint.c_str()) : nullptr;
-      if (!link)
-        return fail("cannot attach to the raw tracepoint " + d.raw_tracepoint + ": " +
-                    std::strerror(errno));
+      if (!link) {
+        std::string err = "cannot attach to the raw tracepoint " + d.raw_tracepoint + ": " +
+                          std::strerror(errno);
+        // Located at the first probe that runs through this dispatcher.
+        for (size_t p = 0; p < res_.programs.size(); ++p)
+          if (res_.programs[p].tail_called && res_.programs[p].raw_tracepoint == d.raw_tracepoint)
+            return fail_attach(p, err);
+        return fail_attach(0, err);
+      }
       dispatcher_links_[i].links.push_back(link);
     }
     startup_mark("attach");
@@ -332,31 +338,7 @@ private:
       progs_.push_back(prog);
     }
     if (bpf_object__load(obj_) != 0) {
-      int err = errno;
-      if (err == EPERM && geteuid() != 0 && !options_.verbose) {
-        // Without privileges libbpf's log is noise about CONFIG_BPF_SYSCALL and RLIMIT_MEMLOCK;
-        // the one thing to say is what is missing.
-        std::fputs("scry: loading BPF programs needs root (CAP_BPF and CAP_PERFMON): run scry "
-                   "as root\n",
-                   stderr);
-        return false;
-      }
-      std::string log = name_probes(g_libbpf_log, res_);
-      std::fprintf(stderr, "scry: the kernel refused to load the program: %s\n",
-                   std::strerror(err));
-      if (options_.verbose)
-        std::fputs(log.c_str(), stderr);
-      else
-        std::fprintf(stderr, "%s(run with -v for the verifier's whole log)\n",
-                     tail(log, 25).c_str());
-      if (err == EPERM)
-        std::fputs("scry: loading BPF programs needs root (CAP_BPF and CAP_PERFMON)\n", stderr);
-      // The source line the verifier was checking, from the BTF line info codegen emits.
-      VerifierStop stop = verifier_stop(g_libbpf_log);
-      if (stop.line > 0)
-        std::fprintf(stderr,
-                     "%s:%d: ERROR: the kernel's verifier refused the program here: %s\n%s\n",
-                     stop.file.c_str(), stop.line, stop.reason.c_str(), stop.text.c_str());
+      report_load_failure(errno);
       return false;
     }
     if (options_.verbose) {
@@ -584,9 +566,97 @@ private:
     }
   }
 
-  int fail(const std::string &message) {
+  /// Reports an error of the kernel's through RunOptions::report (or as "scry: message").
+  void report(DiagCode code, const SourceRange &range, std::string message,
+              std::string hint = {}) {
+    if (options_.report) {
+      options_.report({Severity::Error, code, range, std::move(message), std::move(hint)});
+      return;
+    }
     std::fprintf(stderr, "scry: %s\n", message.c_str());
+    if (!hint.empty())
+      std::fprintf(stderr, "HINT: %s\n", hint.c_str());
+  }
+
+  /// Reports that program `index` could not be attached (or run, or put into its dispatcher),
+  /// at its probe's attach point.
+  int fail_attach(size_t index, const std::string &message) {
+    const ProbeProgram &p = res_.programs[index];
+    report(DiagCode::AttachFailed, p.attach_point ? p.attach_point->loc : kNoLocation, message);
     return 1;
+  }
+
+  /// Explains why bpf_object__load() failed with `err`: the end of libbpf's log (all of it
+  /// with -v), then a located error: the source line the verifier stopped on, from the BTF line
+  /// info codegen emits (the verifier names lines, not columns, so the line's text is
+  /// underlined), else the attach point of the probe whose program failed.
+  void report_load_failure(int err) {
+    if (err == EPERM && geteuid() != 0 && !options_.verbose) {
+      // Without privileges libbpf's log is noise about CONFIG_BPF_SYSCALL and RLIMIT_MEMLOCK;
+      // the one thing to say is what is missing.
+      report(DiagCode::NeedsRoot, kNoLocation,
+             "loading BPF programs needs root (CAP_BPF and CAP_PERFMON): run scry as root");
+      return;
+    }
+    std::string log = name_probes(g_libbpf_log, res_);
+    std::fprintf(stderr, "scry: the kernel refused to load the program: %s\n",
+                 std::strerror(err));
+    if (options_.verbose)
+      std::fputs(log.c_str(), stderr);
+    else
+      std::fputs(tail(log, 25).c_str(), stderr);
+    const std::string hint =
+        options_.verbose ? std::string() : "run with -v for the verifier's whole log";
+    VerifierStop stop = verifier_stop(g_libbpf_log);
+    if (stop.line > 0) {
+      report(DiagCode::VerifierRejected, source_line_range(stop),
+             "the kernel's verifier refused the program here: " + stop.reason, hint);
+      return;
+    }
+    int failed = failed_program(g_libbpf_log);
+    const SourceRange where = failed >= 0 && res_.programs[failed].attach_point
+                                  ? res_.programs[failed].attach_point->loc
+                                  : kNoLocation;
+    if (!stop.reason.empty())
+      report(DiagCode::VerifierRejected, where,
+             "the kernel's verifier refused the program of this probe: " + stop.reason, hint);
+    else if (err == EPERM)
+      report(DiagCode::NeedsRoot, where,
+             "the kernel refused to load the program: " + std::string(std::strerror(err)),
+             "loading BPF programs needs root (CAP_BPF and CAP_PERFMON)");
+    else
+      report(DiagCode::LoadRefused, where,
+             "the kernel refused to load the program: " + std::string(std::strerror(err)), hint);
+  }
+
+  /// The range of the source line `stop` names: from its first to its last non-blank column.
+  SourceRange source_line_range(const VerifierStop &stop) const {
+    std::string_view text = options_.source ? options_.source->line(stop.line) : "";
+    if (text.empty())
+      text = stop.text;
+    size_t first = text.find_first_not_of(" \t");
+    size_t last = text.find_last_not_of(" \t\r");
+    if (first == std::string_view::npos)
+      first = 0, last = 0;
+    return {{stop.line, static_cast<int>(first) + 1}, {stop.line, static_cast<int>(last) + 2}};
+  }
+
+  /// The index of the program libbpf's log says failed to load ("prog 'NAME': BPF program load
+  /// failed", libbpf.c), or -1.
+  int failed_program(const std::string &log) const {
+    for (size_t at = log.find("prog '"); at != std::string::npos; at = log.find("prog '", at + 1)) {
+      size_t end = log.find('\'', at + 6);
+      if (end == std::string::npos)
+        break;
+      std::string_view name(log.data() + at + 6, end - at - 6);
+      if (log.compare(end, 30, "': BPF program load failed") != 0 &&
+          log.compare(end, 18, "': failed to load") != 0)
+        continue;
+      for (size_t i = 0; i < res_.programs.size(); ++i)
+        if (res_.programs[i].function == name)
+          return static_cast<int>(i);
+    }
+    return -1;
   }
 
   const std::vector<uint8_t> &object_;

@@ -3,6 +3,8 @@
 // ends it, then run end probes and print the maps.
 #pragma once
 
+#include "parser/diagnostics.h"
+#include "parser/source.h"
 #include "runtime/output.h"
 #include "sema/resources.h"
 
@@ -31,6 +33,13 @@ struct RunOptions {
   /// Called once every probe is attached, before the first output is written: -o replaces the
   /// file's contents only then, so that a program that fails to load leaves the file as it was.
   std::function<void()> on_attached;
+  /// The program's source: the verifier's line numbers (BTF line info) are located in it.
+  const SourceFile *source = nullptr;
+  /// Receives the kernel's refusals as located diagnostics: VerifierRejected at the source line
+  /// the verifier stopped on (or the probe's attach point when the log names no line),
+  /// LoadRefused and AttachFailed at the probe's attach point, NeedsRoot unlocated. Without it
+  /// they are printed on stderr as "scry: message".
+  std::function<void(const Diagnostic &)> report;
 };
 
 /// Runs `object`. Returns the process exit status: exit()'s code, 0 after a signal or the child's

@@ -37,7 +37,7 @@ TEST(DiagnosticPrint, HeaderSourceLineAndUnderline) {
   SourceFile source("stdin", "BEGIN { x }");
   Diagnostics diags;
   diags.error(DiagCode::SyntaxError, range(1, 9, 10), "msg");
-  EXPECT_EQ(printed(diags, source), "stdin:1:9-10: ERROR: msg\n"
+  EXPECT_EQ(printed(diags, source), "stdin:1:9-10: ERROR: msg [syntax-error]\n"
                                     "BEGIN { x }\n"
                                     "        ~\n");
 }
@@ -46,7 +46,7 @@ TEST(DiagnosticPrint, UnderlineCoversTheWholeRange) {
   SourceFile source("stdin", "BEGIN { $s = \"abc; }");
   Diagnostics diags;
   diags.error(DiagCode::UnterminatedString, range(1, 14, 21), "msg");
-  EXPECT_EQ(printed(diags, source), "stdin:1:14-21: ERROR: msg\n"
+  EXPECT_EQ(printed(diags, source), "stdin:1:14-21: ERROR: msg [unterminated-string]\n"
                                     "BEGIN { $s = \"abc; }\n"
                                     "             ~~~~~~~\n");
 }
@@ -55,7 +55,7 @@ TEST(DiagnosticPrint, FileNameAndLineNumber) {
   SourceFile source("probes/x.bt", "BEGIN {\n  $x = 1 1;\n}");
   Diagnostics diags;
   diags.error(DiagCode::SyntaxError, range(2, 10, 11), "msg");
-  EXPECT_EQ(printed(diags, source), "probes/x.bt:2:10-11: ERROR: msg\n"
+  EXPECT_EQ(printed(diags, source), "probes/x.bt:2:10-11: ERROR: msg [syntax-error]\n"
                                     "  $x = 1 1;\n"
                                     "         ~\n");
 }
@@ -64,7 +64,7 @@ TEST(DiagnosticPrint, TabsBeforeTheRangeAreKeptSoTheUnderlineLinesUp) {
   SourceFile source("stdin", "BEGIN {\n\t\t$x = 1 1;\n}");
   Diagnostics diags;
   diags.error(DiagCode::SyntaxError, range(2, 10, 11), "msg");
-  EXPECT_EQ(printed(diags, source), "stdin:2:10-11: ERROR: msg\n"
+  EXPECT_EQ(printed(diags, source), "stdin:2:10-11: ERROR: msg [syntax-error]\n"
                                     "\t\t$x = 1 1;\n"
                                     "\t\t       ~\n");
 }
@@ -73,7 +73,7 @@ TEST(DiagnosticPrint, HintOnItsOwnLine) {
   SourceFile source("stdin", "BEGIN { x = 1; }");
   Diagnostics diags;
   diags.error(DiagCode::NotAssignable, range(1, 9, 10), "msg", "try $x");
-  EXPECT_EQ(printed(diags, source), "stdin:1:9-10: ERROR: msg\n"
+  EXPECT_EQ(printed(diags, source), "stdin:1:9-10: ERROR: msg [not-assignable]\n"
                                     "BEGIN { x = 1; }\n"
                                     "        ~\n"
                                     "HINT: try $x\n");
@@ -84,7 +84,7 @@ TEST(DiagnosticPrint, NoLocationHasNoHeaderPositionOrSourceLine) {
   SourceFile source("stdin", "BEGIN { }");
   Diagnostics diags;
   diags.error(DiagCode::InvalidConfig, kNoLocation, "msg", "fix it");
-  EXPECT_EQ(printed(diags, source), "ERROR: msg\n"
+  EXPECT_EQ(printed(diags, source), "ERROR: msg [invalid-config]\n"
                                     "HINT: fix it\n");
 }
 
@@ -92,7 +92,7 @@ TEST(DiagnosticPrint, Warning) {
   SourceFile source("stdin", "BEGIN { }");
   Diagnostics diags;
   diags.warning(DiagCode::SyntaxError, range(1, 1, 6), "msg");
-  EXPECT_THAT(printed(diags, source), StartsWith("stdin:1:1-6: WARNING: msg\n"));
+  EXPECT_THAT(printed(diags, source), StartsWith("stdin:1:1-6: WARNING: msg [syntax-error]\n"));
   EXPECT_FALSE(diags.has_errors());
 }
 
@@ -101,8 +101,8 @@ TEST(DiagnosticPrint, SeveralInTheOrderFound) {
   Diagnostics diags;
   diags.error(DiagCode::SyntaxError, range(2, 1, 2), "second line");
   diags.error(DiagCode::SyntaxError, range(1, 1, 2), "first line");
-  EXPECT_EQ(printed(diags, source), "stdin:2:1-2: ERROR: second line\nb\n~\n"
-                                    "stdin:1:1-2: ERROR: first line\na\n~\n");
+  EXPECT_EQ(printed(diags, source), "stdin:2:1-2: ERROR: second line [syntax-error]\nb\n~\n"
+                                    "stdin:1:1-2: ERROR: first line [syntax-error]\na\n~\n");
   EXPECT_EQ(diags.error_count(), 2u);
 }
 
@@ -110,7 +110,7 @@ TEST(DiagnosticPrint, RangeOverSeveralLinesIsUnderlinedToTheEndOfItsFirstLine) {
   SourceFile source("stdin", "BEGIN { $x = (1 +\n 2); }");
   Diagnostics diags;
   diags.error(DiagCode::NestingTooDeep, {{1, 14}, {2, 3}}, "msg");
-  EXPECT_EQ(printed(diags, source), "stdin:1:14-18: ERROR: msg\n"
+  EXPECT_EQ(printed(diags, source), "stdin:1:14-18: ERROR: msg [nesting-too-deep]\n"
                                     "BEGIN { $x = (1 +\n"
                                     "             ~~~~\n");
 }
@@ -119,7 +119,7 @@ TEST(DiagnosticPrint, RangeJustPastTheEndOfTheLine) {
   SourceFile source("stdin", "BEGIN { $x = 1;");
   Diagnostics diags;
   diags.error(DiagCode::SyntaxError, range(1, 16, 17), "msg");
-  EXPECT_EQ(printed(diags, source), "stdin:1:16-17: ERROR: msg\n"
+  EXPECT_EQ(printed(diags, source), "stdin:1:16-17: ERROR: msg [syntax-error]\n"
                                     "BEGIN { $x = 1;\n"
                                     "               ~\n");
 }
@@ -128,7 +128,7 @@ TEST(DiagnosticPrint, EmptyRangeStillGetsOneMark) {
   SourceFile source("stdin", "BEGIN { }");
   Diagnostics diags;
   diags.error(DiagCode::SyntaxError, range(1, 7, 7), "msg");
-  EXPECT_EQ(printed(diags, source), "stdin:1:7-8: ERROR: msg\n"
+  EXPECT_EQ(printed(diags, source), "stdin:1:7-8: ERROR: msg [syntax-error]\n"
                                     "BEGIN { }\n"
                                     "      ~\n");
 }
@@ -177,7 +177,7 @@ void expect_underline_under(const Window &w, const std::string &line, int column
 TEST(DiagnosticPrint, LongLineIsCutOnBothSidesAroundTheRange) {
   std::string line = long_line(1000);
   Window w = print_one(line, 500, 505);
-  EXPECT_EQ(w.header, "stdin:1:500-505: ERROR: msg");
+  EXPECT_EQ(w.header, "stdin:1:500-505: ERROR: msg [syntax-error]");
   EXPECT_THAT(w.shown, StartsWith("..."));
   EXPECT_EQ(w.shown.substr(w.shown.size() - 3), "...");
   EXPECT_LT(w.shown.size(), 200u);
@@ -260,6 +260,62 @@ TEST(DiagnosticCode, StableSpellings) {
            Case{DiagCode::ProbeTooLarge, "probe-too-large"},
        })
     EXPECT_EQ(diag_code_name(c.code), c.name);
+}
+
+} // namespace
+} // namespace scry
+
+namespace scry {
+namespace {
+
+std::string printed_json(const Diagnostics &diags, const SourceFile &source) {
+  std::ostringstream out;
+  diags.print_json(out, source);
+  return out.str();
+}
+
+TEST(DiagnosticJson, LocatedErrorHasCodeFileLineAndColumns) {
+  SourceFile source("x.bt", "BEGIN {\n  @x = \"a\\\"b\"; }");
+  Diagnostics diags;
+  diags.error(DiagCode::TypeMismatch, range(2, 3, 5), "map @x holds \"a\"");
+  EXPECT_EQ(printed_json(diags, source),
+            "{\"type\": \"error\", \"data\": {\"code\": \"type-mismatch\", \"file\": \"x.bt\", "
+            "\"line\": 2, \"column\": 3, \"end_line\": 2, \"end_column\": 5, "
+            "\"message\": \"map @x holds \\\"a\\\"\"}}\n");
+}
+
+TEST(DiagnosticJson, RangeOverSeveralLinesEndsWithItsFirstLineAsInText) {
+  SourceFile source("stdin", "BEGIN { $x = (1 +\n 2); }");
+  Diagnostics diags;
+  diags.error(DiagCode::NestingTooDeep, {{1, 14}, {2, 3}}, "msg");
+  EXPECT_THAT(printed_json(diags, source), ::testing::HasSubstr("\"end_line\": 1, "
+                                                                "\"end_column\": 18"));
+}
+
+TEST(DiagnosticJson, WarningWithHintAndUnlocatedError) {
+  SourceFile source("stdin", "BEGIN { }");
+  Diagnostics diags;
+  diags.warning(DiagCode::DivisionByZero, range(1, 1, 6), "w", "h");
+  diags.error(DiagCode::NeedsRoot, kNoLocation, "root");
+  EXPECT_EQ(printed_json(diags, source),
+            "{\"type\": \"warning\", \"data\": {\"code\": \"division-by-zero\", \"file\": \"stdin\", "
+            "\"line\": 1, \"column\": 1, \"end_line\": 1, \"end_column\": 6, \"message\": \"w\", "
+            "\"hint\": \"h\"}}\n"
+            "{\"type\": \"error\", \"data\": {\"code\": \"needs-root\", \"message\": \"root\"}}\n");
+}
+
+TEST(DiagnosticJson, InvalidUtf8InAMessageIsReplacedNotThrown) {
+  SourceFile source("stdin", "BEGIN { }");
+  Diagnostics diags;
+  diags.error(DiagCode::InvalidUtf8, range(1, 1, 2), "bad \xff byte");
+  EXPECT_THAT(printed_json(diags, source), ::testing::HasSubstr("bad \xef\xbf\xbd byte"));
+}
+
+TEST(DiagnosticText, UnlocatedErrorShowsItsCode) {
+  SourceFile source("stdin", "BEGIN { }");
+  Diagnostics diags;
+  diags.error(DiagCode::NeedsRoot, kNoLocation, "root", "run as root");
+  EXPECT_EQ(printed(diags, source), "ERROR: root [needs-root]\nHINT: run as root\n");
 }
 
 } // namespace
