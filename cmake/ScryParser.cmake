@@ -1,4 +1,5 @@
-# The front end's sources: src/parser/*.cpp plus the lexer and parser that Flex and Bison generate
+# The front end's sources: src/base/*.cpp (the foundation below the parser: source text,
+# diagnostics, types, JSON text) and src/parser/*.cpp, plus the lexer and parser that Flex and Bison generate
 # from src/parser/lexer.l and src/parser/parser.yy. Shared by the main build and the fuzz build
 # (tests/fuzz/CMakeLists.txt), which compiles the same sources again with clang and libFuzzer.
 #
@@ -30,7 +31,8 @@ function(scry_parser_sources out_var source_root)
   set_source_files_properties(${generated} PROPERTIES COMPILE_OPTIONS
                               "${SCRY_GENERATED_WARNING_FLAGS}")
 
-  file(GLOB handwritten CONFIGURE_DEPENDS ${source_root}/src/parser/*.cpp)
+  file(GLOB handwritten CONFIGURE_DEPENDS ${source_root}/src/base/*.cpp
+       ${source_root}/src/parser/*.cpp)
   set(${out_var} ${handwritten} ${generated} PARENT_SCOPE)
   set(SCRY_PARSER_INCLUDE_DIRS ${source_root}/src ${CMAKE_BINARY_DIR} ${gen_dir} PARENT_SCOPE)
 endfunction()

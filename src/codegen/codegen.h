@@ -6,8 +6,9 @@
 // carries BTF, so libbpf creates the maps from it and the verifier's log can name source lines.
 #pragma once
 
+#include "base/bpf_abi.h"
 #include "parser/ast.h"
-#include "parser/source.h"
+#include "base/source.h"
 #include "sema/semantic_analyser.h"
 
 #include <cstdint>
@@ -16,26 +17,6 @@
 #include <vector>
 
 namespace scry {
-
-/// Names of scry's own maps in every object, for the runtime.
-inline constexpr const char *kRingBufMap = "ringbuf";
-inline constexpr const char *kStateMap = "state";
-inline constexpr const char *kScratchMap = "scratch";
-inline constexpr const char *kLostMap = "lost";
-inline constexpr const char *kMapErrorsMap = "map_errors";
-
-/// The `state` map's single value (an ARRAY map, not per-CPU), shared by the programs and the
-/// runtime: exit() sets `exit_requested` and `exit_code`; the runtime sets `start_ns`
-/// (CLOCK_MONOTONIC ns, the base of `elapsed`) before it attaches anything.
-struct RunState {
-  uint64_t exit_requested;
-  int64_t exit_code;
-  uint64_t start_ns;
-  uint64_t reserved;
-};
-
-inline constexpr uint32_t kRingbufBytesEvents = 4u << 20;
-inline constexpr uint32_t kRingbufBytesControl = 64u << 10;
 
 struct CodegenOptions {
   /// The ring buffer's size in bytes: a power of two, a multiple of the page size. 0 chooses

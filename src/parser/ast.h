@@ -6,8 +6,8 @@
 // parser (see kMaxNesting), so recursive passes cannot overflow the stack.
 #pragma once
 
-#include "parser/source.h"
-#include "sema/types.h"
+#include "base/source.h"
+#include "base/types.h"
 
 #include <cstdint>
 #include <memory>

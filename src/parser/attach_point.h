@@ -6,7 +6,7 @@
 #pragma once
 
 #include "parser/ast.h"
-#include "parser/diagnostics.h"
+#include "base/diagnostics.h"
 
 #include <string>
 #include <string_view>

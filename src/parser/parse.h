@@ -2,8 +2,8 @@
 #pragma once
 
 #include "parser/ast.h"
-#include "parser/diagnostics.h"
-#include "parser/source.h"
+#include "base/diagnostics.h"
+#include "base/source.h"
 
 #include <string>
 #include <vector>

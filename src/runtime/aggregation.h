@@ -10,7 +10,7 @@
 #pragma once
 
 #include "runtime/output.h"
-#include "sema/types.h"
+#include "base/types.h"
 
 #include <cstddef>
 #include <cstdint>

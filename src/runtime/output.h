@@ -4,7 +4,7 @@
 #pragma once
 
 #include "sema/resources.h"
-#include "sema/types.h"
+#include "base/types.h"
 
 #include <cerrno>
 #include <cstdint>
@@ -122,29 +122,13 @@ std::string value_to_text(const Type &type, const uint8_t *data);
 /// `separator` (", " in text output, "," in JSON object keys), strings unquoted.
 std::string map_key_text(const Type &key, const uint8_t *data, std::string_view separator);
 
-/// Checks a printf format against its arguments' types at compile time (bpftrace's conversions:
-/// %d %i %u %x %X %o %s %c %p %r %rx %rh %%, flags "-+ #0", width, precision, length modifiers
-/// h hh l ll z j t). Returns an empty string when they match, else the error for the user; sets
-/// `bad_arg` to the 0-based argument at fault, or -1 when the fault is in the format itself.
-///
-/// What is accepted (bpftrace master's FormatString::check, src/format_string.cpp):
-///   %d %i %u %o %x %X %c %p   an integer, a bool or a pointer
-///   %s                        any value (printed as print() would, strings as they are)
-///   %r %rx %rh                a buffer (buf())
-/// A `%` not followed by a conversion stays literal text, as in bpftrace. Errors (wording from
-/// bpftrace): "not enough arguments for format string (1 supplied, 2 expected)" and "too many
-/// ..." (bad_arg = the first extra argument), "unsupported format specifier: f" (floating point
-/// and %n), "unsupported format specifier for type 'string[16]': d", and "'*' width and precision
-/// are not supported" (bpftrace's parser accepts `*` but ignores it).
-std::string check_printf(const std::string &format, const std::vector<Type> &args, int &bad_arg);
-
 /// Formats one printf record: `args` points at the payload laid out as `info.args` (a Tuple, C
 /// layout). Each conversion goes through snprintf with the user's flags, width and precision,
 /// the argument widened to 64 bits by its type's signedness; length modifiers cut it as C does
 /// (%hhx of 0x1ff prints ff). %c prints the character, %p prints 0x followed by lowercase hex,
 /// %r prints printable bytes as they are and others as \xNN, %rx every byte as \xNN, %rh every
 /// byte as two hex digits separated by spaces. Strings are never read past their fixed size.
-/// `info.format` must have passed check_printf() against `info.args`.
+/// `info.format` must have passed check_printf() (base/printf_format.h) against `info.args`.
 std::string format_printf(const PrintfInfo &info, const uint8_t *args);
 
 } // namespace scry

@@ -1,7 +1,7 @@
 // JSON lines in the layout of bpftrace master's src/output/json.cpp: one object per line,
 // {"type": T, "data": D}. Values are built as nlohmann::ordered_json and written by
-// append_json() (parser/json_text.h), which spaces objects and arrays the way bpftrace does.
-#include "parser/json_text.h"
+// append_json() (base/json_text.h), which spaces objects and arrays the way bpftrace does.
+#include "base/json_text.h"
 #include "runtime/aggregation.h"
 #include "runtime/output.h"
 

@@ -1,6 +1,6 @@
 #include "runtime/runner.h"
 
-#include "codegen/codegen.h"
+#include "base/bpf_abi.h"
 #include "runtime/attach.h"
 #include "runtime/map_reader.h"
 #include "runtime/startup_profile.h"

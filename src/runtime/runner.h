@@ -3,8 +3,8 @@
 // ends it, then run end probes and print the maps.
 #pragma once
 
-#include "parser/diagnostics.h"
-#include "parser/source.h"
+#include "base/diagnostics.h"
+#include "base/source.h"
 #include "runtime/output.h"
 #include "sema/resources.h"
 

@@ -6,7 +6,7 @@
 // looked up on demand, because kernel structs are large and deeply nested.
 #pragma once
 
-#include "sema/types.h"
+#include "base/types.h"
 
 #include <cstdint>
 #include <optional>

@@ -5,8 +5,9 @@
 #pragma once
 
 #include "parser/ast.h"
-#include "parser/diagnostics.h"
-#include "sema/types.h"
+#include "base/bpf_abi.h"
+#include "base/diagnostics.h"
+#include "base/types.h"
 
 #include <cstdint>
 #include <string>
@@ -31,24 +32,6 @@ struct MapInfo {
   uint32_t max_entries = 0;
   uint32_t bpf_key_size = 0;   // bytes
   uint32_t bpf_value_size = 0; // bytes, per CPU for per-CPU maps
-};
-
-/// Kinds of ring-buffer records. Every record starts with AsyncHeader.
-enum class AsyncKind : uint32_t {
-  Printf = 1,       // id: printf call site; payload: the arguments, laid out as PrintfInfo::args
-  PrintMap = 2,     // id: map index; payload: u64 top, u64 divisor (0 = none)
-  PrintValue = 3,   // id: print_values index; payload: the value
-  Clear = 4,        // id: map index
-  Zero = 5,         // id: map index
-  Exit = 6,         // payload: i64 exit code (the exit flag in a map is the reliable copy)
-  Time = 7,         // id: time_formats index
-  RuntimeError = 8, // id: runtime_errors index; payload: i64 error code
-};
-
-/// The first 8 bytes of every ring-buffer record. Payload follows at offset 8.
-struct AsyncHeader {
-  uint32_t kind; // AsyncKind
-  uint32_t id;
 };
 
 /// A printf call site: its format string and its arguments' layout.

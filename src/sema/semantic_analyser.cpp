@@ -5,9 +5,9 @@
 // walk types every expression and reports errors.
 #include "sema/semantic_analyser.h"
 
+#include "base/printf_format.h"
 #include "parser/attach_point.h"
 #include "parser/suggest.h"
-#include "runtime/output.h"
 #include "sema/constant.h"
 #include "sema/tracepoint_attach.h"
 

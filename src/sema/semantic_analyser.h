@@ -8,7 +8,7 @@
 #pragma once
 
 #include "parser/ast.h"
-#include "parser/diagnostics.h"
+#include "base/diagnostics.h"
 #include "sema/btf.h"
 #include "sema/resources.h"
 #include "sema/tracepoint_format.h"

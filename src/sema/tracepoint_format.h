@@ -18,7 +18,7 @@
 // program's context points at (common_type is at offset 0).
 #pragma once
 
-#include "sema/types.h"
+#include "base/types.h"
 
 #include <cstdint>
 #include <optional>

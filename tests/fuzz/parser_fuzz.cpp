@@ -5,10 +5,10 @@
 // It also checks printer.h's promise that print_source() parses back to the same tree
 // (SCRY_FUZZ_ROUNDTRIP=0 in the environment turns that off).
 #include "parser/ast.h"
-#include "parser/diagnostics.h"
+#include "base/diagnostics.h"
 #include "parser/parse.h"
 #include "parser/printer.h"
-#include "parser/source.h"
+#include "base/source.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Tests the printed layout of diagnostics (src/parser/diagnostics.cpp): the bpftrace-style
+// Tests the printed layout of diagnostics (src/base/diagnostics.cpp): the bpftrace-style
 // header, the source line, the `~` underline under the range (tabs kept), the HINT line, and the
 // window shown for very long lines. Codes keep their stable spellings.
 #include "parse_test_util.h"

@@ -1,5 +1,6 @@
 // Tests src/runtime/printf_format.cpp: which formats and argument types check_printf() accepts
 // (bpftrace master's rules), and what format_printf() writes for a record.
+#include "base/printf_format.h"
 #include "runtime/output.h"
 
 #include <cstring>

@@ -1,6 +1,6 @@
-#include "parser/diagnostics.h"
+#include "base/diagnostics.h"
 
-#include "parser/json_text.h"
+#include "base/json_text.h"
 
 #include <algorithm>
 #include <ostream>

@@ -1,4 +1,4 @@
-#include "parser/json_text.h"
+#include "base/json_text.h"
 
 namespace scry {
 

@@ -1,4 +1,4 @@
-#include "sema/types.h"
+#include "base/types.h"
 
 #include <algorithm>
 

@@ -1,0 +1,49 @@
+// The BPF object's ABI: what the programs codegen emits and the runtime that loads them agree
+// on. The names of scry's own maps, the layout of the run-state map's value, and the header of
+// every ring-buffer record. Both codegen and the runtime include this; neither includes the
+// other.
+#pragma once
+
+#include <cstdint>
+
+namespace scry {
+
+/// Names of scry's own maps in every object, for the runtime.
+inline constexpr const char *kRingBufMap = "ringbuf";
+inline constexpr const char *kStateMap = "state";
+inline constexpr const char *kScratchMap = "scratch";
+inline constexpr const char *kLostMap = "lost";
+inline constexpr const char *kMapErrorsMap = "map_errors";
+
+/// The `state` map's single value (an ARRAY map, not per-CPU), shared by the programs and the
+/// runtime: exit() sets `exit_requested` and `exit_code`; the runtime sets `start_ns`
+/// (CLOCK_MONOTONIC ns, the base of `elapsed`) before it attaches anything.
+struct RunState {
+  uint64_t exit_requested;
+  int64_t exit_code;
+  uint64_t start_ns;
+  uint64_t reserved;
+};
+
+inline constexpr uint32_t kRingbufBytesEvents = 4u << 20;
+inline constexpr uint32_t kRingbufBytesControl = 64u << 10;
+
+/// Kinds of ring-buffer records. Every record starts with AsyncHeader.
+enum class AsyncKind : uint32_t {
+  Printf = 1,       // id: printf call site; payload: the arguments, laid out as PrintfInfo::args
+  PrintMap = 2,     // id: map index; payload: u64 top, u64 divisor (0 = none)
+  PrintValue = 3,   // id: print_values index; payload: the value
+  Clear = 4,        // id: map index
+  Zero = 5,         // id: map index
+  Exit = 6,         // payload: i64 exit code (the exit flag in a map is the reliable copy)
+  Time = 7,         // id: time_formats index
+  RuntimeError = 8, // id: runtime_errors index; payload: i64 error code
+};
+
+/// The first 8 bytes of every ring-buffer record. Payload follows at offset 8.
+struct AsyncHeader {
+  uint32_t kind; // AsyncKind
+  uint32_t id;
+};
+
+} // namespace scry
