@@ -114,7 +114,7 @@ public:
         size_t at = result.error.find(from);
         if (at != std::string::npos) {
           result.error.replace(at, from.size(), "probe " + res_.programs[i].probe_name);
-          result.error_loc = res_.programs[i].attach_point->loc;
+          result.error_loc = res_.programs[i].loc;
         }
       }
       return result;
@@ -170,24 +170,36 @@ private:
 
   static std::string section_for(const ProbeProgram &p) {
     switch (p.type) {
-    case ProbeType::Tracepoint: {
+    case ProbeType::Tracepoint:
       if (p.tracepoint_attach == TracepointAttach::Raw)
         return "raw_tp/" + p.raw_tracepoint;
-      // "tracepoint:cat:event" -> "tracepoint/cat/event"
-      std::string s = p.probe_name;
-      for (char &c : s)
-        if (c == ':')
-          c = '/';
-      return s;
-    }
+      return "tracepoint/" + p.category + "/" + p.event;
     case ProbeType::Interval:
     case ProbeType::Profile:
     case ProbeType::Software:
     case ProbeType::Hardware:
       return "perf_event";
-    default:
+    case ProbeType::Begin:
+    case ProbeType::End:
+      // Run once with BPF_PROG_TEST_RUN, which raw tracepoint programs allow.
       return "raw_tp";
+    case ProbeType::Kprobe:
+    case ProbeType::Kretprobe:
+    case ProbeType::Fentry:
+    case ProbeType::Fexit:
+    case ProbeType::Uprobe:
+    case ProbeType::Uretprobe:
+    case ProbeType::Usdt:
+    case ProbeType::RawTracepoint:
+    case ProbeType::Watchpoint:
+    case ProbeType::Iter:
+    case ProbeType::Self:
+    case ProbeType::Test:
+    case ProbeType::Bench:
+    case ProbeType::Invalid:
+      break; // refused by semantic analysis
     }
+    return {};
   }
 
   /// Whether `-p PID` filters a probe of this type: those that fire in the context of whatever
@@ -264,7 +276,7 @@ private:
     branch_if_null(scratch_base_, return_block_);
     // Variables get their slots first, below every statement's temporaries, which are reused
     // from one statement to the next (see emit_block).
-    allocate_variables(*const_cast<Probe *>(p.probe));
+    allocate_variables(*p.probe);
 
     record_ = ctx_arg_;
     if (raw_tracepoint && p.raw_record != RawRecord::None)

@@ -1,6 +1,7 @@
 // The attach-point pass. See attach_point.h.
 #include "parser/attach_point.h"
 
+#include "base/perf_events.h"
 #include "parser/suggest.h"
 
 #include <algorithm>
@@ -52,21 +53,6 @@ constexpr Provider kAliases[] = {
     {"U", ProbeType::Usdt},     {"t", ProbeType::Tracepoint}, {"rt", ProbeType::RawTracepoint},
     {"p", ProbeType::Profile},  {"i", ProbeType::Interval},   {"s", ProbeType::Software},
     {"h", ProbeType::Hardware}, {"w", ProbeType::Watchpoint}, {"it", ProbeType::Iter},
-};
-
-// perf software and hardware events with their short names (linux/perf_event.h:
-// perf_sw_ids and perf_hw_id; names as perf(1) and bpftrace spell them).
-constexpr const char *kSoftwareEvents[][2] = {
-    {"cpu-clock", "cpu"},       {"task-clock", nullptr},       {"page-faults", "faults"},
-    {"context-switches", "cs"}, {"cpu-migrations", nullptr},   {"minor-faults", nullptr},
-    {"major-faults", nullptr},  {"alignment-faults", nullptr}, {"emulation-faults", nullptr},
-    {"dummy", nullptr},         {"bpf-output", nullptr},
-};
-constexpr const char *kHardwareEvents[][2] = {
-    {"cpu-cycles", "cycles"},  {"instructions", nullptr},           {"cache-references", nullptr},
-    {"cache-misses", nullptr}, {"branch-instructions", "branches"}, {"branch-misses", nullptr},
-    {"bus-cycles", nullptr},   {"frontend-stalls", nullptr},        {"backend-stalls", nullptr},
-    {"ref-cycles", nullptr},
 };
 
 std::string lower(std::string_view s) {
@@ -269,10 +255,9 @@ private:
     case ProbeType::Interval:
       return timer(type == ProbeType::Profile);
     case ProbeType::Software:
-      return perf_event(kSoftwareEvents, std::size(kSoftwareEvents), "software:cpu-clock:100000");
+      return perf_event(software_events(), "software:cpu-clock:100000");
     case ProbeType::Hardware:
-      return perf_event(kHardwareEvents, std::size(kHardwareEvents),
-                        "hardware:cache-misses:1000000");
+      return perf_event(hardware_events(), "hardware:cache-misses:1000000");
     case ProbeType::Watchpoint:
       return watchpoint();
     case ProbeType::Iter:
@@ -422,29 +407,25 @@ private:
     return true;
   }
 
-  template <size_t N>
-  bool perf_event(const char *const (&events)[N][2], size_t, const std::string &example) {
+  bool perf_event(std::span<const PerfEventInfo> events, const std::string &example) {
     if (!expect_parts(2, 3, example))
       return false;
     const std::string &name = parts_[1].text;
-    bool found = false;
+    const PerfEventInfo *found = find_perf_event(events, name);
+    if (found)
+      ap_.target = found->name; // canonical long name
     std::string hint;
     size_t best = 4;
-    for (const auto &ev : events) {
-      if (name == ev[0] || (ev[1] && name == ev[1])) {
-        ap_.target = ev[0]; // canonical long name
-        found = true;
-        break;
-      }
-      size_t d = edit_distance(name, ev[0]);
+    for (const PerfEventInfo &ev : events) {
+      size_t d = edit_distance(name, ev.name);
       if (d < best)
-        best = d, hint = std::string("did you mean '") + ev[0] + "'?";
+        best = d, hint = std::string("did you mean '") + ev.name + "'?";
     }
     if (!found) {
       if (hint.empty()) {
         hint = "events:";
-        for (const auto &ev : events)
-          hint += std::string(" ") + ev[0];
+        for (const PerfEventInfo &ev : events)
+          hint += std::string(" ") + ev.name;
       }
       return fail_part(parts_[1], "unknown " + ap_.provider + " event '" + name + "'", hint);
     }

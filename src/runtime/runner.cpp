@@ -582,7 +582,7 @@ private:
   /// at its probe's attach point.
   int fail_attach(size_t index, const std::string &message) {
     const ProbeProgram &p = res_.programs[index];
-    report(DiagCode::AttachFailed, p.attach_point ? p.attach_point->loc : kNoLocation, message);
+    report(DiagCode::AttachFailed, p.loc, message);
     return 1;
   }
 
@@ -614,9 +614,7 @@ private:
       return;
     }
     int failed = failed_program(g_libbpf_log);
-    const SourceRange where = failed >= 0 && res_.programs[failed].attach_point
-                                  ? res_.programs[failed].attach_point->loc
-                                  : kNoLocation;
+    const SourceRange where = failed >= 0 ? res_.programs[failed].loc : kNoLocation;
     if (!stop.reason.empty())
       report(DiagCode::VerifierRejected, where,
              "the kernel's verifier refused the program of this probe: " + stop.reason, hint);

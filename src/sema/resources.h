@@ -70,16 +70,31 @@ enum class RawRecord : uint8_t {
   SyscallExit,     // syscalls:sys_exit_X: __syscall_nr = regs->orig_ax, ret = ctx[1]
 };
 
+/// The perf event an interval, profile, software or hardware program runs on: the fields of
+/// perf_event_attr that differ from one probe to another (linux/perf_event.h), and the CPUs.
+struct PerfEventSpec {
+  uint32_t type = 0;     // PERF_TYPE_SOFTWARE or PERF_TYPE_HARDWARE
+  uint64_t config = 0;   // PERF_COUNT_SW_* or PERF_COUNT_HW_*
+  uint64_t period = 0;   // events between samples (ns for cpu-clock); 0 when `frequency` is set
+  uint64_t frequency = 0; // samples per second (profile:hz:N), else 0
+  bool every_cpu = true; // one event per CPU; interval probes fire on CPU 0 only
+};
+
 /// One BPF program: the code for one attach point of one probe.
 struct ProbeProgram {
   std::string function;   // the BPF program's (ELF symbol) name
   std::string probe_name; // the full attach point, as `probe` prints it:
                           // "tracepoint:syscalls:sys_enter_read"
-  const ast::Probe *probe = nullptr;
-  const ast::AttachPoint *attach_point = nullptr;
+  /// The probe whose predicate and body the program runs (for codegen; the runtime never
+  /// reads the tree).
+  ast::Probe *probe = nullptr;
+  SourceRange loc; // the attach point's range in the source, for errors at load and attach time
   ast::ProbeType type = ast::ProbeType::Invalid;
   uint32_t order = 0; // begin/end probes run in declaration order
+  /// Interval, profile, software and hardware programs only.
+  PerfEventSpec perf_event;
   /// Tracepoint programs only.
+  std::string category, event; // "syscalls", "sys_enter_openat" (wildcards expanded)
   TracepointAttach tracepoint_attach = TracepointAttach::Perf;
   std::string raw_tracepoint; // Raw: the raw tracepoint's name ("sys_enter", "sched_switch")
   RawRecord raw_record = RawRecord::None;

@@ -5,6 +5,7 @@
 // walk types every expression and reports errors.
 #include "sema/semantic_analyser.h"
 
+#include "base/perf_events.h"
 #include "base/printf_format.h"
 #include "parser/attach_point.h"
 #include "parser/suggest.h"
@@ -203,7 +204,7 @@ public:
     // more likely a mistake than an intent, and each probe costs kernel memory and start-up time.
     if (result_.resources.programs.size() > max_probes_) {
       const ProbeProgram &p = result_.resources.programs[max_probes_];
-      error(DiagCode::InvalidAttachPoint, p.attach_point->loc,
+      error(DiagCode::InvalidAttachPoint, p.loc,
             "the program attaches " + std::to_string(result_.resources.programs.size()) +
                 " probes, more than max_probes (" + std::to_string(max_probes_) + ")",
             "narrow the wildcard, or raise the limit: config = { max_probes = N }");
@@ -1025,7 +1026,9 @@ private:
               continue;
             }
             auto format = std::make_shared<const TracepointFormat>(std::move(*file.format));
-            add_program(probe, ap, "tracepoint:" + name, format, order++);
+            ProbeProgram &p = add_program(probe, ap, "tracepoint:" + name, format, order++);
+            p.category = cat;
+            p.event = event;
           }
           break;
         }
@@ -1079,17 +1082,76 @@ private:
     }
   }
 
-  void add_program(Probe *probe, AttachPoint *ap, std::string name,
-                   std::shared_ptr<const TracepointFormat> format, uint32_t order) {
+  /// Adds the program of one concrete attach point to the plan, with what the runtime needs to
+  /// attach it (perf events here; the caller fills in a tracepoint's category and event).
+  ProbeProgram &add_program(Probe *probe, AttachPoint *ap, std::string name,
+                            std::shared_ptr<const TracepointFormat> format, uint32_t order) {
     ProbeProgram p;
     p.function = "probe_" + std::to_string(result_.resources.programs.size());
     p.probe_name = std::move(name);
     p.probe = probe;
-    p.attach_point = ap;
+    p.loc = ap->loc;
     p.type = ap->type;
     p.order = order;
+    p.perf_event = perf_event_spec(*ap);
     result_.resources.programs.push_back(p);
     result_.tracepoint_formats.push_back(std::move(format));
+    return result_.resources.programs.back();
+  }
+
+  /// The perf event of an interval, profile, software or hardware attach point
+  /// (linux/perf_event.h); an empty spec for other probe types.
+  static PerfEventSpec perf_event_spec(const AttachPoint &ap) {
+    PerfEventSpec spec;
+    switch (ap.type) {
+    case ProbeType::Interval:
+    case ProbeType::Profile: {
+      const PerfEventInfo *clock = find_perf_event(software_events(), "cpu-clock");
+      spec.type = clock->type;
+      spec.config = clock->config;
+      if (ap.unit == "hz") {
+        spec.frequency = ap.freq;
+      } else {
+        const uint64_t ns_per_unit = ap.unit == "s"    ? 1000000000ULL
+                                     : ap.unit == "ms" ? 1000000ULL
+                                     : ap.unit == "us" ? 1000ULL
+                                                       : 1ULL;
+        spec.period = ap.freq * ns_per_unit;
+      }
+      spec.every_cpu = ap.type == ProbeType::Profile; // interval fires on one CPU
+      return spec;
+    }
+    case ProbeType::Software:
+    case ProbeType::Hardware: {
+      const PerfEventInfo *e = find_perf_event(
+          ap.type == ProbeType::Software ? software_events() : hardware_events(), ap.target);
+      if (!e)
+        return spec; // the attach-point pass has reported it
+      spec.type = e->type;
+      spec.config = e->config;
+      spec.period = ap.freq ? ap.freq : e->default_period;
+      return spec;
+    }
+    case ProbeType::Invalid:
+    case ProbeType::Begin:
+    case ProbeType::End:
+    case ProbeType::Kprobe:
+    case ProbeType::Kretprobe:
+    case ProbeType::Fentry:
+    case ProbeType::Fexit:
+    case ProbeType::Uprobe:
+    case ProbeType::Uretprobe:
+    case ProbeType::Usdt:
+    case ProbeType::Tracepoint:
+    case ProbeType::RawTracepoint:
+    case ProbeType::Watchpoint:
+    case ProbeType::Iter:
+    case ProbeType::Self:
+    case ProbeType::Test:
+    case ProbeType::Bench:
+      break;
+    }
+    return spec;
   }
 
   void walk_probes() {

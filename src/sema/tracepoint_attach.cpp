@@ -185,7 +185,7 @@ void plan_tracepoint_attach(SemaResult &result, bool allow_raw) {
     auto [it, inserted] = fields_by_probe.try_emplace(p.probe);
     if (inserted) {
       ArgsFields walker;
-      const_cast<ast::Probe *>(p.probe)->accept(walker);
+      p.probe->accept(walker);
       it->second.assign(walker.fields.begin(), walker.fields.end());
     }
     p.args_fields = it->second;
@@ -193,12 +193,7 @@ void plan_tracepoint_attach(SemaResult &result, bool allow_raw) {
     if (!allow_raw)
       continue;
 
-    // probe_name is "tracepoint:category:event", wildcards expanded.
-    std::string_view rest = std::string_view(p.probe_name).substr(std::strlen("tracepoint:"));
-    size_t colon = rest.find(':');
-    if (colon == std::string_view::npos)
-      continue;
-    std::string_view category = rest.substr(0, colon), event = rest.substr(colon + 1);
+    std::string_view category = p.category, event = p.event;
     const bool uses_args = !p.args_fields.empty();
 
     if (category == "syscalls" || category == "raw_syscalls") {
