@@ -12,12 +12,14 @@
 // division here.
 #include "codegen/codegen.h"
 
+#include "base/arch.h"
 #include "codegen/bpf_module.h"
 #include "parser/attach_point.h"
 #include "sema/constant.h"
 #include "sema/tracepoint_attach.h"
 
 #include <algorithm>
+#include <linux/bpf.h>
 #include <bpf/libbpf.h>
 #include <cstring>
 #include <llvm/IR/Constants.h>
@@ -31,34 +33,36 @@ namespace {
 using namespace ast;
 
 // linux/bpf.h: enum bpf_map_type.
-constexpr uint32_t kMapHash = 1, kMapArray = 2, kMapPercpuHash = 5, kMapPercpuArray = 6,
-                   kMapProgArray = 3, kMapRingbuf = 27;
+constexpr uint32_t kMapHash = BPF_MAP_TYPE_HASH, kMapArray = BPF_MAP_TYPE_ARRAY,
+                   kMapPercpuHash = BPF_MAP_TYPE_PERCPU_HASH,
+                   kMapPercpuArray = BPF_MAP_TYPE_PERCPU_ARRAY,
+                   kMapProgArray = BPF_MAP_TYPE_PROG_ARRAY, kMapRingbuf = BPF_MAP_TYPE_RINGBUF;
 // linux/bpf.h: enum bpf_func_id.
 enum Helper : int64_t {
-  MapLookupElem = 1,
-  MapUpdateElem = 2,
-  MapDeleteElem = 3,
-  KtimeGetNs = 5,
-  GetPrandomU32 = 7,
-  GetSmpProcessorId = 8,
-  TailCall = 12,
-  GetCurrentPidTgid = 14,
-  GetCurrentUidGid = 15,
-  GetCurrentComm = 16,
-  GetCurrentTask = 35,
-  ProbeReadStr = 45,
-  GetCurrentCgroupId = 80,
-  ProbeReadUser = 112,
-  ProbeReadKernel = 113,
-  ProbeReadUserStr = 114,
-  ProbeReadKernelStr = 115,
-  Jiffies64 = 118,
-  ForEachMapElem = 164,
-  RingbufReserve = 131,
-  RingbufSubmit = 132,
-  MapLookupPercpuElem = 195,
+  MapLookupElem = BPF_FUNC_map_lookup_elem,
+  MapUpdateElem = BPF_FUNC_map_update_elem,
+  MapDeleteElem = BPF_FUNC_map_delete_elem,
+  KtimeGetNs = BPF_FUNC_ktime_get_ns,
+  GetPrandomU32 = BPF_FUNC_get_prandom_u32,
+  GetSmpProcessorId = BPF_FUNC_get_smp_processor_id,
+  TailCall = BPF_FUNC_tail_call,
+  GetCurrentPidTgid = BPF_FUNC_get_current_pid_tgid,
+  GetCurrentUidGid = BPF_FUNC_get_current_uid_gid,
+  GetCurrentComm = BPF_FUNC_get_current_comm,
+  GetCurrentTask = BPF_FUNC_get_current_task,
+  ProbeReadStr = BPF_FUNC_probe_read_str,
+  GetCurrentCgroupId = BPF_FUNC_get_current_cgroup_id,
+  ProbeReadUser = BPF_FUNC_probe_read_user,
+  ProbeReadKernel = BPF_FUNC_probe_read_kernel,
+  ProbeReadUserStr = BPF_FUNC_probe_read_user_str,
+  ProbeReadKernelStr = BPF_FUNC_probe_read_kernel_str,
+  Jiffies64 = BPF_FUNC_jiffies64,
+  ForEachMapElem = BPF_FUNC_for_each_map_elem,
+  RingbufReserve = BPF_FUNC_ringbuf_reserve,
+  RingbufSubmit = BPF_FUNC_ringbuf_submit,
+  MapLookupPercpuElem = BPF_FUNC_map_lookup_percpu_elem,
 };
-constexpr uint64_t kBpfAny = 0;
+constexpr uint64_t kBpfAny = BPF_ANY;
 constexpr uint32_t kMaxScratch = 32 * 1024; // per-CPU map values are limited to 32 KiB
 
 bool is_composite(const Type &t) {
@@ -382,7 +386,7 @@ private:
     } else {
       llvm::Value *slot = entry_alloca(8);
       b_.CreateStore(b_.getInt64(~0ULL), slot);
-      read_syscall_register(slot, kSyscallNrRegOffset);
+      read_syscall_register(slot, arch::kSyscallNrOffset);
       nr = b_.CreateLoad(i64_, slot);
     }
     // A program shared by several system calls is reached only through its dispatcher.
@@ -414,10 +418,10 @@ private:
       } else if (p.raw_record == RawRecord::RawSyscallEnter && name == "args") {
         for (uint32_t i = 0; i < 6 && 8 * (i + 1) <= f->size; ++i)
           read_syscall_register(b_.CreateGEP(i8_, at, b_.getInt64(8 * i)),
-                                kSyscallArgRegOffsets[i]);
+                                arch::kSyscallArgOffsets[i]);
       } else if (p.raw_record == RawRecord::SyscallEnter && f->offset >= 16 && f->size == 8 &&
                  (f->offset - 16) / 8 < 6) {
-        read_syscall_register(at, kSyscallArgRegOffsets[(f->offset - 16) / 8]);
+        read_syscall_register(at, arch::kSyscallArgOffsets[(f->offset - 16) / 8]);
       }
     }
     return record;

@@ -1,5 +1,7 @@
 #include "sema/tracepoint_attach.h"
 
+#include "base/arch.h"
+
 #include "sema/semantic_analyser.h"
 
 #include <algorithm>
@@ -33,14 +35,6 @@ constexpr std::pair<const char *, const char *> kSyscallAliases[] = {
     {"newstat", "stat"},   {"newfstat", "fstat"},      {"newlstat", "lstat"},
     {"newuname", "uname"}, {"sendfile64", "sendfile"}, {"umount", "umount2"},
 };
-
-bool is_x86_64() {
-#if defined(__x86_64__)
-  return true;
-#else
-  return false;
-#endif
-}
 
 /// The fields of `args` a probe reads.
 struct ArgsFields : ast::Walker {
@@ -211,7 +205,7 @@ void plan_tracepoint_attach(SemaResult &result, bool allow_raw) {
       } else {
         continue;
       }
-      if (uses_args && !is_x86_64())
+      if (uses_args && !arch::kKnown)
         continue;
       p.tracepoint_attach = TracepointAttach::Raw;
       p.raw_tracepoint = enter ? "sys_enter" : "sys_exit";

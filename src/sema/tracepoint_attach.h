@@ -44,13 +44,7 @@ kernel_has_raw_tracepoints(const std::vector<std::string> &names,
 /// Decides how every tracepoint program of `result` attaches (ProbeProgram::tracepoint_attach,
 /// raw_tracepoint, raw_record, syscall_nr, args_fields), as the header comment describes. With
 /// `allow_raw` false every one stays a classic tracepoint. Only x86_64 knows where the syscall
-/// arguments are saved; elsewhere syscall probes that read `args` stay classic.
+/// arguments are saved (base/arch.h); elsewhere syscall probes that read `args` stay classic.
 void plan_tracepoint_attach(SemaResult &result, bool allow_raw);
-
-/// x86_64 struct pt_regs: the byte offsets of the registers holding system call arguments 0..5
-/// (di, si, dx, r10, r8, r9) and of orig_ax (the system call number), from
-/// arch/x86/include/asm/ptrace.h, whose layout matches the ptrace ABI's user_regs_struct.
-inline constexpr uint32_t kSyscallArgRegOffsets[6] = {112, 104, 96, 56, 72, 64};
-inline constexpr uint32_t kSyscallNrRegOffset = 120;
 
 } // namespace scry
