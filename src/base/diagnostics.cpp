@@ -20,11 +20,19 @@ std::string_view diag_code_name(DiagCode code) {
 
 void Diagnostics::error(DiagCode code, const SourceRange &range, std::string message,
                         std::string hint) {
-  list_.push_back({Severity::Error, code, range, std::move(message), std::move(hint)});
-  ++errors_;
+  add({Severity::Error, code, range, std::move(message), std::move(hint)});
 }
 
 void Diagnostics::add(Diagnostic d) {
+  // A macro's body is analysed once per call: the same finding at the same place is one line.
+  auto same = [&d](const Diagnostic &o) {
+    return o.code == d.code && o.severity == d.severity &&
+           o.range.begin.line == d.range.begin.line &&
+           o.range.begin.column == d.range.begin.column && o.range.end.line == d.range.end.line &&
+           o.range.end.column == d.range.end.column && o.message == d.message && o.hint == d.hint;
+  };
+  if (std::any_of(list_.begin(), list_.end(), same))
+    return;
   if (d.severity == Severity::Error)
     ++errors_;
   list_.push_back(std::move(d));
@@ -32,7 +40,7 @@ void Diagnostics::add(Diagnostic d) {
 
 void Diagnostics::warning(DiagCode code, const SourceRange &range, std::string message,
                           std::string hint) {
-  list_.push_back({Severity::Warning, code, range, std::move(message), std::move(hint)});
+  add({Severity::Warning, code, range, std::move(message), std::move(hint)});
 }
 
 namespace {

@@ -2,7 +2,7 @@
 // layout.
 #pragma once
 
-#include "parser/source.h"
+#include "base/source.h"
 
 #include <iosfwd>
 #include <string>
@@ -64,7 +64,12 @@ namespace scry {
   X(VerifierRejected, "verifier-rejected")                                                         \
   X(LoadRefused, "load-refused")                                                                   \
   X(AttachFailed, "attach-failed")                                                                 \
-  X(NeedsRoot, "needs-root")
+  X(NeedsRoot, "needs-root")                                                                       \
+  /* macro expansion */                                                                            \
+  X(MacroArgument, "macro-argument")                                                               \
+  X(MacroRecursion, "macro-recursion")                                                             \
+  X(MacroHygiene, "macro-hygiene")                                                                 \
+  X(MacroDuplicate, "macro-duplicate")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,
@@ -89,7 +94,8 @@ struct Diagnostic {
   std::string hint; // optional remediation ("did you mean ..."), printed on its own line
 };
 
-/// Collects diagnostics for one source file, in the order they were found.
+/// Collects diagnostics for one source file, in the order they were found. A diagnostic equal
+/// to one already collected (severity, code, range, message and hint) is not kept again.
 class Diagnostics {
 public:
   void error(DiagCode code, const SourceRange &range, std::string message, std::string hint = {});

@@ -46,6 +46,9 @@ std::optional<int64_t> fold_constant(const Expression *e, const std::vector<std:
     }
     return 0;
   }
+  // A block with nothing but a value is that value: `{ 4 }`, what `macro n() { 4 }` expands to.
+  if (auto *b = dynamic_cast<const BlockExpr *>(e); b && b->block->stmts.empty())
+    return b->block->value ? fold_constant(b->block->value, params) : std::nullopt;
   if (auto *b = dynamic_cast<const Binary *>(e)) {
     auto l = fold_constant(b->lhs, params), r = fold_constant(b->rhs, params);
     if (!l || !r)

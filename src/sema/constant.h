@@ -12,7 +12,8 @@
 namespace scry {
 
 /// The value of `e` when it is a constant integer expression: integer literals, unary minus,
-/// + - * / << of constants, and positional parameters ($N whose text is a number, $#). `params`
+/// + - * / << of constants, positional parameters ($N whose text is a number, $#), and blocks
+/// holding only a constant value (`{ 4 }`, as macros expand). `params`
 /// are the positional parameters ($1 is params[0]); an unset or non-numeric one is 0. Nullopt
 /// when `e` is not constant. Division by zero gives 0, as in BPF.
 std::optional<int64_t> fold_constant(const ast::Expression *e,

@@ -10,6 +10,7 @@
 #include "parser/attach_point.h"
 #include "parser/suggest.h"
 #include "sema/constant.h"
+#include "sema/macro_expansion.h"
 #include "sema/tracepoint_attach.h"
 
 #include <algorithm>
@@ -258,8 +259,8 @@ public:
         VariableInfo *info = lookup_variable(*var);
         if (!info) {
           error(DiagCode::UndefinedVariable, var->loc,
-                "variable $" + var->name + " is used before it is assigned",
-                "assign it first: $" + var->name + " = ...;");
+                "variable $" + source_name(*var) + " is used before it is assigned",
+                "assign it first: $" + source_name(*var) + " = ...;");
           return;
         }
         var->type = info->type;
@@ -332,8 +333,8 @@ public:
     if (n.init && declared.kind != TypeKind::None &&
         !unify(storage_type(declared), storage_type(n.init->type))) {
       error(DiagCode::TypeMismatch, n.init->loc,
-            "cannot initialise $" + n.var->name + " of type " + type_name(declared) + " with " +
-                type_name(n.init->type));
+            "cannot initialise $" + source_name(*n.var) + " of type " + type_name(declared) +
+                " with " + type_name(n.init->type));
     }
     declare_variable(*n.var, t.kind == TypeKind::None ? Type{} : t, n.loc,
                      declared.kind != TypeKind::None);
@@ -459,8 +460,8 @@ public:
   void visit(Variable &n) override {
     VariableInfo *info = lookup_variable(n);
     if (!info) {
-      error(DiagCode::UndefinedVariable, n.loc, "variable $" + n.name + " is not assigned",
-            "assign it before using it: $" + n.name + " = ...;");
+      error(DiagCode::UndefinedVariable, n.loc, "variable $" + source_name(n) + " is not assigned",
+            "assign it before using it: $" + source_name(n) + " = ...;");
       return;
     }
     n.type = info->type;
@@ -958,8 +959,6 @@ private:
             "cast to kernel structs from BTF instead, e.g. (struct task_struct *)curtask");
     for (Import *i : program_.imports)
       error(DiagCode::NotSupported, i->loc, "import is not supported by scry yet");
-    for (Macro *m : program_.macros)
-      error(DiagCode::NotSupported, m->loc, "macros are not supported by scry yet");
     for (MapDecl *d : program_.map_decls)
       error(DiagCode::NotSupported, d->loc, "map declarations are not supported by scry yet",
             "maps are created by assigning to them: @name[key] = value;");
@@ -1181,6 +1180,11 @@ private:
 
   // ---- variables ------------------------------------------------------------------------------
 
+  /// `$x` as the source wrote it, also inside an expanded macro (where it is `x#N`).
+  static std::string source_name(const Variable &v) {
+    return std::string(variable_source_name(v.name));
+  }
+
   VariableInfo *lookup_variable(Variable &v) {
     for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
       auto found = it->find(v.name);
@@ -1217,7 +1221,7 @@ private:
     auto u = unify(info->type, storage_type(value));
     if (!u) {
       error(DiagCode::TypeMismatch, value_loc,
-            "$" + v.name + " holds " + type_name(info->type) + ", not " + type_name(value),
+            "$" + source_name(v) + " holds " + type_name(info->type) + ", not " + type_name(value),
             "use another variable for the " + type_name(value));
       return;
     }
@@ -1831,7 +1835,7 @@ private:
       VariableInfo *info = lookup_variable(*v);
       if (!info) {
         error(DiagCode::UndefinedVariable, v->loc,
-              "variable $" + v->name + " is used before it is assigned");
+              "variable $" + source_name(*v) + " is used before it is assigned");
         return;
       }
       v->type = info->type;
@@ -2000,6 +2004,9 @@ private:
 
 bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, SemaResult &result,
              Diagnostics &diags) {
+  result.expansion_nodes = std::make_shared<ast::Context>();
+  if (!expand_macros(program, *result.expansion_nodes, diags))
+    return false;
   Analyser analyser(program, options, btf, result, diags);
   result.positional_count = options.params.size();
   if (!analyser.run())

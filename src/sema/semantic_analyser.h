@@ -47,9 +47,13 @@ struct SemaResult {
   /// Parallel to resources.programs: the tracepoint format for tracepoint programs.
   std::vector<std::shared_ptr<const TracepointFormat>> tracepoint_formats;
   uint64_t positional_count = 0; // $#
+  /// Owns the nodes macro expansion put into the tree (sema/macro_expansion.h): the expanded
+  /// probes point into it, so it lives as long as the result codegen reads with the tree.
+  std::shared_ptr<ast::Context> expansion_nodes;
 };
 
-/// Runs semantic analysis over `program`. Returns false when there were errors (in `diags`).
+/// Runs semantic analysis over `program`, after expanding its macros (sema/macro_expansion.h).
+/// Returns false when there were errors (in `diags`).
 bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, SemaResult &result,
              Diagnostics &diags);
 
