@@ -367,17 +367,29 @@ bool read_all(int fd, std::string &out) {
   }
 }
 
-std::string read_error_text(int err) {
-  return err == EFBIG ? fmt::format("it is larger than {} MiB", kMaxScriptBytes >> 20)
-                      : std::strerror(err);
+/// Reports a program larger than kMaxScriptBytes: a diagnostic (program-too-large) without a
+/// location, in text or JSON.
+void report_too_large(const std::string &what, bool json) {
+  scry::Diagnostics diags;
+  diags.error(scry::DiagCode::ProgramTooLarge, scry::kNoLocation,
+              fmt::format("cannot read {}: it is larger than {} MiB", what, kMaxScriptBytes >> 20),
+              "split the script, or generate less of it");
+  scry::SourceFile none(what, "");
+  if (json)
+    diags.print_json(std::cerr, none);
+  else
+    diags.print(std::cerr, none);
 }
 
-// Reads the script at `path` ("-" is stdin). Reports failures itself.
-std::optional<std::string> read_script(const std::string &path) {
+// Reads the script at `path` ("-" is stdin). Reports failures itself (in JSON with `json`).
+std::optional<std::string> read_script(const std::string &path, bool json) {
   std::string text;
   if (path == "-") {
     if (!read_all(STDIN_FILENO, text)) {
-      error(fmt::format("cannot read the program from stdin: {}", read_error_text(errno)));
+      if (errno == EFBIG)
+        report_too_large("the program from stdin", json);
+      else
+        error(fmt::format("cannot read the program from stdin: {}", std::strerror(errno)));
       return std::nullopt;
     }
     return text;
@@ -395,7 +407,10 @@ std::optional<std::string> read_script(const std::string &path) {
     int err = errno;
     if (fd >= 0)
       close(fd);
-    error(fmt::format("cannot read script '{}': {}", path, read_error_text(err)));
+    if (err == EFBIG)
+      report_too_large("script '" + path + "'", json);
+    else
+      error(fmt::format("cannot read script '{}': {}", path, std::strerror(err)));
     return std::nullopt;
   }
   close(fd);
@@ -614,7 +629,7 @@ int run(int argc, char **argv) {
     params = opts.positional;
   } else if (!opts.positional.empty()) {
     const std::string &path = opts.positional.front();
-    std::optional<std::string> script = read_script(path);
+    std::optional<std::string> script = read_script(path, opts.json);
     if (!script)
       return 1;
     name = path == "-" ? "stdin" : path;

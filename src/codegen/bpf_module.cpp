@@ -54,10 +54,18 @@ void collect_diagnostic(const llvm::DiagnosticInfo &info, void *context) {
   if (info.getSeverity() != llvm::DS_Error)
     return;
   std::string text;
-  llvm::raw_string_ostream os(text);
-  llvm::DiagnosticPrinterRawOStream printer(os);
-  info.print(printer);
-  os.flush();
+  if (const auto *unsupported = llvm::dyn_cast<llvm::DiagnosticInfoUnsupported>(&info)) {
+    // Once per function and message, without the source position LLVM prefixes (the stack
+    // limit is reported at every statement that adds to the stack). The function is quoted so
+    // that codegen can name its probe.
+    text = "'" + unsupported->getFunction().getName().str() + "': " +
+           unsupported->getMessage().str();
+  } else {
+    llvm::raw_string_ostream os(text);
+    llvm::DiagnosticPrinterRawOStream printer(os);
+    info.print(printer);
+    os.flush();
+  }
   for (const std::string &s : *out)
     if (s == text)
       return;

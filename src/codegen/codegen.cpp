@@ -106,6 +106,7 @@ public:
       generate_dispatcher(d);
     if (!error_.empty()) {
       result.error = error_;
+      result.error_loc = error_loc_;
       return result;
     }
     finish_maps();
@@ -116,10 +117,17 @@ public:
       for (size_t i = res_.programs.size(); i-- > 0;) {
         std::string from = "'" + res_.programs[i].function + "'";
         size_t at = result.error.find(from);
-        if (at != std::string::npos) {
+        if (at == std::string::npos)
+          continue;
+        result.error_loc = res_.programs[i].loc;
+        // LLVM's words for the BPF backend's stack check (BPFRegisterInfo.cpp) name neither
+        // the probe nor what to do.
+        if (result.error.find("BPF stack limit") != std::string::npos)
+          result.error = "probe " + res_.programs[i].probe_name +
+                         " needs more than the 512 bytes of stack a BPF program has";
+        else
           result.error.replace(at, from.size(), "probe " + res_.programs[i].probe_name);
-          result.error_loc = res_.programs[i].loc;
-        }
+        break;
       }
       return result;
     }
@@ -297,10 +305,12 @@ private:
     if (scratch_peak_ == 0)
       drop_scratch_lookup(scratch_check);
 
-    if (scratch_peak_ > kMaxScratch && error_.empty())
+    if (scratch_peak_ > kMaxScratch && error_.empty()) {
+      error_loc_ = p.loc;
       error_ = "probe " + p.probe_name + " needs " + std::to_string(scratch_peak_) +
                " bytes of scratch space; the limit is " + std::to_string(kMaxScratch) +
                " (lower max_strlen, or split the probe)";
+    }
     max_scratch_ = std::max(max_scratch_, scratch_peak_);
   }
 
@@ -1955,6 +1965,7 @@ private:
                        *map_errors_ = nullptr, *scratch_placeholder_ = nullptr;
   uint32_t max_scratch_ = 0;
   std::string error_;
+  std::optional<SourceRange> error_loc_; // where error_ is, when it is about one probe
 
   // The program being generated.
   const ProbeProgram *prog_ = nullptr;

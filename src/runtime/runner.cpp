@@ -613,6 +613,18 @@ private:
              "the kernel's verifier refused the program here: " + stop.reason, hint);
       return;
     }
+    // A map the kernel cannot create ("map 'NAME': failed to create", libbpf.c) is the map's
+    // fault, not a program's: it is reported at the map's first assignment.
+    for (const MapInfo &m : res_.maps) {
+      if (g_libbpf_log.find("map '" + m.bpf_name + "': failed to create") == std::string::npos)
+        continue;
+      report(DiagCode::LoadRefused, m.loc,
+             "the kernel cannot create map " + m.name + " (" + std::to_string(m.max_entries) +
+                 " entries of " + std::to_string(m.bpf_key_size + m.bpf_value_size) +
+                 " bytes): " + std::strerror(err),
+             "lower max_map_keys or max_strlen: config = { max_map_keys = N }");
+      return;
+    }
     int failed = failed_program(g_libbpf_log);
     const SourceRange where = failed >= 0 ? res_.programs[failed].loc : kNoLocation;
     if (!stop.reason.empty())

@@ -32,6 +32,7 @@ struct MapInfo {
   uint32_t max_entries = 0;
   uint32_t bpf_key_size = 0;   // bytes
   uint32_t bpf_value_size = 0; // bytes, per CPU for per-CPU maps
+  SourceRange loc;             // the map's first assignment, for errors about the map itself
 };
 
 /// A printf call site: its format string and its arguments' layout.

@@ -1266,6 +1266,7 @@ private:
       info.name = display(m.name);
       info.key = key_type;
       info.value = value_type;
+      info.loc = loc;
       map_index_[m.name] = static_cast<uint32_t>(result_.resources.maps.size());
       map_first_use_[m.name] = loc;
       result_.resources.maps.push_back(info);
