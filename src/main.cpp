@@ -755,6 +755,7 @@ int run(int argc, char **argv) {
   if (output_file.file)
     run_options.on_attached = [&output_file] { output_file.replace(); };
   run_options.source = &source;
+  run_options.json = opts.json;
   run_options.report = [&source, json = opts.json](const scry::Diagnostic &d) {
     scry::Diagnostics located;
     located.add(d);

@@ -179,7 +179,29 @@ VerifierStop verifier_stop(const std::string &log) {
     --processed;
   if (processed < 2)
     return stop;
-  stop.reason = std::string(lines[processed - 2]);
+  // The reason is the last line before "processed" that is not a dump of the verifier's
+  // state: instructions ("12: (85) call ..."), register states ("0: R1=ctx()", "cur state:",
+  // "old state:"), source lines ("; text @ file:line"), branches ("from 4 to 7:") and
+  // precision tracking ("mark_precise: ...") all follow the reason in some logs (an infinite
+  // loop is reported before the two states it compared).
+  auto is_state_dump = [](std::string_view l) {
+    size_t digits = 0;
+    while (digits < l.size() && l[digits] >= '0' && l[digits] <= '9')
+      ++digits;
+    return l.empty() || (digits > 0 && digits < l.size() && l[digits] == ':') ||
+           l.rfind("cur state:", 0) == 0 || l.rfind("old state:", 0) == 0 ||
+           l.rfind("; ", 0) == 0 || l.rfind("from ", 0) == 0 ||
+           l.rfind("mark_precise", 0) == 0 || l.rfind("last_idx", 0) == 0 ||
+           l.rfind("parent ", 0) == 0 || l.rfind("regs=", 0) == 0;
+  };
+  for (size_t i = processed - 1; i-- > 0;) {
+    if (!is_state_dump(lines[i])) {
+      stop.reason = std::string(lines[i]);
+      break;
+    }
+  }
+  if (stop.reason.empty())
+    stop.reason = std::string(lines[processed - 2]);
   for (size_t i = processed - 1; i-- > 0;) {
     std::string_view l = lines[i];
     size_t at = l.rfind(" @ ");
@@ -599,11 +621,12 @@ private:
       return;
     }
     std::string log = name_probes(g_libbpf_log, res_);
-    std::fprintf(stderr, "scry: the kernel refused to load the program: %s\n",
-                 std::strerror(err));
+    if (options_.verbose || !options_.json)
+      std::fprintf(stderr, "scry: the kernel refused to load the program: %s\n",
+                   std::strerror(err));
     if (options_.verbose)
       std::fputs(log.c_str(), stderr);
-    else
+    else if (!options_.json)
       std::fputs(tail(log, 25).c_str(), stderr);
     const std::string hint =
         options_.verbose ? std::string() : "run with -v for the verifier's whole log";

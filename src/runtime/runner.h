@@ -33,6 +33,9 @@ struct RunOptions {
   /// Called once every probe is attached, before the first output is written: -o replaces the
   /// file's contents only then, so that a program that fails to load leaves the file as it was.
   std::function<void()> on_attached;
+  /// -f json: stderr carries only JSON lines, so the end of libbpf's log is not printed before a
+  /// load failure's diagnostic (with -v the whole log still is).
+  bool json = false;
   /// The program's source: the verifier's line numbers (BTF line info) are located in it.
   const SourceFile *source = nullptr;
   /// Receives the kernel's refusals as located diagnostics: VerifierRejected at the source line
