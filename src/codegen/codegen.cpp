@@ -755,7 +755,7 @@ private:
         llvm::Value *r = call(MapDeleteElem, i64_, {map_ptr(*m), build_key(info, key, nullptr)});
         result_ = b_.CreateZExt(b_.CreateICmpEQ(r, b_.getInt64(0)), i64_);
       }
-    } else if (name == "has_key") {
+    } else if (name == "__has_key") { // stdlib/map.bt's has_key
       auto *m = static_cast<Map *>(n.args[0]);
       const MapInfo &info = res_.maps[static_cast<size_t>(m->map_id)];
       llvm::Value *p =

@@ -7,6 +7,8 @@
 // macro call in an argument is expanded there, and its variables are the caller's).
 #include "sema/macro_expansion.h"
 
+#include "sema/stdlib.h"
+
 #include "parser/ast_clone.h"
 
 #include <set>
@@ -34,6 +36,8 @@ constexpr size_t kMaxExpansionNodes = size_t{1} << 18;
 constexpr int kMaxDepth = 4 * kMaxNesting;
 
 std::string at_line_column(const SourceRange &r) {
+  if (in_stdlib(r))
+    return "scry's standard library (stdlib/)";
   return "line " + std::to_string(r.begin.line) + ", column " + std::to_string(r.begin.column);
 }
 
@@ -148,7 +152,9 @@ public:
   }
 
 protected:
-  Expression *copy_expression(Expression &e) override {
+  Expression *copy_expression(Expression &e) override { return relocated(expand_expression(e)); }
+
+  Expression *expand_expression(Expression &e) {
     Depth depth(*this, e.loc);
     if (stop_)
       return &e;
@@ -166,7 +172,9 @@ protected:
     return Cloner::copy_expression(e);
   }
 
-  Statement *copy_statement(Statement &s) override {
+  Statement *copy_statement(Statement &s) override { return relocated(expand_statement(s)); }
+
+  Statement *expand_statement(Statement &s) {
     Depth depth(*this, s.loc);
     if (stop_)
       return &s;
@@ -191,7 +199,9 @@ protected:
     return Cloner::copy_statement(s);
   }
 
-  Block *copy_block(Block &b) override {
+  Block *copy_block(Block &b) override { return relocated(expand_block(b)); }
+
+  Block *expand_block(Block &b) {
     bool value_used = std::exchange(block_value_used_, false);
     Depth depth(*this, b.loc);
     if (stop_)
@@ -215,7 +225,9 @@ protected:
     return out;
   }
 
-  Variable *copy_variable(Variable &v) override {
+  Variable *copy_variable(Variable &v) override { return relocated(expand_variable(v)); }
+
+  Variable *expand_variable(Variable &v) {
     Variable *copy = Cloner::copy_variable(v);
     if (!frame_)
       return copy;
@@ -233,7 +245,9 @@ protected:
     return copy;
   }
 
-  Map *copy_map(Map &m) override {
+  Map *copy_map(Map &m) override { return relocated(expand_map(m)); }
+
+  Map *expand_map(Map &m) {
     Map *copy = Cloner::copy_map(m);
     if (!frame_)
       return copy;
@@ -249,6 +263,20 @@ protected:
   }
 
 private:
+  /// A copy made from a standard-library macro (stdlib.h) gets the range of the call in the
+  /// user's program that led to it: errors point at what the user wrote.
+  template <typename T>
+  T *relocated(T *n) {
+    if (!n || !in_stdlib(n->loc))
+      return n;
+    for (const Frame *f = frame_; f; f = f->caller)
+      if (!in_stdlib(f->call)) {
+        n->loc = f->call;
+        break;
+      }
+    return n;
+  }
+
   /// Counts the nesting of the copy being made; past kMaxDepth, reports it once and stops.
   class Depth {
   public:
@@ -362,7 +390,11 @@ private:
   Block *expand(const Macro &m, const Expression &call, const std::vector<Expression *> *args,
                 bool value_used) {
     // Kept small: this frame is on the stack once per level of nested expansions.
-    auto defined = [&m] { return "'" + m.name + "' is defined at " + at_line_column(m.loc); };
+    auto defined = [&m] {
+      if (in_stdlib(m.loc))
+        return "'" + m.name + "' is a macro of scry's standard library";
+      return "'" + m.name + "' is defined at " + at_line_column(m.loc);
+    };
     for (Frame *f = frame_; f; f = f->caller) {
       if (f->macro != &m)
         continue;

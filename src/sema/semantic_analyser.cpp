@@ -11,6 +11,7 @@
 #include "parser/suggest.h"
 #include "sema/constant.h"
 #include "sema/macro_expansion.h"
+#include "sema/stdlib.h"
 #include "sema/tracepoint_attach.h"
 
 #include <algorithm>
@@ -170,6 +171,8 @@ const std::vector<std::string> &function_names() {
   static const std::vector<std::string> names = {
       "printf", "print", "clear", "zero", "delete", "exit", "time",  "str",  "has_key",
       "len",    "count", "sum",   "min",  "max",    "avg",  "stats", "hist", "lhist"};
+  // has_key is a standard-library macro (stdlib/map.bt) over the primitive __has_key; it is
+  // listed for "did you mean" suggestions.
   return names;
 }
 
@@ -1477,7 +1480,7 @@ private:
           check_key(*find_map(m->name), n.args[1]);
       }
       n.type = make_bool();
-    } else if (name == "has_key") {
+    } else if (name == "__has_key") { // stdlib/map.bt's has_key
       if (!arity(n, 2, 2))
         return;
       Map *m = map_argument(n, 0);
@@ -1962,7 +1965,7 @@ private:
           u->op == UnaryOp::PostDec)
         return;
     }
-    if (auto *c = dynamic_cast<Call *>(&e); c && (c->name == "delete" || c->name == "has_key"))
+    if (auto *c = dynamic_cast<Call *>(&e); c && (c->name == "delete" || c->name == "__has_key"))
       return;
     warning(DiagCode::InvalidStatement, e.loc, "the value of this expression is not used",
             "write '_ = ...;' to discard it");
@@ -2006,6 +2009,10 @@ private:
 bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, SemaResult &result,
              Diagnostics &diags) {
   result.expansion_nodes = std::make_shared<ast::Context>();
+  // The passes, in order (docs/architecture.md): the standard library's macros the program
+  // uses, macro expansion, then the analyser's config, probe expansion and type checking, then
+  // how each tracepoint attaches.
+  add_stdlib_macros(program);
   if (!expand_macros(program, *result.expansion_nodes, diags))
     return false;
   Analyser analyser(program, options, btf, result, diags);
