@@ -1,6 +1,7 @@
 // Decoding of integer and string literal text for the lexer.
 #include "parser/parse_state.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <string>
@@ -109,15 +110,14 @@ bool decode_integer(const std::string &text, IntToken &out, std::string &error, 
   // Scientific notation for integers: 1e3 is 1000.
   if (base == 10 && !rest.empty() && (rest[0] == 'e' || rest[0] == 'E') && rest.size() > 1 &&
       std::isdigit(static_cast<unsigned char>(rest[1]))) {
+    // Every digit of the exponent is read; past 20 any nonzero value overflows, so the exponent
+    // is capped there (which also keeps 0e999999 from looping).
+    constexpr uint64_t kMaxExponent = 20;
     size_t j = 1;
     uint64_t exp = 0;
-    while (j < rest.size() && std::isdigit(static_cast<unsigned char>(rest[j]))) {
-      exp = exp * 10 + static_cast<uint64_t>(rest[j] - '0');
-      if (exp > 100)
-        break;
-      ++j;
-    }
-    for (uint64_t k = 0; k < exp && !overflow; ++k)
+    for (; j < rest.size() && std::isdigit(static_cast<unsigned char>(rest[j])); ++j)
+      exp = std::min<uint64_t>(exp * 10 + static_cast<uint64_t>(rest[j] - '0'), kMaxExponent + 1);
+    for (uint64_t k = 0; k < exp && !overflow && value != 0; ++k)
       overflow |= __builtin_mul_overflow(value, 10, &value);
     rest = rest.substr(j);
   }

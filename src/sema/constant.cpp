@@ -9,6 +9,16 @@ namespace scry {
 
 using namespace ast;
 
+namespace {
+
+/// The operators fold_constant evaluates.
+bool folds(BinaryOp op) {
+  return op == BinaryOp::Add || op == BinaryOp::Sub || op == BinaryOp::Mul || op == BinaryOp::Div ||
+         op == BinaryOp::Shl;
+}
+
+} // namespace
+
 bool is_numeric_string(const std::string &s) {
   if (s.empty())
     return false;
@@ -39,17 +49,19 @@ std::optional<int64_t> fold_constant(const Expression *e, const std::vector<std:
   if (auto *p = dynamic_cast<const PositionalParameter *>(e)) {
     if (p->index == 0)
       return static_cast<int64_t>(params.size());
-    if (static_cast<size_t>(p->index) <= params.size()) {
-      const std::string &s = params[static_cast<size_t>(p->index) - 1];
-      if (is_numeric_string(s))
-        return std::strtoll(s.c_str(), nullptr, 0);
-    }
-    return 0;
+    if (static_cast<size_t>(p->index) > params.size())
+      return 0;
+    const std::string &s = params[static_cast<size_t>(p->index) - 1];
+    if (s.empty())
+      return 0;
+    if (is_numeric_string(s))
+      return std::strtoll(s.c_str(), nullptr, 0);
+    return std::nullopt; // text: sema types it as a string
   }
   // A block with nothing but a value is that value: `{ 4 }`, what `macro n() { 4 }` expands to.
   if (auto *b = dynamic_cast<const BlockExpr *>(e); b && b->block->stmts.empty())
     return b->block->value ? fold_constant(b->block->value, params) : std::nullopt;
-  if (auto *b = dynamic_cast<const Binary *>(e)) {
+  if (auto *b = dynamic_cast<const Binary *>(e); b && folds(b->op)) {
     auto l = fold_constant(b->lhs, params), r = fold_constant(b->rhs, params);
     if (!l || !r)
       return std::nullopt;
@@ -69,6 +81,22 @@ std::optional<int64_t> fold_constant(const Expression *e, const std::vector<std:
     }
   }
   return std::nullopt;
+}
+
+const PositionalParameter *non_numeric_parameter(const Expression *e,
+                                                 const std::vector<std::string> &params) {
+  if (auto *p = dynamic_cast<const PositionalParameter *>(e))
+    return fold_constant(p, params) ? nullptr : p;
+  if (auto *u = dynamic_cast<const Unary *>(e); u && u->op == UnaryOp::Neg)
+    return non_numeric_parameter(u->operand, params);
+  if (auto *b = dynamic_cast<const BlockExpr *>(e); b && b->block->stmts.empty())
+    return b->block->value ? non_numeric_parameter(b->block->value, params) : nullptr;
+  if (auto *b = dynamic_cast<const Binary *>(e); b && folds(b->op)) {
+    if (const PositionalParameter *p = non_numeric_parameter(b->lhs, params))
+      return p;
+    return non_numeric_parameter(b->rhs, params);
+  }
+  return nullptr;
 }
 
 } // namespace scry

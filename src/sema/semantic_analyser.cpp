@@ -339,6 +339,8 @@ public:
             "cannot initialise $" + source_name(*n.var) + " of type " + type_name(declared) +
                 " with " + type_name(n.init->type));
     }
+    // `let $x`, what bpftrace marks when the declaration shadows another.
+    check_shadowing(*n.var, SourceRange{n.loc.begin, n.var->loc.end}, false);
     declare_variable(*n.var, t.kind == TypeKind::None ? Type{} : t, n.loc,
                      declared.kind != TypeKind::None);
   }
@@ -354,8 +356,7 @@ public:
     check(n.count);
     auto v = constant_value(n.count);
     if (!v || *v < 1 || *v > 100)
-      error(DiagCode::ConstantRequired, n.count->loc,
-            "unroll needs a constant count from 1 to 100");
+      constant_required(n.count, "unroll needs a constant count from 1 to 100");
     n.body->accept(*this);
   }
 
@@ -386,6 +387,7 @@ public:
               "use constant bounds, e.g. for ($i : 0..16)");
     }
     scopes_.emplace_back();
+    check_shadowing(*n.var, n.var->loc, true);
     declare_variable(*n.var, int64_type(), n.var->loc);
     ++loop_depth_;
     n.body->accept(*this);
@@ -685,8 +687,7 @@ public:
     if (t.kind == TypeKind::Tuple) {
       auto v = constant_value(n.index);
       if (!v || *v < 0 || static_cast<size_t>(*v) >= t.fields->size()) {
-        error(DiagCode::ConstantRequired, n.index->loc,
-              "a tuple index must be a constant within the tuple");
+        constant_required(n.index, "a tuple index must be a constant within the tuple");
         return;
       }
       n.type = *(*t.fields)[static_cast<size_t>(*v)].type;
@@ -1190,8 +1191,8 @@ private:
 
   VariableInfo *lookup_variable(Variable &v) {
     for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
-      auto found = it->find(v.name);
-      if (found != it->end()) {
+      auto found = it->vars.find(v.name);
+      if (found != it->vars.end()) {
         v.var_id = found->second;
         return &result_.variables[static_cast<size_t>(found->second)];
       }
@@ -1204,19 +1205,51 @@ private:
   void declare_variable(Variable &v, const Type &t, const SourceRange &, bool declared = false) {
     int id = static_cast<int>(result_.variables.size());
     result_.variables.push_back({v.name, declared ? t : storage_type(t)});
-    scopes_.back()[v.name] = id;
+    scopes_.back().vars[v.name] = id;
     v.var_id = id;
     v.type = result_.variables.back().type;
   }
 
+  /// Reports a declaration of `v` (a `let` at `at`, or a loop variable) that shadows a variable
+  /// already declared in this scope or an enclosing one: bpftrace refuses those. Then records it.
+  void check_shadowing(const Variable &v, const SourceRange &at, bool loop_variable) {
+    if (const SourceRange *first = visible_declaration(v.name)) {
+      std::string name = "$" + source_name(v);
+      std::string where = "line " + std::to_string(first->begin.line) + ", column " +
+                          std::to_string(first->begin.column);
+      if (loop_variable)
+        error(DiagCode::InvalidStatement, at,
+              "the loop variable " + name + " shadows the " + name + " declared at " + where,
+              "give the loop variable another name");
+      else
+        error(DiagCode::InvalidStatement, at,
+              name + " is already declared (at " + where +
+                  "): a variable cannot be declared again or shadowed",
+              "assign the existing variable (" + name + " = ...), or declare another name");
+      return;
+    }
+    scopes_.back().declared.emplace(v.name, v.loc);
+  }
+
+  const SourceRange *visible_declaration(const std::string &name) const {
+    for (const Scope &scope : scopes_)
+      if (auto it = scope.declared.find(name); it != scope.declared.end())
+        return &it->second;
+    return nullptr;
+  }
+
   void assign_variable(Variable &v, const Type &value, const SourceRange &value_loc) {
+    // For the shadowing rule, as in bpftrace, a first assignment declares the variable in the
+    // innermost scope, though it lives for the whole probe.
+    if (!visible_declaration(v.name))
+      scopes_.back().declared.emplace(v.name, v.loc);
     VariableInfo *info = lookup_variable(v);
     if (!info) {
       // The first assignment declares the variable in the probe's outermost scope (bpftrace:
       // variables without `let` live for the whole probe).
       int id = static_cast<int>(result_.variables.size());
       result_.variables.push_back({v.name, storage_type(value)});
-      scopes_.front()[v.name] = id;
+      scopes_.front().vars[v.name] = id;
       v.var_id = id;
       v.type = result_.variables.back().type;
       return;
@@ -1423,8 +1456,7 @@ private:
         for (size_t i = 1; i < n.args.size(); ++i) {
           check(n.args[i]);
           if (!constant_value(n.args[i]))
-            error(DiagCode::ConstantRequired, n.args[i]->loc,
-                  "print()'s top and divisor must be constants");
+            constant_required(n.args[i], "print()'s top and divisor must be constants");
         }
       } else {
         if (n.args.size() > 1) {
@@ -1611,8 +1643,7 @@ private:
       if (n.args.size() == 2) {
         auto k = constant_value(n.args[1]);
         if (!k || *k < 0 || *k > 5) {
-          error(DiagCode::ConstantRequired, n.args[1]->loc,
-                "hist()'s second argument must be a constant from 0 to 5");
+          constant_required(n.args[1], "hist()'s second argument must be a constant from 0 to 5");
           return;
         }
         t.hist_bits = *k;
@@ -1626,8 +1657,7 @@ private:
       for (size_t i = 1; i < 4; ++i) {
         auto c = constant_value(n.args[i]);
         if (!c) {
-          error(DiagCode::ConstantRequired, n.args[i]->loc,
-                "lhist()'s min, max and step must be constants");
+          constant_required(n.args[i], "lhist()'s min, max and step must be constants");
           return;
         }
         v[i - 1] = *c;
@@ -1954,6 +1984,19 @@ private:
   /// The value of a constant integer expression, folded at compile time.
   std::optional<int64_t> constant_value(Expression *e) { return fold_constant(e, options_.params); }
 
+  /// Reports that `e` must be a constant (constant-required). When a positional parameter whose
+  /// text is not a number keeps it from being one, the error is at that parameter: the fix is
+  /// on the command line.
+  void constant_required(Expression *e, const std::string &message) {
+    if (const PositionalParameter *p = non_numeric_parameter(e, options_.params)) {
+      std::string n = std::to_string(p->index);
+      error(DiagCode::ConstantRequired, p->loc, message + " ($" + n + " is not a number)",
+            "pass a number as positional parameter " + n + ", e.g. scry -e '...' -- 3");
+      return;
+    }
+    error(DiagCode::ConstantRequired, e->loc, message);
+  }
+
   void check_discarded(Expression &e) {
     if (quiet_)
       return;
@@ -1999,7 +2042,15 @@ private:
   std::vector<ProbeType> current_types_;
   std::vector<std::shared_ptr<const TracepointFormat>> current_formats_;
   uint32_t probe_name_size_ = 1;
-  std::vector<std::unordered_map<std::string, int>> scopes_;
+  /// One block's variables. `vars` is what a name means in it: scry's lookup, where a variable
+  /// first assigned without `let` belongs to the probe's outermost scope. `declared` is where
+  /// bpftrace's rule against shadowing sees each name declared (by `let`, as a loop variable,
+  /// or by a first assignment in the block then innermost), with where that was.
+  struct Scope {
+    std::unordered_map<std::string, int> vars;
+    std::unordered_map<std::string, SourceRange> declared;
+  };
+  std::vector<Scope> scopes_;
   std::unordered_map<std::string, uint32_t> map_index_;
   std::unordered_map<std::string, SourceRange> map_first_use_;
 };

@@ -62,6 +62,7 @@ INSTANTIATE_TEST_SUITE_P(
         IntCase{"BinaryUpperCase", "0B11", 3, false},
         IntCase{"DecimalWithSeparators", "1_000_000", 1000000, false},
         IntCase{"Exponent", "1e3", 1000, false}, IntCase{"ExponentUpperCase", "2E2", 200, false},
+        IntCase{"ZeroWithAHugeExponent", "0e99999999999999999999", 0, false},
         IntCase{"SuffixU", "10u", 10, true}, IntCase{"SuffixUpperU", "10U", 10, true},
         IntCase{"SuffixUl", "5ul", 5, true}, IntCase{"SuffixLu", "5lu", 5, true},
         IntCase{"SuffixUll", "7ull", 7, true}, IntCase{"SuffixUpperUll", "7ULL", 7, true},

@@ -740,6 +740,13 @@ TEST(Expression, CastToAnUnknownTypeIsReportedAtTheTypeName) {
   EXPECT_THAT(diags_of(p->diags), ElementsAre(DiagAt{DiagCode::UnknownType, 1, 15, 25}));
   p = parse_text("begin { $x = (nosuchtype)$y->f; }");
   EXPECT_THAT(diags_of(p->diags), ElementsAre(DiagAt{DiagCode::UnknownType, 1, 15, 25}));
+  // A builtin, a call, '!' and '~' after the name: these were syntax errors at what follows.
+  for (const char *text :
+       {"begin { $x = (u32)pid; }", "begin { $x = (u32)str(1); }", "begin { $x = (u32)!1; }",
+        "begin { $x = (u32)~1; }", "begin { $x = (u32) pid->x; }"}) {
+    p = parse_text(text);
+    EXPECT_THAT(diags_of(p->diags), ElementsAre(DiagAt{DiagCode::UnknownType, 1, 15, 18})) << text;
+  }
 }
 
 TEST(Expression, ParenthesisedNameIsStillAnExpression) {
@@ -751,6 +758,14 @@ TEST(Expression, ParenthesisedNameIsStillAnExpression) {
   }
   auto p = parse_text("config = { a = (b) c = 1 } begin { }");
   EXPECT_THAT(diags_of(p->diags), IsEmpty());
+  ASSERT_NE(p->program->config, nullptr);
+  ASSERT_EQ(p->program->config->entries.size(), 2u);
+  EXPECT_EQ(p->program->config->entries[1].key, "c");
+  // `!=` after a parenthesised name is a comparison, not a cast of a negation.
+  auto e = parse_expr("(pid) != 1");
+  auto *b = as<ast::Binary>(e.expr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->op, ast::BinaryOp::Ne);
 }
 
 TEST(Expression, ZeroSizedArrayTypeIsInvalid) {
@@ -1467,6 +1482,13 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"UnclosedBracket", "begin { $x = @m[1; }", {{D::SyntaxError, 1, 18, 19}}},
         ErrorCase{"StrayClosingBracket", "begin { $x = 1]; }", {{D::SyntaxError, 1, 15, 16}}},
         ErrorCase{"MissingAttachPoint", "{ }", {{D::MissingAttachPoint, 1, 1, 2}}},
+        // At the block's '{', not at the end of the probe before it.
+        ErrorCase{"MissingAttachPointOnTheNextLine",
+                  "begin { exit(); }\n{ printf(\"orphan\"); }",
+                  {{D::MissingAttachPoint, 2, 1, 2}}},
+        ErrorCase{"MissingAttachPointAfterATab",
+                  "begin { }\n\n\t{ exit(); }",
+                  {{D::MissingAttachPoint, 3, 2, 3}}},
         ErrorCase{
             "MissingAttachPointBeforePredicate", "/pid/ { }", {{D::MissingAttachPoint, 1, 1, 2}}},
         ErrorCase{"TrailingComma", "kprobe:f, { }", {{D::MissingAttachPoint, 1, 9, 10}}},
@@ -1507,6 +1529,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "begin { $x = 0x1_0000_0000_0000_0000; }",
                   {{D::NumberOverflow, 1, 14, 37}}},
         ErrorCase{"ExponentOverflow", "begin { $x = 1e20; }", {{D::NumberOverflow, 1, 14, 18}}},
+        // Every digit of the exponent is read: its last one is no suffix.
+        ErrorCase{"ThreeDigitExponentOverflow",
+                  "begin { $x = 1e999; }",
+                  {{D::NumberOverflow, 1, 14, 19}}},
         ErrorCase{"DurationOverflow", "begin { $x = 300000d; }", {{D::NumberOverflow, 1, 14, 21}}},
         ErrorCase{"StrayInteger", "begin { $x = 1 1; }", {{D::SyntaxError, 1, 16, 17}}},
         ErrorCase{"StrayBacktick", "begin { ` }", {{D::InvalidCharacter, 1, 9, 10}}},

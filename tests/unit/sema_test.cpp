@@ -477,12 +477,37 @@ TEST(SemaVariables, DeclaredTypeIsKept) {
 }
 
 TEST(SemaVariables, EachProbeAndLetBlockHasItsOwnScope) {
-  // Each probe has its own $x; a `let` inside a block is a different variable from the outer one.
+  // Each probe has its own $x; a `let` inside a block ends with it, so a later $x is another
+  // variable.
   auto a = analyse_text("begin { $x = 1; } end { $x = \"s\"; }");
   ASSERT_TRUE(a->ok) << describe(a->diags);
-  auto b = analyse_text("begin { $x = 1; if (pid) { let $x = \"s\"; } $y = $x; }");
+  auto b = analyse_text("begin { if (pid) { let $x = \"s\"; } $x = 1; $y = $x; }");
   ASSERT_TRUE(b->ok) << describe(b->diags);
   EXPECT_EQ(type_name(last_assigned(*b)->type), "int64");
+}
+
+// What bpftrace allows of declaring a name again (its VariablePreCheck): reassignment, sibling
+// blocks, loops one after the other, and each macro expansion's own variables.
+TEST(SemaVariables, DeclaringANameAgainWhereBpftraceAllowsIt) {
+  for (const char *program : {
+           "begin { $x = 1; $x = 2; }",
+           "begin { let $x = 1; $x = 2; }",
+           "begin { let $x = 1; } end { let $x = 2; }",
+           "begin { if (pid) { let $y = 1; } else { let $y = 2; } }",
+           "begin { { let $y = 1; } { let $y = 2; } }",
+           "begin { if (pid) { let $y = 1; } let $y = 2; }",
+           "begin { if (pid) { $y = 1; } let $y = 2; }",
+           "begin { for ($i : 0..2) { } for ($i : 0..3) { } }",
+           "begin { $x = 5; for ($i : 1..10) { print($i); } }",
+           // A macro's own variables are renamed per expansion (x#N): two expansions in one
+           // scope, or inside a caller's loop of the same name, declare nothing twice.
+           "macro sq(v) { let $t = v; $t * $t } begin { let $t = 1; $a = sq(2) + sq(3); }",
+           "macro sum3() { let $s = 0; for ($i : 0..3) { $s += $i; } $s }"
+           " begin { for ($i : 0..2) { $u = sum3(); } }",
+       }) {
+    auto a = analyse_text(program);
+    EXPECT_TRUE(a->ok) << program << describe(a->diags);
+  }
 }
 
 TEST(SemaVariables, ForRangeVariableIsInt64) {
@@ -813,6 +838,55 @@ const ErrorCase kErrors[] = {
      "begin { $x = $1 * 2; }",
      {{C::InvalidPositionalParameter, "$1"}},
      {"0x10000000000000000"}},
+    // A positional parameter that is not a number where a constant is needed: at the
+    // parameter (it was taken as 0).
+    {"hist_bits_text_parameter",
+     "begin { @h = hist(1, $1); }",
+     {{C::ConstantRequired, "$1"}},
+     {"two"}},
+    {"lhist_min_text_parameter",
+     "begin { @l = lhist(1, $1, 10, 1); }",
+     {{C::ConstantRequired, "$1"}},
+     {"low"}},
+    {"lhist_step_text_parameter",
+     "begin { @l = lhist(1, 0, 10, $2); }",
+     {{C::ConstantRequired, "$2"}},
+     {"1", "step"}},
+    {"tuple_index_text_parameter",
+     "begin { $t = (1, 2); print($t[$1]); }",
+     {{C::ConstantRequired, "$1"}},
+     {"x"}},
+    {"print_top_text_parameter",
+     "begin { @m[1] = 1; print(@m, $1); }",
+     {{C::ConstantRequired, "$1"}},
+     {"top"}},
+    {"print_divisor_text_parameter",
+     "begin { @m[1] = 1; print(@m, 1, $1); }",
+     {{C::ConstantRequired, "$1"}},
+     {"div"}},
+    {"unroll_text_parameter", "begin { unroll ($1) { } }", {{C::ConstantRequired, "$1"}}, {"n"}},
+    // Shadowing, which bpftrace refuses: at the second `let $x`, or at the loop variable.
+    {"let_twice_in_one_scope",
+     "begin { let $x = 1; let $x = 2; }",
+     {{C::InvalidStatement, "let $x", 1}}},
+    {"let_shadows_an_assigned_variable",
+     "begin { $x = 1; if (pid) { let $x = 2; } }",
+     {{C::InvalidStatement, "let $x"}}},
+    {"let_shadows_an_outer_let",
+     "begin { let $x = 1; { let $x: uint8; } }",
+     {{C::InvalidStatement, "let $x", 1}}},
+    {"let_shadows_the_loop_variable",
+     "begin { for ($i : 0..2) { let $i = 1; } }",
+     {{C::InvalidStatement, "let $i"}}},
+    {"loop_variable_shadows_a_variable",
+     "begin { $i = 5; for ($i : 1..10) { print($i); } }",
+     {{C::InvalidStatement, "$i", 1}}},
+    {"nested_loops_with_one_variable",
+     "begin { for ($i : 0..10) { for ($i : 0..5) { } } }",
+     {{C::InvalidStatement, "$i", 1}}},
+    {"macro_let_shadows_its_own_variable",
+     "macro m() { let $t = 1; let $t = 2; $t } begin { $a = m(); }",
+     {{C::InvalidStatement, "let $t", 1}}},
     // Several errors in one run, in source order.
     {"several",
      "begin { $a = pdi; $b = nope(); }\nend { break; }",
@@ -878,6 +952,19 @@ TEST(SemaConfig, LimitsAtTheirBoundsAreAccepted) {
 }
 
 // str($1) is the parameter's text: a number too large for an integer is fine there.
+TEST(SemaConstants, NumericPositionalParametersAreConstants) {
+  for (const char *program :
+       {"begin { @h = hist(1, $1); }", "begin { @l = lhist(1, 0, 10, $1); }",
+        "begin { $t = (1, 2, 3, 4); print($t[$1]); }", "begin { @m[1] = 1; print(@m, $1, $1); }",
+        "begin { unroll ($1) { } }", "begin { for ($i : 0..$1) { } }"}) {
+    auto a = analyse_text(program, {"3"});
+    EXPECT_TRUE(a->ok) << program << describe(a->diags);
+  }
+  // $# and an unset parameter are numbers too.
+  auto a = analyse_text("begin { @h = hist(1, $#); @g = hist(1, $2); }", {"x"});
+  EXPECT_TRUE(a->ok) << describe(a->diags);
+}
+
 TEST(SemaBuiltins, StrOfAHugePositionalParameterIsText) {
   auto a = analyse_text("begin { $s = str($1); }", {"99999999999999999999999"});
   EXPECT_TRUE(a->ok) << describe(a->diags);
