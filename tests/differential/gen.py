@@ -120,6 +120,11 @@ WORKLOADS = {
 
 PG = 'tracepoint:syscalls:sys_enter_getpgid /comm == "dt_pg"/'
 OP = 'tracepoint:syscalls:sys_enter_getpgid /comm == "dt_op"/'
+
+
+def op_where(condition):
+    """OP with `condition` added to its predicate (a probe has one predicate)."""
+    return f'tracepoint:syscalls:sys_enter_getpgid /comm == "dt_op" && ({condition})/'
 OF = 'tracepoint:syscalls:sys_enter_openat /comm == "dt_of"/'
 
 # --- the getpgid tables ------------------------------------------------------------------------
@@ -380,7 +385,7 @@ def lang_programs():
         f'{OP} {{ @n = count(); }} '
         'END { printf("end %d\\n", @b); }', "ops")
     progs["exit_in_probe"] = (
-        f'{OP} /(int64)args->pid == 0/ {{ printf("exiting\\n"); @seen = count(); exit(); }} '
+        f'{op_where("(int64)args->pid == 0")} {{ printf("exiting\\n"); @seen = count(); exit(); }} '
         'END { printf("end\\n"); }', "ops")
     for name, (text, workload) in progs.items():
         yield Program(f"lang.{name}", "lang", workload, text)
@@ -423,10 +428,10 @@ def proc_programs():
 
 def cli_programs():
     yield Program("cli.params", "cli", "ops",
-                  f'{OP} /(int64)args->pid == $1/ {{ printf("%d %s %d\\n", $1, str($2), $#); @ = count(); }}',
+                  f'{op_where("(int64)args->pid == $1")} {{ printf("%d %s %d\\n", $1, str($2), $#); @ = count(); }}',
                   params=("7", "hello"))
     yield Program("cli.params_neg", "cli", "ops",
-                  f'{OP} /(int64)args->pid == $1/ {{ @ = count(); @v = $1 * 2; }}', params=("-3",))
+                  f'{op_where("(int64)args->pid == $1")} {{ @ = count(); @v = $1 * 2; }}', params=("-3",))
     yield Program("cli.params_begin", "cli", "none",
                   'BEGIN { printf("%d %d %s\\n", $1 + $2, $#, str($3)); @a = 1; exit(); }',
                   params=("40", "2", "word"))
