@@ -1,13 +1,13 @@
 // The command line: reads the flags (bpftrace's, see man/scry.8), reads the program, and runs
 // the pipeline's stages in order. Everything else lives in src/parser, src/sema, src/codegen and
 // src/runtime.
+#include "base/diagnostics.h"
+#include "base/source.h"
 #include "codegen/codegen.h"
 #include "parser/ast.h"
 #include "parser/attach_point.h"
-#include "base/diagnostics.h"
 #include "parser/parse.h"
 #include "parser/printer.h"
-#include "base/source.h"
 #include "runtime/output.h"
 #include "runtime/runner.h"
 #include "runtime/startup_profile.h"

@@ -58,8 +58,8 @@ void collect_diagnostic(const llvm::DiagnosticInfo &info, void *context) {
     // Once per function and message, without the source position LLVM prefixes (the stack
     // limit is reported at every statement that adds to the stack). The function is quoted so
     // that codegen can name its probe.
-    text = "'" + unsupported->getFunction().getName().str() + "': " +
-           unsupported->getMessage().str();
+    text =
+        "'" + unsupported->getFunction().getName().str() + "': " + unsupported->getMessage().str();
   } else {
     llvm::raw_string_ostream os(text);
     llvm::DiagnosticPrinterRawOStream printer(os);

@@ -19,9 +19,9 @@
 #include "sema/tracepoint_attach.h"
 
 #include <algorithm>
-#include <linux/bpf.h>
 #include <bpf/libbpf.h>
 #include <cstring>
+#include <linux/bpf.h>
 #include <llvm/IR/Constants.h>
 #include <map>
 #include <unistd.h>

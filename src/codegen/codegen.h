@@ -7,8 +7,8 @@
 #pragma once
 
 #include "base/bpf_abi.h"
-#include "parser/ast.h"
 #include "base/source.h"
+#include "parser/ast.h"
 #include "sema/semantic_analyser.h"
 
 #include <cstdint>

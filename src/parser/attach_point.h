@@ -5,8 +5,8 @@
 // Forms follow bpftrace's newest probe documentation (see shared/notes/bpftrace-reference.md §4).
 #pragma once
 
-#include "parser/ast.h"
 #include "base/diagnostics.h"
+#include "parser/ast.h"
 
 #include <string>
 #include <string_view>

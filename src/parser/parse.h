@@ -1,9 +1,9 @@
 // Entry points of the front end: text -> AST.
 #pragma once
 
-#include "parser/ast.h"
 #include "base/diagnostics.h"
 #include "base/source.h"
+#include "parser/ast.h"
 
 #include <string>
 #include <vector>

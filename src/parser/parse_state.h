@@ -2,9 +2,9 @@
 // Private to src/parser/.
 #pragma once
 
-#include "parser/ast.h"
 #include "base/diagnostics.h"
 #include "base/source.h"
+#include "parser/ast.h"
 
 #include <cstdint>
 #include <string>

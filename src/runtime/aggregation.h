@@ -9,8 +9,8 @@
 // and format() in src/types_format.cpp; the text layout of a bucket row is src/output/text.cpp.
 #pragma once
 
-#include "runtime/output.h"
 #include "base/types.h"
+#include "runtime/output.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -3,8 +3,8 @@
 // contents arrive already read and merged (see map_reader.h).
 #pragma once
 
-#include "sema/resources.h"
 #include "base/types.h"
+#include "sema/resources.h"
 
 #include <cerrno>
 #include <cstdint>

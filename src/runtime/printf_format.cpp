@@ -1,6 +1,7 @@
 // printf(): formatting one ring-buffer record with the parse of base/printf_format.h. Each
 // conversion is handed to snprintf with the user's flags, width and precision.
 #include "base/printf_format.h"
+
 #include "runtime/aggregation.h"
 #include "runtime/output.h"
 
@@ -14,7 +15,6 @@
 namespace scry {
 
 namespace {
-
 
 /// snprintf into a std::string of the exact length (the text may contain a NUL from %c).
 template <typename T>

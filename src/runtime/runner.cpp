@@ -190,9 +190,8 @@ VerifierStop verifier_stop(const std::string &log) {
       ++digits;
     return l.empty() || (digits > 0 && digits < l.size() && l[digits] == ':') ||
            l.rfind("cur state:", 0) == 0 || l.rfind("old state:", 0) == 0 ||
-           l.rfind("; ", 0) == 0 || l.rfind("from ", 0) == 0 ||
-           l.rfind("mark_precise", 0) == 0 || l.rfind("last_idx", 0) == 0 ||
-           l.rfind("parent ", 0) == 0 || l.rfind("regs=", 0) == 0;
+           l.rfind("; ", 0) == 0 || l.rfind("from ", 0) == 0 || l.rfind("mark_precise", 0) == 0 ||
+           l.rfind("last_idx", 0) == 0 || l.rfind("parent ", 0) == 0 || l.rfind("regs=", 0) == 0;
   };
   for (size_t i = processed - 1; i-- > 0;) {
     if (!is_state_dump(lines[i])) {
@@ -234,8 +233,8 @@ class Run {
 public:
   Run(const std::vector<uint8_t> &object, const Resources &res, const RunOptions &options,
       Output &output)
-      : object_(object), res_(res), options_(options),
-        out_(output), loop_{res, output, {}, 1, false, 0, {}, {}} {
+      : object_(object), res_(res), options_(options), out_(output),
+        loop_{res, output, {}, 1, false, 0, {}, {}} {
     loop_.report_losses = [this] { report_losses(); };
   }
 
@@ -286,8 +285,8 @@ public:
       bpf_link *link =
           prog ? bpf_program__attach_raw_tracepoint(prog, d.raw_tracepoint.c_str()) : nullptr;
       if (!link) {
-        std::string err = "cannot attach to the raw tracepoint " + d.raw_tracepoint + ": " +
-                          std::strerror(errno);
+        std::string err =
+            "cannot attach to the raw tracepoint " + d.raw_tracepoint + ": " + std::strerror(errno);
         // Located at the first probe that runs through this dispatcher.
         for (size_t p = 0; p < res_.programs.size(); ++p)
           if (res_.programs[p].tail_called && res_.programs[p].raw_tracepoint == d.raw_tracepoint)
@@ -589,8 +588,7 @@ private:
   }
 
   /// Reports an error of the kernel's through RunOptions::report (or as "scry: message").
-  void report(DiagCode code, const SourceRange &range, std::string message,
-              std::string hint = {}) {
+  void report(DiagCode code, const SourceRange &range, std::string message, std::string hint = {}) {
     if (options_.report) {
       options_.report({Severity::Error, code, range, std::move(message), std::move(hint)});
       return;

@@ -7,9 +7,8 @@
 // macro call in an argument is expanded there, and its variables are the caller's).
 #include "sema/macro_expansion.h"
 
-#include "sema/stdlib.h"
-
 #include "parser/ast_clone.h"
+#include "sema/stdlib.h"
 
 #include <set>
 #include <string>

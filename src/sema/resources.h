@@ -4,10 +4,10 @@
 // runtime to decode ring-buffer records and map contents.
 #pragma once
 
-#include "parser/ast.h"
 #include "base/bpf_abi.h"
 #include "base/diagnostics.h"
 #include "base/types.h"
+#include "parser/ast.h"
 
 #include <cstdint>
 #include <string>
@@ -74,11 +74,11 @@ enum class RawRecord : uint8_t {
 /// The perf event an interval, profile, software or hardware program runs on: the fields of
 /// perf_event_attr that differ from one probe to another (linux/perf_event.h), and the CPUs.
 struct PerfEventSpec {
-  uint32_t type = 0;     // PERF_TYPE_SOFTWARE or PERF_TYPE_HARDWARE
-  uint64_t config = 0;   // PERF_COUNT_SW_* or PERF_COUNT_HW_*
-  uint64_t period = 0;   // events between samples (ns for cpu-clock); 0 when `frequency` is set
+  uint32_t type = 0;      // PERF_TYPE_SOFTWARE or PERF_TYPE_HARDWARE
+  uint64_t config = 0;    // PERF_COUNT_SW_* or PERF_COUNT_HW_*
+  uint64_t period = 0;    // events between samples (ns for cpu-clock); 0 when `frequency` is set
   uint64_t frequency = 0; // samples per second (profile:hz:N), else 0
-  bool every_cpu = true; // one event per CPU; interval probes fire on CPU 0 only
+  bool every_cpu = true;  // one event per CPU; interval probes fire on CPU 0 only
 };
 
 /// One BPF program: the code for one attach point of one probe.

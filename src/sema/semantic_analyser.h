@@ -7,8 +7,8 @@
 // problem it can find in one run, each at its source range.
 #pragma once
 
-#include "parser/ast.h"
 #include "base/diagnostics.h"
+#include "parser/ast.h"
 #include "sema/btf.h"
 #include "sema/resources.h"
 #include "sema/tracepoint_format.h"

@@ -9,7 +9,6 @@
 #include "base/source.h"
 #include "parser/ast.h"
 
-
 namespace scry {
 
 /// Source lines of standard-library macros are numbered from here on, so that no range in them

@@ -1,7 +1,6 @@
 #include "sema/tracepoint_attach.h"
 
 #include "base/arch.h"
-
 #include "sema/semantic_analyser.h"
 
 #include <algorithm>

@@ -297,11 +297,12 @@ TEST(DiagnosticJson, WarningWithHintAndUnlocatedError) {
   Diagnostics diags;
   diags.warning(DiagCode::DivisionByZero, range(1, 1, 6), "w", "h");
   diags.error(DiagCode::NeedsRoot, kNoLocation, "root");
-  EXPECT_EQ(printed_json(diags, source),
-            "{\"type\": \"warning\", \"data\": {\"code\": \"division-by-zero\", \"file\": \"stdin\", "
-            "\"line\": 1, \"column\": 1, \"end_line\": 1, \"end_column\": 6, \"message\": \"w\", "
-            "\"hint\": \"h\"}}\n"
-            "{\"type\": \"error\", \"data\": {\"code\": \"needs-root\", \"message\": \"root\"}}\n");
+  EXPECT_EQ(
+      printed_json(diags, source),
+      "{\"type\": \"warning\", \"data\": {\"code\": \"division-by-zero\", \"file\": \"stdin\", "
+      "\"line\": 1, \"column\": 1, \"end_line\": 1, \"end_column\": 6, \"message\": \"w\", "
+      "\"hint\": \"h\"}}\n"
+      "{\"type\": \"error\", \"data\": {\"code\": \"needs-root\", \"message\": \"root\"}}\n");
 }
 
 TEST(DiagnosticJson, InvalidUtf8InAMessageIsReplacedNotThrown) {

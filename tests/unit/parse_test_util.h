@@ -128,9 +128,9 @@ inline std::string expr_source(const std::string &text) {
 /// Table-driven cases (structs with a `name`) print as their name in gtest's output instead of
 /// as raw bytes. Test files bring it in with `using test::PrintTo;` next to their case structs.
 template <typename Case>
-requires requires(const Case &c) {
-  { c.name } -> std::convertible_to<const char *>;
-}
+  requires requires(const Case &c) {
+    { c.name } -> std::convertible_to<const char *>;
+  }
 void PrintTo(const Case &c, std::ostream *os) {
   *os << c.name;
 }
