@@ -445,9 +445,17 @@ private:
       void visit(Variable &v) override { vars.push_back(&v); }
     } collector;
     probe.accept(collector);
-    for (const Variable *v : collector.vars)
-      if (v->var_id >= 0)
-        variable_slot(*v);
+    for (const Variable *v : collector.vars) {
+      if (v->var_id < 0 || var_slots_.count(v->var_id))
+        continue;
+      llvm::Value *slot = variable_slot(*v);
+      // A variable read on a path that did not assign it is 0, as in bpftrace, never LLVM's
+      // undef (which let LLVM delete code and stored leftovers; found by tests/fuzz's
+      // middle_fuzz). Composite variables (strings, tuples) live in scratch memory and are not
+      // cleared here: see the closing note of issue 9.
+      if (!is_composite(variable_type(*v)))
+        b_.CreateStore(b_.getInt64(0), slot);
+    }
   }
 
   /// Where a statement's temporaries start; restoring it after the statement lets the next

@@ -38,12 +38,20 @@ bool numeric_string_fits(const std::string &s) {
   return errno != ERANGE;
 }
 
+namespace {
+
+int64_t wrap(uint64_t bits) {
+  return static_cast<int64_t>(bits);
+}
+
+} // namespace
+
 std::optional<int64_t> fold_constant(const Expression *e, const std::vector<std::string> &params) {
   if (auto *i = dynamic_cast<const Integer *>(e))
     return static_cast<int64_t>(i->value);
   if (auto *u = dynamic_cast<const Unary *>(e); u && u->op == UnaryOp::Neg) {
     if (auto v = fold_constant(u->operand, params))
-      return -*v;
+      return wrap(0 - static_cast<uint64_t>(*v));
     return std::nullopt;
   }
   if (auto *p = dynamic_cast<const PositionalParameter *>(e)) {
@@ -66,16 +74,20 @@ std::optional<int64_t> fold_constant(const Expression *e, const std::vector<std:
     if (!l || !r)
       return std::nullopt;
     switch (b->op) {
+    // Two's complement, wrapping as the BPF program's 64-bit arithmetic does: never C++'s
+    // signed overflow (INT64_MIN / -1 killed scry with SIGFPE; found by tests/fuzz's middle_fuzz).
     case BinaryOp::Add:
-      return *l + *r;
+      return wrap(static_cast<uint64_t>(*l) + static_cast<uint64_t>(*r));
     case BinaryOp::Sub:
-      return *l - *r;
+      return wrap(static_cast<uint64_t>(*l) - static_cast<uint64_t>(*r));
     case BinaryOp::Mul:
-      return *l * *r;
+      return wrap(static_cast<uint64_t>(*l) * static_cast<uint64_t>(*r));
     case BinaryOp::Div:
+      if (*r == -1)
+        return wrap(0 - static_cast<uint64_t>(*l));
       return *r ? *l / *r : 0;
     case BinaryOp::Shl:
-      return *r >= 0 && *r < 64 ? *l << *r : 0;
+      return *r >= 0 && *r < 64 ? wrap(static_cast<uint64_t>(*l) << *r) : 0;
     default:
       return std::nullopt;
     }
