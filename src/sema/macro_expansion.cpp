@@ -34,6 +34,9 @@ constexpr size_t kMaxExpansionNodes = size_t{1} << 18;
 // (kMaxNesting brackets around an expression kMaxNesting deep) stays below this.
 constexpr int kMaxDepth = 4 * kMaxNesting;
 
+// The deepest chain of macros calling macros that is expanded (see expand()).
+constexpr size_t kMaxMacroCalls = 100;
+
 std::string at_line_column(const SourceRange &r) {
   if (in_stdlib(r))
     return "scry's standard library (stdlib/)";
@@ -394,6 +397,19 @@ private:
         return "'" + m.name + "' is a macro of scry's standard library";
       return "'" + m.name + "' is defined at " + at_line_column(m.loc);
     };
+    // Each level of macros calling macros costs a dozen stack frames here and in every later
+    // pass (many more under AddressSanitizer): chains deeper than any program needs are refused
+    // before they can overflow the stack.
+    size_t calls = 0;
+    for (Frame *f = frame_; f; f = f->caller)
+      ++calls;
+    if (calls >= kMaxMacroCalls && !stop_) {
+      report(DiagCode::NestingTooDeep, call.loc,
+             "macros call macros more than " + std::to_string(kMaxMacroCalls) + " levels deep",
+             "call fewer macros inside one another; " + defined());
+      stop_ = true;
+      return nullptr;
+    }
     for (Frame *f = frame_; f; f = f->caller) {
       if (f->macro != &m)
         continue;
