@@ -4,11 +4,11 @@
 //
 // It also checks printer.h's promise that print_source() parses back to the same tree
 // (SCRY_FUZZ_ROUNDTRIP=0 in the environment turns that off).
-#include "parser/ast.h"
 #include "base/diagnostics.h"
+#include "base/source.h"
+#include "parser/ast.h"
 #include "parser/parse.h"
 #include "parser/printer.h"
-#include "base/source.h"
 
 #include <cstddef>
 #include <cstdint>
