@@ -4,6 +4,7 @@
 #include "runtime/attach.h"
 #include "runtime/map_reader.h"
 #include "runtime/startup_profile.h"
+#include "runtime/verifier_log.h"
 
 #include <algorithm>
 #include <atomic>
@@ -154,79 +155,6 @@ std::string name_probes(std::string log, const Resources &res) {
       log.replace(at, from.size(), to);
   }
   return log;
-}
-
-/// The last `lines` lines of `text`.
-/// Where the verifier stopped, read from its log: the last source line its BTF line info named
-/// before the end ("; TEXT @ FILE:LINE", kernel/bpf/log.c's verbose_linfo()) and its reason
-/// (the line before "processed N insns"). line is 0 when the log names none.
-struct VerifierStop {
-  std::string file, text, reason;
-  int line = 0;
-};
-
-VerifierStop verifier_stop(const std::string &log) {
-  VerifierStop stop;
-  std::vector<std::string_view> lines;
-  for (size_t at = 0; at < log.size();) {
-    size_t nl = log.find('\n', at);
-    size_t end = nl == std::string::npos ? log.size() : nl;
-    lines.emplace_back(log.data() + at, end - at);
-    at = end + 1;
-  }
-  size_t processed = lines.size();
-  while (processed > 0 && lines[processed - 1].rfind("processed ", 0) != 0)
-    --processed;
-  if (processed < 2)
-    return stop;
-  // The reason is the last line before "processed" that is not a dump of the verifier's
-  // state: instructions ("12: (85) call ..."), register states ("0: R1=ctx()", "cur state:",
-  // "old state:"), source lines ("; text @ file:line"), branches ("from 4 to 7:") and
-  // precision tracking ("mark_precise: ...") all follow the reason in some logs (an infinite
-  // loop is reported before the two states it compared).
-  auto is_state_dump = [](std::string_view l) {
-    size_t digits = 0;
-    while (digits < l.size() && l[digits] >= '0' && l[digits] <= '9')
-      ++digits;
-    return l.empty() || (digits > 0 && digits < l.size() && l[digits] == ':') ||
-           l.rfind("cur state:", 0) == 0 || l.rfind("old state:", 0) == 0 ||
-           l.rfind("; ", 0) == 0 || l.rfind("from ", 0) == 0 || l.rfind("mark_precise", 0) == 0 ||
-           l.rfind("last_idx", 0) == 0 || l.rfind("parent ", 0) == 0 || l.rfind("regs=", 0) == 0;
-  };
-  for (size_t i = processed - 1; i-- > 0;) {
-    if (!is_state_dump(lines[i])) {
-      stop.reason = std::string(lines[i]);
-      break;
-    }
-  }
-  if (stop.reason.empty())
-    stop.reason = std::string(lines[processed - 2]);
-  for (size_t i = processed - 1; i-- > 0;) {
-    std::string_view l = lines[i];
-    size_t at = l.rfind(" @ ");
-    size_t colon = l.rfind(':');
-    if (l.rfind("; ", 0) != 0 || at == std::string_view::npos || colon == std::string_view::npos ||
-        colon < at)
-      continue;
-    stop.text = std::string(l.substr(2, at - 2));
-    stop.file = std::string(l.substr(at + 3, colon - at - 3));
-    stop.line = std::atoi(std::string(l.substr(colon + 1)).c_str());
-    break;
-  }
-  return stop;
-}
-
-std::string tail(const std::string &text, size_t lines) {
-  size_t at = text.size();
-  for (size_t n = 0; at > 0 && n <= lines; ++n) {
-    size_t nl = text.rfind('\n', at - 1);
-    if (nl == std::string::npos) {
-      at = 0;
-      break;
-    }
-    at = nl;
-  }
-  return text.substr(at == 0 ? 0 : at + 1);
 }
 
 class Run {
@@ -672,21 +600,12 @@ private:
     return {{stop.line, static_cast<int>(first) + 1}, {stop.line, static_cast<int>(last) + 2}};
   }
 
-  /// The index of the program libbpf's log says failed to load ("prog 'NAME': BPF program load
-  /// failed", libbpf.c), or -1.
+  /// The index of the program libbpf's log says failed to load, or -1.
   int failed_program(const std::string &log) const {
-    for (size_t at = log.find("prog '"); at != std::string::npos; at = log.find("prog '", at + 1)) {
-      size_t end = log.find('\'', at + 6);
-      if (end == std::string::npos)
-        break;
-      std::string_view name(log.data() + at + 6, end - at - 6);
-      if (log.compare(end, 30, "': BPF program load failed") != 0 &&
-          log.compare(end, 18, "': failed to load") != 0)
-        continue;
-      for (size_t i = 0; i < res_.programs.size(); ++i)
-        if (res_.programs[i].function == name)
-          return static_cast<int>(i);
-    }
+    const std::string name = failed_program_name(log);
+    for (size_t i = 0; i < res_.programs.size() && !name.empty(); ++i)
+      if (res_.programs[i].function == name)
+        return static_cast<int>(i);
     return -1;
   }
 

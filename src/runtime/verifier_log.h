@@ -1,0 +1,31 @@
+// Reading libbpf's log when bpf_object__load() fails: where the kernel's verifier stopped and
+// why, and which program failed. The formats are the kernel's (kernel/bpf/log.c, verifier.c)
+// and libbpf's (libbpf.c); none of them is a stable interface, so every reader here returns
+// "nothing found" rather than guessing when a line does not match.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace scry {
+
+/// Where the verifier stopped: the last source line its BTF line info named before the end
+/// ("; TEXT @ FILE:LINE", kernel/bpf/log.c's verbose_linfo()) and its reason (the last line
+/// before "processed N insns" that is not a dump of the verifier's state). `line` is 0 when the
+/// log names no source line; `reason` is empty when the log has no "processed" line.
+struct VerifierStop {
+  std::string file, text, reason;
+  int line = 0;
+};
+
+/// Parses the verifier's log (libbpf's, which contains it) for where and why it stopped.
+VerifierStop verifier_stop(const std::string &log);
+
+/// The name of the BPF program libbpf says failed to load ("prog 'NAME': BPF program load
+/// failed" or "prog 'NAME': failed to load", libbpf.c), or "" when the log names none.
+std::string failed_program_name(const std::string &log);
+
+/// The last `lines` lines of `text` (all of it when it has fewer).
+std::string tail(const std::string &text, size_t lines);
+
+} // namespace scry
