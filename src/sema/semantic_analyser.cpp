@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 namespace scry {
@@ -225,6 +226,7 @@ public:
     result_.resources.time_formats.clear();
     result_.resources.print_values.clear();
     result_.variables.clear();
+    untyped_lets_.clear();
     walk_probes();
     finish_maps();
     return !diags_.has_errors();
@@ -343,6 +345,8 @@ public:
     check_shadowing(*n.var, SourceRange{n.loc.begin, n.var->loc.end}, false);
     declare_variable(*n.var, t.kind == TypeKind::None ? Type{} : t, n.loc,
                      declared.kind != TypeKind::None);
+    if (t.kind == TypeKind::None && !n.init)
+      untyped_lets_.insert(n.var->var_id);
   }
 
   void visit(If &n) override {
@@ -467,6 +471,21 @@ public:
     if (!info) {
       error(DiagCode::UndefinedVariable, n.loc, "variable $" + source_name(n) + " is not assigned",
             "assign it before using it: $" + source_name(n) + " = ...;");
+      return;
+    }
+    if (info->type.kind == TypeKind::None && untyped_lets_.count(n.var_id)) {
+      // `let $x;` without a type, read before any assignment: there is no type to give it (and
+      // no value: it would read as zero bytes of nothing).
+      std::string name = "$" + source_name(n);
+      std::string where;
+      if (const SourceRange *declared = visible_declaration(n.name))
+        where = " (declared at line " + std::to_string(declared->begin.line) + ", column " +
+                std::to_string(declared->begin.column) + ")";
+      error(DiagCode::UndefinedVariable, n.loc,
+            "variable " + name + where +
+                " has no type and no value here: it is read before "
+                "anything is assigned to it",
+            "assign it before this use, or declare its type: let " + name + ": int64;");
       return;
     }
     n.type = info->type;
@@ -1244,6 +1263,8 @@ private:
     if (!visible_declaration(v.name))
       scopes_.back().declared.emplace(v.name, v.loc);
     VariableInfo *info = lookup_variable(v);
+    if (info)
+      untyped_lets_.erase(v.var_id);
     if (!info) {
       // The first assignment declares the variable in the probe's outermost scope (bpftrace:
       // variables without `let` live for the whole probe).
@@ -2051,6 +2072,9 @@ private:
     std::unordered_map<std::string, SourceRange> declared;
   };
   std::vector<Scope> scopes_;
+  // Variables declared by `let $x;` (no type, no value) and not assigned yet, by id: reading one
+  // is an error. A variable whose type is unknown because its value had an error is not here.
+  std::set<int> untyped_lets_;
   std::unordered_map<std::string, uint32_t> map_index_;
   std::unordered_map<std::string, SourceRange> map_first_use_;
 };
