@@ -449,11 +449,14 @@ private:
       if (v->var_id < 0 || var_slots_.count(v->var_id))
         continue;
       llvm::Value *slot = variable_slot(*v);
-      // A variable read on a path that did not assign it is 0, as in bpftrace, never LLVM's
-      // undef (which let LLVM delete code and stored leftovers; found by tests/fuzz's
-      // middle_fuzz). Composite variables (strings, tuples) live in scratch memory and are not
-      // cleared here: see the closing note of issue 9.
-      if (!is_composite(variable_type(*v)))
+      // A variable read on a path that did not assign it is 0 (or zeroed bytes), as in
+      // bpftrace: never LLVM's undef (which let LLVM delete code and stored leftovers; found
+      // by tests/fuzz's middle_fuzz), nor a composite's (string, tuple) leftover bytes in
+      // scratch memory from the probe's previous event.
+      const Type &t = variable_type(*v);
+      if (is_composite(t))
+        zero(slot, t.size, 8);
+      else
         b_.CreateStore(b_.getInt64(0), slot);
     }
   }
@@ -1264,11 +1267,21 @@ private:
       v = b_.CreateXor(l, r);
       break;
     case BinaryOp::Shl:
-      v = b_.CreateShl(l, r);
+    case BinaryOp::Shr: {
+      // A shift by 64 or more (or by a negative amount, taken as unsigned) is LLVM poison and
+      // undefined in BPF: it shifts everything out instead, like sema's constant folding:
+      // 0, or -1 for a negative signed value shifted right. (Found by tests/fuzz's
+      // middle_fuzz: on poison, LLVM deleted the code of a branch and the verifier refused it.)
+      llvm::Value *out_of_range = b_.CreateICmpUGE(r, b_.getInt64(64));
+      llvm::Value *amount = b_.CreateAnd(r, b_.getInt64(63));
+      if (op == BinaryOp::Shr && lt.is_signed)
+        v = b_.CreateAShr(l, b_.CreateSelect(out_of_range, b_.getInt64(63), amount));
+      else
+        v = b_.CreateSelect(out_of_range, b_.getInt64(0),
+                            op == BinaryOp::Shl ? b_.CreateShl(l, amount)
+                                                : b_.CreateLShr(l, amount));
       break;
-    case BinaryOp::Shr:
-      v = lt.is_signed ? b_.CreateAShr(l, r) : b_.CreateLShr(l, r);
-      break;
+    }
     case BinaryOp::Lt:
       v = is_signed ? b_.CreateICmpSLT(l, r) : b_.CreateICmpULT(l, r);
       break;
