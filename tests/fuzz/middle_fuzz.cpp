@@ -7,14 +7,18 @@
 //   - a crash, a sanitizer report, an LLVM fatal error;
 //   - a generated program that does not parse (a generator or parser bug);
 //   - an error diagnostic without a location (line 0) from the parser or sema;
-//   - a codegen error other than "the probe is too large" (scratch space, instruction count);
+//   - a codegen error other than "the probe is too large" (scratch space, stack, instructions);
 //   - a program sema accepted that the kernel refuses to load: a compiler bug.
-// A sema error is counted, not a failure (the generator can be wrong about a rule); set
-// SCRY_FUZZ_STRICT=1 to make it one. SCRY_FUZZ_PRINT=1 prints every program before it is
-// compiled (and its time after), e.g. to see the program of a saved input:
-// SCRY_FUZZ_PRINT=1 ./middle_fuzz crash-... SCRY_FUZZ_PROGRAM=file.bt compiles that file instead
-// of generated programs (with the same checks), e.g. `./middle_fuzz -runs=100 empty-dir` to
-// time it.
+// A sema error is only counted: the generator can be wrong about a rule. At exit, a line on
+// stderr says how many programs loaded and how long each stage took.
+//
+// Environment:
+//   SCRY_FUZZ_STRICT=1      a sema error is a failure too
+//   SCRY_FUZZ_PRINT=1       print each program before it is compiled, and its time after
+//                           (`SCRY_FUZZ_PRINT=1 ./middle_fuzz crash-...` shows a saved one)
+//   SCRY_FUZZ_PROGRAM=FILE  compile FILE instead of generated programs, with the same checks
+//                           (`./middle_fuzz -runs=100 EMPTY_DIR` times it)
+//   SCRY_FUZZ_KNOWN_BUGS=1  generate the constructs of known compiler bugs too
 //
 // Needs root (or CAP_BPF and CAP_PERFMON) and tracefs; exits 77 (ctest's "skipped") when the
 // machine cannot load an empty program.
@@ -115,10 +119,12 @@ private:
 
 void print_stats() {
   std::string times;
-  for (int i = 0; i < kStages; ++i)
-    times +=
-        std::string(i ? ", " : "") + kStageNames[i] + " " +
-        std::to_string(g_stats.runs ? g_stats.seconds[i] * 1000 / g_stats.runs : 0.0).substr(0, 5);
+  for (int i = 0; i < kStages; ++i) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.2f",
+                  g_stats.runs ? g_stats.seconds[i] * 1000 / static_cast<double>(g_stats.runs) : 0);
+    times += std::string(i ? ", " : "") + kStageNames[i] + " " + ms;
+  }
   std::fprintf(stderr,
                "middle_fuzz: %llu programs: %llu loaded, %llu refused by sema, %llu too large "
                "for BPF; ms per program: %s\n",

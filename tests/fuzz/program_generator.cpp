@@ -22,10 +22,13 @@ enum class Kind : uint8_t { Int, Bool, Str, Task, Tuple };
 struct VType {
   Kind kind = Kind::Int;
   std::vector<VType> elems; // Tuple: two or three scalar elements
+  bool record = false;      // Tuple: a record, its elements named a, b, c: (a = 1, b = "x")
 };
 
+const char *const kFieldNames[] = {"a", "b", "c"};
+
 bool same_type(const VType &a, const VType &b) {
-  if (a.kind != b.kind || a.elems.size() != b.elems.size())
+  if (a.kind != b.kind || a.record != b.record || a.elems.size() != b.elems.size())
     return false;
   for (size_t i = 0; i < a.elems.size(); ++i)
     if (!same_type(a.elems[i], b.elems[i]))
@@ -244,21 +247,9 @@ private:
     scopes_[scope].push_back({name, t, frozen, scopes_.size()});
   }
 
-  /// Leaves the innermost scope. Known bug (middle_fuzz, first run): codegen does not
-  /// zero-initialise scratch variables, so one read on a path that did not assign it is LLVM
-  /// undef: `begin { if (pid == 0) { $v = 5; } @m = $v; }` stores 5, and with a division
-  /// LLVM deletes the probe's code (`begin { if (pid) { exit(); $v = 5; } @m[1] = 2;
-  /// @m[pid] = 10 % $v; }` is refused: "last insn is not an exit or jmp"). A variable assigned
-  /// in a block is then not read once the block has ended.
-  void pop_scope() {
-    scopes_.pop_back();
-    if (!options_.avoid_known_bugs)
-      return;
-    for (std::vector<Var> &scope : scopes_)
-      for (Var &v : scope)
-        if (v.assigned_at > scopes_.size())
-          v.assigned_at = kMaybeUnassigned;
-  }
+  /// Leaves the innermost scope. A variable assigned in it stays readable: on a path that did
+  /// not assign it, it reads 0 or zeroed bytes.
+  void pop_scope() { scopes_.pop_back(); }
 
   /// Whether `v` can be read here.
   static bool readable(const Var &v) { return v.assigned_at != kMaybeUnassigned; }
@@ -529,7 +520,15 @@ private:
     std::string name = "$l" + std::to_string(var_counter_++);
     std::string text;
     VType t;
-    switch (pick(3)) {
+    switch (pick(4)) {
+    case 3: {
+      // `let $x;`: typed by its first assignment, and an error to read before that (sema's
+      // undefined-variable; it was a crash in codegen, found by the second run).
+      t = value_type();
+      declare(scopes_.size() - 1, name, t);
+      scopes_.back().back().assigned_at = kMaybeUnassigned;
+      return "let " + name + ";";
+    }
     case 0:
       t = value_type();
       text = "let " + name + " = " + rhs(t) + ";";
@@ -717,6 +716,7 @@ private:
   VType tuple_type() {
     VType t;
     t.kind = Kind::Tuple;
+    t.record = chance(25);
     int n = 2 + pick(2);
     for (int i = 0; i < n; ++i) {
       VType e = scalar_type();
@@ -910,8 +910,6 @@ private:
   }
 
   std::string int_literal() {
-    if (small_literals_)
-      return chance(20) ? "(-" + std::to_string(pick(64)) + ")" : std::to_string(pick(64));
     switch (pick(12)) {
     case 0:
       return std::to_string(pick(10));
@@ -997,8 +995,7 @@ private:
             ints.push_back(i);
         if (!ints.empty() && !tuple.empty()) {
           size_t i = ints[static_cast<size_t>(pick(static_cast<int>(ints.size())))];
-          return chance(70) ? tuple + "." + std::to_string(i)
-                            : tuple + "[" + std::to_string(i) + "]";
+          return element(tuple, t, i);
         }
       }
       break;
@@ -1072,28 +1069,14 @@ private:
     return int_literal();
   }
 
-  /// The right operand of binary operator `op`.
-  /// The right operand of binary operator `op` (also of compound assignments: "<<=").
+  /// The right operand of binary operator `op` (also of compound assignments: "<<="). Shift
+  /// amounts of 64 and more, and divisors that overflow, were compiler bugs (middle_fuzz's
+  /// first run: LLVM poison deleted code; constant folding died with SIGFPE): they come from
+  /// int_expr() like any other operand.
   std::string right_operand(const std::string &op, int depth) {
-    if (!options_.avoid_known_bugs)
-      return int_expr(depth);
-    // Known bug (middle_fuzz, first run): a shift by 64 or more is LLVM poison, and a branch on
-    // it lets LLVM delete the probe's code: `begin { if (pid > (1 << 64)) { printf("x\n"); } }`
-    // is refused ("last insn is not an exit or jmp"; "libbpf cannot open the BPF object" when
-    // the whole function goes). Shift amounts stay below 64 then.
-    if (op == "<<" || op == ">>" || op == "<<=" || op == ">>=")
-      return chance(50) ? std::to_string(pick(64)) : "(" + int_expr(depth) + " & 63)";
-    // Known bug (middle_fuzz, first run): sema folds a constant divisor with unchecked int64
-    // arithmetic (src/sema/constant.cpp), so `begin { @x = 60 % (5203000202716303085 * -10); }`
-    // overflows (UBSan) and `begin { @x = 1 / ((-9223372036854775807 - 1) / -1); }` kills scry
-    // with SIGFPE. Divisors are built from small literals then.
-    if (op == "/" || op == "%" || op == "/=" || op == "%=") {
-      bool saved = small_literals_;
-      small_literals_ = true;
-      std::string text = int_expr(depth);
-      small_literals_ = saved;
-      return text;
-    }
+    // Mostly amounts that shift some bits, around the edge at 64 too.
+    if ((op == "<<" || op == ">>" || op == "<<=" || op == ">>=") && chance(50))
+      return std::to_string(pick(70));
     return int_expr(depth);
   }
 
@@ -1213,8 +1196,7 @@ private:
             strs.push_back(i);
         std::string tuple = tuple_source(t, depth - 1);
         if (!strs.empty() && !tuple.empty())
-          return tuple + "." +
-                 std::to_string(strs[static_cast<size_t>(pick(static_cast<int>(strs.size())))]);
+          return element(tuple, t, strs[static_cast<size_t>(pick(static_cast<int>(strs.size())))]);
       }
       break;
     default:
@@ -1263,9 +1245,17 @@ private:
       return "(" + condition(depth - 1) + " ? " + tuple_expr(t, depth - 1) + " : " +
              tuple_expr(t, depth - 1) + ")";
     std::string text;
-    for (const VType &e : t.elems)
-      text += (text.empty() ? "" : ", ") + expr(e, std::max(depth - 1, 0));
+    for (size_t i = 0; i < t.elems.size(); ++i)
+      text += std::string(i ? ", " : "") + (t.record ? kFieldNames[i] + std::string(" = ") : "") +
+              expr(t.elems[i], std::max(depth - 1, 0));
     return "(" + text + ")";
+  }
+
+  /// Element `i` of `source`, of tuple type `t`: `.1`, `[1]` or, of a record, `.b`.
+  std::string element(const std::string &source, const VType &t, size_t i) {
+    if (t.record)
+      return source + "." + kFieldNames[i];
+    return chance(70) ? source + "." + std::to_string(i) : source + "[" + std::to_string(i) + "]";
   }
 
   /// Something of tuple type `t` to take an element of (parenthesised so that `.N` applies to
@@ -1290,7 +1280,6 @@ private:
   int budget_ = 0;                       // statements and expression nodes left in this probe
   bool large_ = false;                   // a larger program (more probes, a larger budget)
   bool btf_fields_ = false;              // kernel struct fields may be read (curtask->pid)
-  bool small_literals_ = false;          // integer literals from -63 to 63 only
   int var_counter_ = 0;
   int indent_ = 0;
 };
