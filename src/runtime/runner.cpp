@@ -559,7 +559,12 @@ private:
     VerifierStop stop = verifier_stop(g_libbpf_log);
     if (stop.line > 0) {
       report(DiagCode::VerifierRejected, source_line_range(stop),
-             "the kernel's verifier refused the program here: " + stop.reason, hint);
+             "the kernel's verifier refused the program here: " + stop.reason,
+             at_complexity_limit(stop.reason)
+                 ? "the verifier walks every path through a probe, every iteration of its loops, "
+                   "and gives up after a million instructions: use fewer branches (if, ?:) "
+                   "inside loops, fewer iterations, or split the probe"
+                 : hint);
       return;
     }
     // A map the kernel cannot create ("map 'NAME': failed to create", libbpf.c) is the map's

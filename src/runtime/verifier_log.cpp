@@ -57,6 +57,11 @@ VerifierStop verifier_stop(const std::string &log) {
   return stop;
 }
 
+bool at_complexity_limit(const std::string &reason) {
+  return reason.find("BPF program is too large. Processed") != std::string::npos ||
+         reason.find("is too complex") != std::string::npos;
+}
+
 std::string failed_program_name(const std::string &log) {
   for (size_t at = log.find("prog '"); at != std::string::npos; at = log.find("prog '", at + 1)) {
     size_t end = log.find('\'', at + 6);

@@ -21,6 +21,11 @@ struct VerifierStop {
 /// Parses the verifier's log (libbpf's, which contains it) for where and why it stopped.
 VerifierStop verifier_stop(const std::string &log);
 
+/// Whether the verifier's `reason` for a rejection is its complexity limit ("BPF program is too
+/// large. Processed 1000001 insn", "The sequence of 8193 jumps is too complex."): not a fault
+/// of one instruction but of the number of paths (kernel/bpf/verifier.c, BPF_COMPLEXITY_LIMIT_*).
+bool at_complexity_limit(const std::string &reason);
+
 /// The name of the BPF program libbpf says failed to load ("prog 'NAME': BPF program load
 /// failed" or "prog 'NAME': failed to load", libbpf.c), or "" when the log names none.
 std::string failed_program_name(const std::string &log);

@@ -8,7 +8,9 @@
 //   - a generated program that does not parse (a generator or parser bug);
 //   - an error diagnostic without a location (line 0) from the parser or sema;
 //   - a codegen error other than "the probe is too large" (scratch space, stack, instructions);
-//   - a program sema accepted that the kernel refuses to load: a compiler bug.
+//   - a program sema accepted that the kernel refuses to load: a compiler bug, unless the
+//     verifier gave up at its complexity limit (a million instructions walked: too many paths
+//     through loops and branches), which is counted, like a probe too large for BPF.
 // A sema error is only counted: the generator can be wrong about a rule. At exit, a line on
 // stderr says how many programs loaded and how long each stage took.
 //
@@ -31,6 +33,7 @@
 #include "runtime/output.h"
 #include "runtime/runner.h"
 #include "runtime/tracefs.h"
+#include "runtime/verifier_log.h"
 #include "sema/btf.h"
 #include "sema/semantic_analyser.h"
 
@@ -66,7 +69,7 @@ enum Stage { kGenerate, kParse, kSema, kCodegen, kLoad, kStages };
 const char *const kStageNames[kStages] = {"generate", "parse", "sema", "codegen", "load"};
 
 struct Stats {
-  uint64_t runs = 0, sema_errors = 0, too_large = 0, loaded = 0;
+  uint64_t runs = 0, sema_errors = 0, too_large = 0, too_complex = 0, loaded = 0;
   double seconds[kStages] = {};
 };
 
@@ -127,11 +130,12 @@ void print_stats() {
   }
   std::fprintf(stderr,
                "middle_fuzz: %llu programs: %llu loaded, %llu refused by sema, %llu too large "
-               "for BPF; ms per program: %s\n",
+               "for BPF, %llu beyond the verifier's complexity limit; ms per program: %s\n",
                static_cast<unsigned long long>(g_stats.runs),
                static_cast<unsigned long long>(g_stats.loaded),
                static_cast<unsigned long long>(g_stats.sema_errors),
-               static_cast<unsigned long long>(g_stats.too_large), times.c_str());
+               static_cast<unsigned long long>(g_stats.too_large),
+               static_cast<unsigned long long>(g_stats.too_complex), times.c_str());
 }
 
 std::string diagnostics_text(const scry::Diagnostics &diags, const scry::SourceFile &source) {
@@ -149,7 +153,7 @@ void check_locations(const scry::Diagnostics &diags, const scry::SourceFile &sou
 }
 
 /// How one program fared.
-enum class Outcome { Loaded, SemaError, TooLarge };
+enum class Outcome { Loaded, SemaError, TooLarge, TooComplex };
 
 /// Compiles and loads `text` as `scry --dry-run` would. Fails (aborts) on a finding.
 Outcome compile_and_load(const std::string &text, bool raw_tracepoints, bool filter_pid,
@@ -206,9 +210,16 @@ Outcome compile_and_load(const std::string &text, bool raw_tracepoints, bool fil
   run_options.report = [&refusals](const scry::Diagnostic &d) {
     refusals.error(d.code, d.range, d.message, d.hint);
   };
-  if (scry::run_program(code.object, sema.resources, run_options, *output) != 0)
+  if (scry::run_program(code.object, sema.resources, run_options, *output) != 0) {
+    // The verifier's complexity limit: it walked a million instructions (every path through
+    // the probe, every iteration of its loops) without finishing. A kernel limit that sema
+    // cannot predict, reported to the user as a located verifier-rejected with a hint.
+    for (const scry::Diagnostic &d : refusals.all())
+      if (scry::at_complexity_limit(d.message))
+        return Outcome::TooComplex;
     fail("the kernel refused to load a program sema accepted (libbpf's log is above):\n" +
          diagnostics_text(refusals, source));
+  }
   clock.lap(kLoad);
   return Outcome::Loaded;
 }
@@ -307,6 +318,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     break;
   case Outcome::TooLarge:
     ++g_stats.too_large;
+    break;
+  case Outcome::TooComplex:
+    ++g_stats.too_complex;
     break;
   }
   g_program = nullptr;

@@ -71,6 +71,13 @@ TEST(VerifierLog, FailedProgramNameSkipsOtherMessagesAboutPrograms) {
   EXPECT_EQ(failed_program_name("libbpf: prog 'probe_1"), "");
 }
 
+TEST(VerifierLog, ComplexityLimitFromEitherOfTheVerifiersMessages) {
+  EXPECT_TRUE(at_complexity_limit("BPF program is too large. Processed 1000001 insn"));
+  EXPECT_TRUE(at_complexity_limit("The sequence of 8193 jumps is too complex."));
+  EXPECT_FALSE(at_complexity_limit("infinite loop detected at insn 0"));
+  EXPECT_FALSE(at_complexity_limit("R1 invalid mem access 'scalar'"));
+}
+
 TEST(VerifierLog, TailKeepsTheLastLines) {
   EXPECT_EQ(tail("a\nb\nc\nd\n", 2), "c\nd\n");
   EXPECT_EQ(tail("a\nb\n", 5), "a\nb\n");
