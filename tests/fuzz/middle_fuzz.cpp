@@ -210,7 +210,9 @@ Outcome compile_and_load(const std::string &text, bool raw_tracepoints, bool fil
   run_options.report = [&refusals](const scry::Diagnostic &d) {
     refusals.error(d.code, d.range, d.message, d.hint);
   };
-  if (scry::run_program(code.object, sema.resources, run_options, *output) != 0) {
+  int status = scry::run_program(code.object, sema.resources, run_options, *output);
+  clock.lap(kLoad);
+  if (status != 0) {
     // The verifier's complexity limit: it walked a million instructions (every path through
     // the probe, every iteration of its loops) without finishing. A kernel limit that sema
     // cannot predict, reported to the user as a located verifier-rejected with a hint.
@@ -220,7 +222,6 @@ Outcome compile_and_load(const std::string &text, bool raw_tracepoints, bool fil
     fail("the kernel refused to load a program sema accepted (libbpf's log is above):\n" +
          diagnostics_text(refusals, source));
   }
-  clock.lap(kLoad);
   return Outcome::Loaded;
 }
 
