@@ -1,0 +1,46 @@
+// The map layout pass, once the type checker knows every map's key and value types: the BPF map
+// each map becomes. Reads Resources::maps (key and value types) and max_map_keys; writes each
+// MapInfo's bpf_name, per_cpu, has_bucket_key, is_array, max_entries, bpf_key_size and
+// bpf_value_size.
+#include "sema/passes.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+namespace scry {
+
+namespace {
+
+uint32_t align8(uint32_t n) {
+  return (n + 7) / 8 * 8;
+}
+
+} // namespace
+
+void finish_maps(Resources &r) {
+  for (MapInfo &m : r.maps) {
+    std::string base;
+    for (char c : m.name.substr(1))
+      base += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+    m.bpf_name = ("m" + std::to_string(&m - r.maps.data()) + "_" + base).substr(0, 15);
+    m.per_cpu = m.value.is_aggregation();
+    m.has_bucket_key = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
+    m.is_array = m.key.kind == TypeKind::None && !m.has_bucket_key;
+    m.max_entries = m.is_array ? 1 : r.max_map_keys;
+    if (m.has_bucket_key) {
+      // Up to 64 buckets (hist with k=0) or the lhist's buckets per user key.
+      m.bpf_key_size = (m.key.kind == TypeKind::None ? 0 : align8(m.key.size)) + 8;
+      m.bpf_value_size = 8;
+      m.max_entries = r.max_map_keys;
+    } else if (m.is_array) {
+      m.bpf_key_size = 4;
+      m.bpf_value_size = align8(std::max<uint32_t>(m.value.size, 1));
+    } else {
+      m.bpf_key_size = align8(std::max<uint32_t>(m.key.size, 1));
+      m.bpf_value_size = align8(std::max<uint32_t>(m.value.size, 1));
+    }
+  }
+}
+
+} // namespace scry

@@ -1,0 +1,41 @@
+// The passes analyse() runs after macro expansion (semantic_analyser.cpp), in this order. Private
+// to src/sema: only src/sema/*.cpp include it. Each reports into `diags`; what one pass hands the
+// next is in its signature (the Resources and SemaResult it fills, ConfigLimits).
+#pragma once
+
+#include "base/diagnostics.h"
+#include "parser/ast.h"
+#include "sema/btf.h"
+#include "sema/resources.h"
+#include "sema/semantic_analyser.h"
+
+#include <cstdint>
+
+namespace scry {
+
+/// What the config pass sets that is not in Resources (which holds max_strlen and max_map_keys).
+struct ConfigLimits {
+  uint64_t max_probes = 1024; // bpftrace's default
+};
+
+/// config.cpp: the config block, then the BPFTRACE_* environment variables, which override it.
+/// Sets Resources::max_strlen and max_map_keys; returns the other limits.
+ConfigLimits read_config(const ast::Program &program, Resources &resources, Diagnostics &diags);
+
+/// probe_expansion.cpp: one ProbeProgram (and its tracepoint format, or null) per concrete attach
+/// point, wildcards expanded, appended to result.resources.programs and result.tracepoint_formats.
+void expand_probes(const ast::Program &program, const SemaOptions &options, SemaResult &result,
+                   Diagnostics &diags);
+
+/// probe_expansion.cpp: false, with an error, when the plan has more programs than max_probes.
+bool check_max_probes(const Resources &resources, const ConfigLimits &limits, Diagnostics &diags);
+
+/// type_checker.cpp: types every expression and checks the program (type_checker.h); fills
+/// result's variables, maps (types only), printf and time formats, print values, runtime errors.
+void type_check(ast::Program &program, const SemaOptions &options, KernelBtf &btf,
+                SemaResult &result, Diagnostics &diags);
+
+/// map_layout.cpp: sizes and kinds of the BPF maps, once every use is known.
+void finish_maps(Resources &resources);
+
+} // namespace scry

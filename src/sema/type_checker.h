@@ -1,0 +1,192 @@
+// The type checker (sema/passes.h, type_check), private to src/sema. One class, its methods in
+// topic files: type_checker.cpp (the two walks, reporting, shared typing rules),
+// types_statements.cpp (statements, variables, scopes), types_expressions.cpp (literals,
+// builtins, operators), types_fields.cpp (fields, args, casts, written types), types_calls.cpp
+// (function calls, printf), types_maps.cpp (map reads and writes).
+#pragma once
+
+#include "base/diagnostics.h"
+#include "base/types.h"
+#include "parser/ast.h"
+#include "sema/btf.h"
+#include "sema/resources.h"
+#include "sema/semantic_analyser.h"
+#include "sema/tracepoint_format.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace scry {
+
+// ---- typing rules shared by the topic files (type_checker.cpp) --------------------------------
+
+Type int64_type();
+Type uint64_type();
+
+/// The type a value has once stored in a map or variable: integers widen to 64 bits (bpftrace's
+/// rule, so that `@x = 1; @x = (uint32)2` agree), recursively inside tuples.
+Type storage_type(const Type &t);
+
+/// Whether a value of type `from` can be stored where `to` is expected, and the type that holds
+/// both (strings widen to the larger size). Nullopt when they do not agree.
+std::optional<Type> unify(const Type &to, const Type &from);
+
+/// How a map entry's value reads in an expression: aggregations read as integers.
+Type read_type(const Type &value);
+
+/// count, sum, min, max, avg, stats, hist, lhist.
+bool is_aggregation_name(const std::string &n);
+
+/// The builtin variables scry implements (pid, comm, ...), for suggestions.
+const std::vector<std::string> &builtin_names();
+
+/// bpftrace builtins and functions that scry does not implement yet: a clear error, never a
+/// silent wrong answer.
+const std::vector<std::string> &unsupported_names();
+
+// ---- the type checker -------------------------------------------------------------------------
+
+/// Walks the probes twice (run()): the first walk is silent and only learns the types of maps,
+/// which may be read in one probe before the probe that assigns them appears in the source; the
+/// second types every expression and reports errors.
+class TypeChecker : public ast::Visitor {
+public:
+  TypeChecker(ast::Program &program, const SemaOptions &options, KernelBtf &btf, SemaResult &result,
+              Diagnostics &diags)
+      : program_(program), options_(options), btf_(btf), result_(result), diags_(diags) {}
+
+  void run();
+
+  // types_statements.cpp
+  void visit(ast::Block &n) override;
+  void visit(ast::ExprStatement &n) override;
+  void visit(ast::Assignment &n) override;
+  void visit(ast::VarDecl &n) override;
+  void visit(ast::If &n) override;
+  void visit(ast::Unroll &n) override;
+  void visit(ast::While &n) override;
+  void visit(ast::ForMap &n) override;
+  void visit(ast::ForRange &n) override;
+  void visit(ast::Jump &n) override;
+  void visit(ast::BlockStatement &n) override;
+  void visit(ast::Variable &n) override;
+
+  // types_expressions.cpp
+  void visit(ast::Integer &n) override;
+  void visit(ast::String &n) override;
+  void visit(ast::Boolean &n) override;
+  void visit(ast::Identifier &n) override;
+  void visit(ast::PositionalParameter &n) override;
+  void visit(ast::Unary &n) override;
+  void visit(ast::Binary &n) override;
+  void visit(ast::Ternary &n) override;
+  void visit(ast::TupleAccess &n) override;
+  void visit(ast::Index &n) override;
+  void visit(ast::Tuple &n) override;
+  void visit(ast::Record &n) override;
+  void visit(ast::BlockExpr &n) override;
+
+  // types_fields.cpp
+  void visit(ast::FieldAccess &n) override;
+  void visit(ast::Cast &n) override;
+  void visit(ast::Sizeof &n) override;
+  void visit(ast::Offsetof &n) override;
+
+  // types_maps.cpp
+  void visit(ast::Map &n) override;
+  void visit(ast::MapAccess &n) override;
+
+  // types_calls.cpp
+  void visit(ast::Call &n) override;
+
+private:
+  // ---- type_checker.cpp: the walks and reporting ----------------------------------------------
+  void walk_probes();
+  std::string current_probe_kinds() const;
+  void check(ast::Expression *e);
+  std::optional<int64_t> constant_value(ast::Expression *e);
+  void constant_required(ast::Expression *e, const std::string &message);
+  void check_discarded(ast::Expression &e);
+  void error(DiagCode code, const SourceRange &loc, std::string msg, std::string hint = {});
+  void warning(DiagCode code, const SourceRange &loc, std::string msg, std::string hint = {});
+
+  // ---- types_statements.cpp: variables --------------------------------------------------------
+  static std::string source_name(const ast::Variable &v);
+  VariableInfo *lookup_variable(ast::Variable &v);
+  void declare_variable(ast::Variable &v, const Type &t, const SourceRange &,
+                        bool declared = false);
+  void check_shadowing(const ast::Variable &v, const SourceRange &at, bool loop_variable);
+  const SourceRange *visible_declaration(const std::string &name) const;
+  void assign_variable(ast::Variable &v, const Type &value, const SourceRange &value_loc);
+
+  // ---- types_expressions.cpp: operators -------------------------------------------------------
+  int check_divisor(ast::BinaryOp op, ast::Expression *divisor, const SourceRange &loc);
+  static bool truthy(const Type &t);
+  void check_condition(ast::Expression *e);
+  void bad_operand(ast::Unary &n, const Type &t);
+  Type binary_result(ast::BinaryOp op, const Type &l, const Type &r, const SourceRange &loc);
+  void type_increment(ast::Unary &n);
+
+  // ---- types_fields.cpp: written types and tracepoint arguments -------------------------------
+  Type resolve_type(ast::TypeSpec &spec);
+  bool args_allowed(const SourceRange &loc);
+  void type_args(ast::Identifier &n);
+  void type_args_field(ast::FieldAccess &n);
+
+  // ---- types_maps.cpp -------------------------------------------------------------------------
+  static std::string display(const std::string &name);
+  const MapInfo *find_map(const std::string &name) const;
+  std::vector<std::string> assigned_map_names() const;
+  Type map_read_type(const ast::Map &m) const;
+  void use_map(ast::Map &m, ast::Expression *key, const Type &value, const SourceRange &loc, bool);
+  void check_key(const MapInfo &info, ast::Expression *key);
+  bool check_readable(const MapInfo &info, const SourceRange &loc);
+
+  // ---- types_calls.cpp ------------------------------------------------------------------------
+  bool arity(ast::Call &n, size_t min, size_t max);
+  void want_integer(ast::Call &n, size_t i, const char *what);
+  ast::Map *map_argument(ast::Call &n, size_t i, bool allow_keyed_element = false);
+  void type_call(ast::Call &n);
+  void type_call_checked(ast::Call &n);
+  void type_aggregation(ast::Call &n);
+  void type_printf(ast::Call &n);
+
+  ast::Program &program_;
+  const SemaOptions &options_;
+  KernelBtf &btf_;
+  SemaResult &result_;
+  Diagnostics &diags_;
+
+  bool quiet_ = false;
+  bool param_as_text_ = false; // checking str($N)'s argument
+  size_t errors_ = 0;          // errors found, also in the quiet walk
+  bool map_as_argument_ = false;
+  bool aggregation_allowed_here_ = false;
+  bool block_value_used_ = false;
+  int loop_depth_ = 0;
+  ast::Probe *current_probe_ = nullptr;
+  std::vector<ast::ProbeType> current_types_;
+  std::vector<std::shared_ptr<const TracepointFormat>> current_formats_;
+  uint32_t probe_name_size_ = 1;
+  /// One block's variables. `vars` is what a name means in it: scry's lookup, where a variable
+  /// first assigned without `let` belongs to the probe's outermost scope. `declared` is where
+  /// bpftrace's rule against shadowing sees each name declared (by `let`, as a loop variable,
+  /// or by a first assignment in the block then innermost), with where that was.
+  struct Scope {
+    std::unordered_map<std::string, int> vars;
+    std::unordered_map<std::string, SourceRange> declared;
+  };
+  std::vector<Scope> scopes_;
+  // Variables declared by `let $x;` (no type, no value) and not assigned yet, by id: reading one
+  // is an error. A variable whose type is unknown because its value had an error is not here.
+  std::set<int> untyped_lets_;
+  std::unordered_map<std::string, uint32_t> map_index_;
+  std::unordered_map<std::string, SourceRange> map_first_use_;
+};
+
+} // namespace scry

@@ -1,0 +1,353 @@
+// Type checking of function calls (part of the TypeChecker, type_checker.h): each builtin
+// function's arguments, aggregations, and the formats of printf() and time().
+// Reads the calls and their arguments; writes Call::type and Call::id, Resources::printfs,
+// time_formats and print_values.
+#include "base/printf_format.h"
+#include "parser/suggest.h"
+#include "sema/type_checker.h"
+
+#include <algorithm>
+
+namespace scry {
+
+using namespace ast;
+
+namespace {
+
+const std::vector<std::string> &function_names() {
+  static const std::vector<std::string> names = {
+      "printf", "print", "clear", "zero", "delete", "exit", "time",  "str",  "has_key",
+      "len",    "count", "sum",   "min",  "max",    "avg",  "stats", "hist", "lhist"};
+  // has_key is a standard-library macro (stdlib/map.bt) over the primitive __has_key; it is
+  // listed for "did you mean" suggestions.
+  return names;
+}
+
+} // namespace
+
+void TypeChecker::visit(Call &n) {
+  type_call(n);
+}
+
+bool TypeChecker::arity(Call &n, size_t min, size_t max) {
+  if (n.args.size() >= min && n.args.size() <= max)
+    return true;
+  std::string expected =
+      min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max);
+  error(DiagCode::WrongArgumentCount, n.loc,
+        n.name + "() takes " + expected + (max == 1 && min == 1 ? " argument" : " arguments") +
+            ", not " + std::to_string(n.args.size()));
+  return false;
+}
+
+void TypeChecker::want_integer(Call &n, size_t i, const char *what) {
+  const Type &t = n.args[i]->type;
+  if (t.kind != TypeKind::Integer && t.kind != TypeKind::Boolean && t.kind != TypeKind::None)
+    error(DiagCode::WrongArgumentType, n.args[i]->loc,
+          n.name + "() needs an integer " + what + ", not " + type_name(t));
+}
+
+Map *TypeChecker::map_argument(Call &n, size_t i, bool allow_keyed_element) {
+  Expression *a = n.args[i];
+  if (auto *m = dynamic_cast<Map *>(a)) {
+    bool saved = map_as_argument_;
+    map_as_argument_ = true;
+    m->accept(*this);
+    map_as_argument_ = saved;
+    return m;
+  }
+  if (allow_keyed_element && dynamic_cast<MapAccess *>(a))
+    return nullptr;
+  error(DiagCode::WrongArgumentType, a->loc, n.name + "() needs a map as its argument",
+        "pass the map by name, e.g. " + n.name + "(@x)");
+  return nullptr;
+}
+
+void TypeChecker::type_call(Call &n) {
+  size_t errors_before = errors_;
+  type_call_checked(n);
+  // A call with errors has no type, so that it causes no second error where it is used.
+  if (errors_ != errors_before)
+    n.type = Type{};
+}
+
+void TypeChecker::type_call_checked(Call &n) {
+  const std::string &name = n.name;
+  n.type = make_void();
+  if (is_aggregation_name(name)) {
+    type_aggregation(n);
+    return;
+  }
+  if (name == "printf") {
+    type_printf(n);
+  } else if (name == "print") {
+    if (!arity(n, 1, 3))
+      return;
+    if (dynamic_cast<Map *>(n.args[0])) {
+      map_argument(n, 0);
+      for (size_t i = 1; i < n.args.size(); ++i) {
+        check(n.args[i]);
+        if (!constant_value(n.args[i]))
+          constant_required(n.args[i], "print()'s top and divisor must be constants");
+      }
+    } else {
+      if (n.args.size() > 1) {
+        error(DiagCode::WrongArgumentCount, n.loc,
+              "print() of a value takes one argument; top and divisor apply to maps");
+        return;
+      }
+      check(n.args[0]);
+      const Type &t = n.args[0]->type;
+      if (t.kind == TypeKind::Void || t.kind == TypeKind::None) {
+        if (t.kind == TypeKind::Void)
+          error(DiagCode::WrongArgumentType, n.args[0]->loc,
+                "this expression has no value to print");
+        return;
+      }
+      if (!quiet_) {
+        n.id = static_cast<int>(result_.resources.print_values.size());
+        result_.resources.print_values.push_back(storage_type(t));
+      }
+    }
+  } else if (name == "clear" || name == "zero") {
+    if (arity(n, 1, 1))
+      map_argument(n, 0);
+  } else if (name == "delete") {
+    if (!arity(n, 1, 2))
+      return;
+    if (n.args.size() == 1) {
+      auto *ma = dynamic_cast<MapAccess *>(n.args[0]);
+      if (auto *m = dynamic_cast<Map *>(n.args[0])) {
+        // delete(@x) on a map without keys resets its value.
+        map_argument(n, 0);
+        const MapInfo *info = find_map(m->name);
+        if (info && info->key.kind != TypeKind::None)
+          error(DiagCode::WrongArgumentType, n.args[0]->loc,
+                "delete() of " + info->name + " needs a key",
+                "write delete(" + info->name + "[key]) or delete(" + info->name + ", key)");
+        n.type = make_bool();
+        return;
+      }
+      if (!ma) {
+        error(DiagCode::WrongArgumentType, n.args[0]->loc, "delete() needs a map element",
+              "write delete(@m[key]) or delete(@m, key)");
+        return;
+      }
+      bool saved = map_as_argument_;
+      map_as_argument_ = true;
+      ma->accept(*this);
+      map_as_argument_ = saved;
+    } else {
+      Map *m = map_argument(n, 0);
+      check(n.args[1]);
+      if (m && find_map(m->name))
+        check_key(*find_map(m->name), n.args[1]);
+    }
+    n.type = make_bool();
+  } else if (name == "__has_key") { // stdlib/map.bt's has_key
+    if (!arity(n, 2, 2))
+      return;
+    Map *m = map_argument(n, 0);
+    check(n.args[1]);
+    if (m && find_map(m->name))
+      check_key(*find_map(m->name), n.args[1]);
+    n.type = make_bool();
+  } else if (name == "len") {
+    if (!arity(n, 1, 1))
+      return;
+    Map *m = map_argument(n, 0);
+    if (m && find_map(m->name) &&
+        (find_map(m->name)->value.kind == TypeKind::Hist ||
+         find_map(m->name)->value.kind == TypeKind::Lhist))
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "len() of a hist or lhist map is not supported",
+            "count the keys in another map: @keys[k] = count(); len(@keys)");
+    n.type = make_int(8, true);
+  } else if (name == "exit") {
+    if (!arity(n, 0, 1))
+      return;
+    if (n.args.size() == 1) {
+      check(n.args[0]);
+      want_integer(n, 0, "exit code");
+    }
+  } else if (name == "time") {
+    if (!arity(n, 0, 1))
+      return;
+    std::string format = "%H:%M:%S\n";
+    if (n.args.size() == 1) {
+      auto *s = dynamic_cast<String *>(n.args[0]);
+      if (!s) {
+        error(DiagCode::ConstantRequired, n.args[0]->loc,
+              "time()'s format must be a string literal");
+        return;
+      }
+      format = s->value;
+      s->type = make_string(static_cast<uint32_t>(s->value.size() + 1));
+    }
+    if (!quiet_) {
+      n.id = static_cast<int>(result_.resources.time_formats.size());
+      result_.resources.time_formats.push_back(format);
+    }
+  } else if (name == "str") {
+    if (!arity(n, 1, 2))
+      return;
+    // str($1) is the parameter's text, even when it looks like a number (bpftrace), so a
+    // number too large for an integer is fine there.
+    param_as_text_ = dynamic_cast<PositionalParameter *>(n.args[0]) != nullptr;
+    check(n.args[0]);
+    param_as_text_ = false;
+    if (auto *p = dynamic_cast<PositionalParameter *>(n.args[0]); p && p->index > 0) {
+      std::string text = static_cast<size_t>(p->index) <= options_.params.size()
+                             ? options_.params[static_cast<size_t>(p->index) - 1]
+                             : "";
+      n.type = make_string(
+          std::min<uint32_t>(static_cast<uint32_t>(text.size() + 1), result_.resources.max_strlen));
+      return;
+    }
+    const Type &t = n.args[0]->type;
+    if (t.kind != TypeKind::Pointer && t.kind != TypeKind::Integer && t.kind != TypeKind::String &&
+        t.kind != TypeKind::None)
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "str() reads a string from a pointer, not from " + type_name(t));
+    uint32_t size = result_.resources.max_strlen;
+    if (n.args.size() == 2) {
+      check(n.args[1]);
+      want_integer(n, 1, "length");
+      if (auto v = constant_value(n.args[1])) {
+        if (*v < 1) {
+          error(DiagCode::WrongArgumentType, n.args[1]->loc, "str()'s length must be positive");
+        } else {
+          // The length counts the terminator, as in bpftrace: str("abcdef", 3) is "ab".
+          size = static_cast<uint32_t>(std::min<int64_t>(*v, size));
+        }
+      }
+    }
+    if (t.kind == TypeKind::String)
+      size = std::min(size, t.size);
+    n.type = make_string(size);
+  } else if (std::find(unsupported_names().begin(), unsupported_names().end(), name) !=
+             unsupported_names().end()) {
+    for (Expression *a : n.args)
+      check(a);
+    error(DiagCode::NotSupported, n.loc, name + "() is not supported by scry yet");
+  } else {
+    for (Expression *a : n.args)
+      check(a);
+    error(DiagCode::UnknownFunction, n.loc, "unknown function '" + name + "'",
+          did_you_mean(name, function_names()));
+  }
+}
+
+void TypeChecker::type_aggregation(Call &n) {
+  const std::string &name = n.name;
+  if (!aggregation_allowed_here_) {
+    for (Expression *a : n.args)
+      check(a);
+    error(DiagCode::InvalidMapUse, n.loc, name + "() is an aggregation: assign it to a map",
+          "write @x = " + name + "(...) or @x[key] = " + name + "(...)");
+    return;
+  }
+  for (Expression *a : n.args)
+    check(a);
+  auto value_arg = [&]() {
+    want_integer(n, 0, "value");
+    return n.args[0]->type.kind == TypeKind::Integer ? n.args[0]->type.is_signed : true;
+  };
+  if (name == "count") {
+    if (arity(n, 0, 0))
+      n.type = make_aggregation(TypeKind::Count, false);
+  } else if (name == "sum" || name == "min" || name == "max" || name == "avg" || name == "stats") {
+    if (!arity(n, 1, 1))
+      return;
+    bool is_signed = value_arg();
+    TypeKind k = name == "sum"   ? TypeKind::Sum
+                 : name == "min" ? TypeKind::Min
+                 : name == "max" ? TypeKind::Max
+                 : name == "avg" ? TypeKind::Avg
+                                 : TypeKind::Stats;
+    n.type = make_aggregation(k, k == TypeKind::Sum ? is_signed : true);
+  } else if (name == "hist") {
+    if (!arity(n, 1, 2))
+      return;
+    value_arg();
+    Type t = make_aggregation(TypeKind::Hist);
+    if (n.args.size() == 2) {
+      auto k = constant_value(n.args[1]);
+      if (!k || *k < 0 || *k > 5) {
+        constant_required(n.args[1], "hist()'s second argument must be a constant from 0 to 5");
+        return;
+      }
+      t.hist_bits = *k;
+    }
+    n.type = t;
+  } else if (name == "lhist") {
+    if (!arity(n, 4, 4))
+      return;
+    value_arg();
+    int64_t v[3];
+    for (size_t i = 1; i < 4; ++i) {
+      auto c = constant_value(n.args[i]);
+      if (!c) {
+        constant_required(n.args[i], "lhist()'s min, max and step must be constants");
+        return;
+      }
+      v[i - 1] = *c;
+    }
+    if (v[0] < 0 || v[1] <= v[0] || v[2] <= 0) {
+      error(DiagCode::WrongArgumentType, n.loc, "lhist() needs 0 <= min < max and step > 0");
+      return;
+    }
+    if ((v[1] - v[0]) / v[2] > 1000) {
+      error(DiagCode::WrongArgumentType, n.loc, "lhist() would have more than 1000 buckets",
+            "use a larger step");
+      return;
+    }
+    Type t = make_aggregation(TypeKind::Lhist);
+    t.lhist_min = v[0];
+    t.lhist_max = v[1];
+    t.lhist_step = v[2];
+    n.type = t;
+  }
+}
+
+void TypeChecker::type_printf(Call &n) {
+  if (n.args.empty()) {
+    error(DiagCode::WrongArgumentCount, n.loc, "printf() needs a format string");
+    return;
+  }
+  auto *fmt = dynamic_cast<String *>(n.args[0]);
+  if (!fmt) {
+    check(n.args[0]);
+    error(DiagCode::ConstantRequired, n.args[0]->loc, "printf()'s format must be a string literal");
+    return;
+  }
+  fmt->type = make_string(static_cast<uint32_t>(fmt->value.size() + 1));
+  std::vector<Type> types;
+  for (size_t i = 1; i < n.args.size(); ++i) {
+    check(n.args[i]);
+    Type t = n.args[i]->type;
+    if (t.kind == TypeKind::Void || t.is_aggregation()) {
+      error(DiagCode::WrongArgumentType, n.args[i]->loc, "printf() argument has no value");
+      return;
+    }
+    types.push_back(t);
+  }
+  if (quiet_)
+    return;
+  for (const Type &t : types)
+    if (t.kind == TypeKind::None)
+      return; // already reported
+  int bad_arg = -1;
+  std::string problem = check_printf(fmt->value, types, bad_arg);
+  if (!problem.empty()) {
+    SourceRange at = bad_arg >= 0 && static_cast<size_t>(bad_arg) + 1 < n.args.size()
+                         ? n.args[static_cast<size_t>(bad_arg) + 1]->loc
+                         : n.loc;
+    error(DiagCode::InvalidPrintfFormat, at, "printf: " + problem);
+    return;
+  }
+  n.id = static_cast<int>(result_.resources.printfs.size());
+  result_.resources.printfs.push_back({fmt->value, make_tuple_type(types), n.loc});
+}
+
+} // namespace scry

@@ -1,0 +1,284 @@
+// Type checking of fields and written types (part of the TypeChecker, type_checker.h): struct
+// and record fields (BTF), a tracepoint's args, casts, sizeof, offsetof, and the types the
+// source names (`int32`, `struct task_struct *`, `typeof(...)`).
+// Reads the kernel's BTF and the probe's tracepoint formats; writes Expression::type.
+#include "parser/attach_point.h"
+#include "parser/suggest.h"
+#include "sema/type_checker.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace scry {
+
+using namespace ast;
+
+void TypeChecker::visit(FieldAccess &n) {
+  if (auto *id = dynamic_cast<Identifier *>(n.base); id && id->name == "args") {
+    type_args_field(n);
+    return;
+  }
+  check(n.base);
+  Type base = n.base->type;
+  if (base.kind == TypeKind::None)
+    return;
+  if (base.kind == TypeKind::Pointer && base.elem)
+    base = *base.elem; // `.` and `->` both dereference a pointer (newest bpftrace)
+  if (base.kind != TypeKind::Record) {
+    error(DiagCode::InvalidOperand, n.loc,
+          "cannot access field '" + n.field + "' of " + type_name(n.base->type));
+    return;
+  }
+  if (base.btf_id > 0) {
+    auto f = btf_.field(base, n.field);
+    if (!f) {
+      error(DiagCode::UnknownField, n.loc,
+            "struct " + base.name + " has no field '" + n.field + "'",
+            "its fields: " + btf_.member_names(base));
+      return;
+    }
+    n.type = f->type;
+    return;
+  }
+  if (base.fields) {
+    for (const Field &f : *base.fields) {
+      if (f.name == n.field) {
+        n.type = *f.type;
+        return;
+      }
+    }
+  }
+  std::vector<std::string> names;
+  if (base.fields)
+    for (const Field &f : *base.fields)
+      names.push_back(f.name);
+  error(DiagCode::UnknownField, n.loc, "no field '" + n.field + "' in " + type_name(base),
+        did_you_mean(n.field, names));
+}
+
+void TypeChecker::visit(Cast &n) {
+  check(n.operand);
+  Type target = resolve_type(*n.target);
+  if (target.kind == TypeKind::None)
+    return;
+  const Type &from = n.operand->type;
+  bool ok = false;
+  if (target.kind == TypeKind::Integer || target.kind == TypeKind::Boolean)
+    ok = from.kind == TypeKind::Integer || from.kind == TypeKind::Boolean ||
+         from.kind == TypeKind::Pointer || from.kind == TypeKind::None;
+  else if (target.kind == TypeKind::Pointer)
+    ok = from.kind == TypeKind::Integer || from.kind == TypeKind::Pointer ||
+         from.kind == TypeKind::None;
+  else if (target.kind == TypeKind::Array || target.kind == TypeKind::String)
+    ok = (from.kind == TypeKind::Integer && target.size == 8) || from.kind == TypeKind::None;
+  if (!ok)
+    error(DiagCode::TypeMismatch, n.loc,
+          "cannot cast " + type_name(from) + " to " + type_name(target));
+  if (target.kind == TypeKind::Pointer && from.kind == TypeKind::Pointer &&
+      target.address_space == AddressSpace::None)
+    target.address_space = from.address_space;
+  if (target.kind == TypeKind::Pointer && target.address_space == AddressSpace::None)
+    target.address_space = AddressSpace::Kernel;
+  n.type = target;
+}
+
+void TypeChecker::visit(Sizeof &n) {
+  Type t;
+  if (n.type_spec) {
+    t = resolve_type(*n.type_spec);
+  } else {
+    // `sizeof(task_struct)`: a bare name that is a kernel struct is a type.
+    auto *id = dynamic_cast<Identifier *>(n.expr);
+    std::optional<Type> named;
+    if (id && std::find(builtin_names().begin(), builtin_names().end(), id->name) ==
+                  builtin_names().end())
+      named = btf_.struct_type(id->name);
+    if (named) {
+      t = *named;
+    } else {
+      check(n.expr);
+      t = n.expr->type;
+    }
+  }
+  n.value = t.size;
+  n.type = uint64_type();
+}
+
+void TypeChecker::visit(Offsetof &n) {
+  n.type = uint64_type();
+  Type t;
+  if (n.type_spec) {
+    t = resolve_type(*n.type_spec);
+  } else {
+    check(n.expr);
+    t = n.expr->type;
+  }
+  uint64_t offset = 0;
+  for (const std::string &name : n.fields) {
+    if (t.kind == TypeKind::None)
+      return;
+    if (t.kind != TypeKind::Record) {
+      error(DiagCode::InvalidOperand, n.loc, "offsetof() needs a struct, not " + type_name(t));
+      return;
+    }
+    bool found = false;
+    if (t.btf_id > 0) {
+      if (auto f = btf_.field(t, name)) {
+        offset += f->offset;
+        t = f->type;
+        found = true;
+      }
+    } else if (t.fields) {
+      for (const Field &f : *t.fields) {
+        if (f.name == name) {
+          offset += f.offset;
+          t = *f.type;
+          found = true;
+          break;
+        }
+      }
+    }
+    if (!found) {
+      error(DiagCode::UnknownField, n.loc, type_name(t) + " has no field '" + name + "'");
+      return;
+    }
+  }
+  n.value = offset;
+}
+
+Type TypeChecker::resolve_type(TypeSpec &spec) {
+  Type base;
+  switch (spec.base) {
+  case TypeSpec::Base::Named: {
+    const std::string &n = spec.name;
+    if (n == "bool")
+      base = make_bool();
+    else if (n == "string")
+      base = make_string(result_.resources.max_strlen);
+    else if (n == "void")
+      base = make_void();
+    else if (n.rfind("int", 0) == 0 || n.rfind("uint", 0) == 0) {
+      bool is_signed = n[0] == 'i';
+      int bits = std::atoi(n.c_str() + (is_signed ? 3 : 4));
+      base = make_int(static_cast<uint32_t>(bits / 8), is_signed);
+    } else {
+      error(DiagCode::NotSupported, spec.loc, "type '" + n + "' is not supported by scry yet");
+      return {};
+    }
+    break;
+  }
+  case TypeSpec::Base::Struct:
+  case TypeSpec::Base::Union: {
+    auto s = btf_.struct_type(spec.name, spec.base == TypeSpec::Base::Union);
+    if (!s) {
+      error(DiagCode::UnknownType, spec.loc,
+            std::string(spec.base == TypeSpec::Base::Union ? "union " : "struct ") + spec.name +
+                " is not a kernel type",
+            btf_.load() ? "" : btf_.error());
+      return {};
+    }
+    base = *s;
+    break;
+  }
+  case TypeSpec::Base::Enum:
+    base = make_int(4, false);
+    break;
+  case TypeSpec::Base::Typeof:
+    if (auto *e = dynamic_cast<Expression *>(spec.typeof_arg)) {
+      check(e);
+      base = e->type;
+    } else if (auto *t = dynamic_cast<TypeSpec *>(spec.typeof_arg)) {
+      base = resolve_type(*t);
+    }
+    break;
+  }
+  for (const TypeSpec::Suffix &s : spec.suffixes) {
+    if (s.pointer) {
+      base = make_pointer(base, AddressSpace::None);
+    } else {
+      if (base.kind == TypeKind::String && s.size > 0) {
+        base = make_string(static_cast<uint32_t>(s.size));
+      } else if (base.kind == TypeKind::Integer || base.kind == TypeKind::Pointer ||
+                 base.kind == TypeKind::Record) {
+        base = make_array(base, static_cast<uint32_t>(s.size));
+      } else {
+        error(DiagCode::UnknownType, spec.loc, "cannot make an array of " + type_name(base));
+        return {};
+      }
+    }
+  }
+  return base;
+}
+
+bool TypeChecker::args_allowed(const SourceRange &loc) {
+  for (ProbeType t : current_types_) {
+    if (t != ProbeType::Tracepoint) {
+      error(DiagCode::BuiltinNotAvailable, loc,
+            std::string("args is not available in ") + probe_type_name(t) + " probes",
+            "args holds a tracepoint's fields");
+      return false;
+    }
+  }
+  return !current_formats_.empty();
+}
+
+void TypeChecker::type_args(Identifier &n) {
+  if (!args_allowed(n.loc))
+    return;
+  error(DiagCode::NotSupported, n.loc,
+        "args can only be used with a field yet, e.g. args.filename");
+}
+
+void TypeChecker::type_args_field(FieldAccess &n) {
+  if (!args_allowed(n.loc))
+    return;
+  std::optional<Type> type;
+  std::string first_probe;
+  for (size_t i = 0; i < current_formats_.size(); ++i) {
+    const TracepointFormat &f = *current_formats_[i];
+    const TracepointField *field = f.find(n.field);
+    if (!field || field->is_common) {
+      std::vector<std::string> names;
+      std::string list;
+      for (const TracepointField &tf : f.fields) {
+        if (tf.is_common)
+          continue;
+        names.push_back(tf.name);
+        list += (list.empty() ? "" : ", ") + tf.name;
+      }
+      error(DiagCode::UnknownField, n.loc,
+            "tracepoint " + f.category + ":" + f.name + " has no field '" + n.field + "'",
+            did_you_mean(n.field, names, "its fields: " + list));
+      return;
+    }
+    Type t = field->type;
+    if (t.kind == TypeKind::None) {
+      error(DiagCode::NotSupported, n.loc,
+            "scry cannot type field '" + n.field + "' (" + field->c_type + ") yet");
+      return;
+    }
+    if (t.kind == TypeKind::Record && t.btf_id == 0 && !t.name.empty()) {
+      // An incomplete struct from the format file: complete it from BTF.
+      if (auto s = btf_.struct_type(t.name))
+        t = *s;
+    } else if (t.kind == TypeKind::Pointer && t.elem && t.elem->kind == TypeKind::Record &&
+               t.elem->btf_id == 0 && !t.elem->name.empty()) {
+      if (auto s = btf_.struct_type(t.elem->name))
+        t = make_pointer(*s, t.address_space);
+    }
+    if (!type) {
+      type = t;
+      first_probe = f.category + ":" + f.name;
+    } else if (!(storage_type(*type) == storage_type(t))) {
+      error(DiagCode::TypeMismatch, n.loc,
+            "args." + n.field + " is " + type_name(*type) + " in " + first_probe + " but " +
+                type_name(t) + " in " + f.category + ":" + f.name,
+            "split the probe so each part has one type");
+      return;
+    }
+  }
+  if (type)
+    n.type = *type;
+}
+
+} // namespace scry

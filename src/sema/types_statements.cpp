@@ -1,0 +1,301 @@
+// Type checking of statements and scratch variables (part of the TypeChecker, type_checker.h):
+// blocks and their scopes, assignments, `let`, if, unroll, while and for loops, break/continue/
+// return, and the variables they declare, read and assign (bpftrace's shadowing rule included).
+// Reads the program's statements; writes Variable::var_id and types, SemaResult::variables.
+#include "sema/macro_expansion.h"
+#include "sema/type_checker.h"
+
+namespace scry {
+
+using namespace ast;
+
+void TypeChecker::visit(Block &n) {
+  scopes_.emplace_back();
+  for (Statement *s : n.stmts)
+    s->accept(*this);
+  if (n.value) {
+    check(n.value);
+    if (!quiet_ && n.value->type.kind != TypeKind::Void && !block_value_used_)
+      check_discarded(*n.value);
+  }
+  scopes_.pop_back();
+}
+
+void TypeChecker::visit(ExprStatement &n) {
+  check(n.expr);
+  check_discarded(*n.expr);
+}
+
+void TypeChecker::visit(Assignment &n) {
+  if (auto *id = dynamic_cast<Identifier *>(n.target)) {
+    (void)id; // `_ = expr` evaluates and discards
+    check(n.value);
+    return;
+  }
+  if (auto *var = dynamic_cast<Variable *>(n.target)) {
+    check(n.value);
+    Type value = n.value->type;
+    if (n.compound) {
+      VariableInfo *info = lookup_variable(*var);
+      if (!info) {
+        error(DiagCode::UndefinedVariable, var->loc,
+              "variable $" + source_name(*var) + " is used before it is assigned",
+              "assign it first: $" + source_name(*var) + " = ...;");
+        return;
+      }
+      var->type = info->type;
+      value = binary_result(n.op, var->type, n.value->type, n.loc);
+      n.division_warning = check_divisor(n.op, n.value, n.loc);
+    }
+    if (value.kind == TypeKind::Void) {
+      error(DiagCode::TypeMismatch, n.value->loc, "this expression has no value to assign");
+      return;
+    }
+    if (value.is_aggregation()) {
+      auto *call = dynamic_cast<Call *>(n.value);
+      error(DiagCode::InvalidMapUse, n.value->loc, "aggregations can only be assigned to maps",
+            call ? "write @name = " + call->name + "(...)" : "");
+      return;
+    }
+    assign_variable(*var, value, n.value->loc);
+    return;
+  }
+  Map *map = nullptr;
+  Expression *key = nullptr;
+  if (auto *m = dynamic_cast<Map *>(n.target))
+    map = m;
+  else if (auto *ma = dynamic_cast<MapAccess *>(n.target))
+    map = ma->map, key = ma->key;
+  if (!map)
+    return; // the parser reported it
+  // An aggregation is allowed exactly here: as the whole value of a map assignment.
+  auto *call = dynamic_cast<Call *>(n.value);
+  if (call && is_aggregation_name(call->name) && !n.compound) {
+    aggregation_allowed_here_ = true;
+    n.value->accept(*this);
+    aggregation_allowed_here_ = false;
+  } else {
+    check(n.value);
+  }
+  if (key)
+    check(key);
+  Type value = n.value->type;
+  if (n.compound) {
+    const MapInfo *info = find_map(map->name);
+    Type current = info ? read_type(info->value) : int64_type();
+    if (info && info->value.is_aggregation() && info->value.kind != TypeKind::Count &&
+        info->value.kind != TypeKind::Sum) {
+      error(DiagCode::InvalidMapUse, n.loc,
+            "cannot use " + std::string(binary_op_spelling(n.op)) + "= on a " +
+                type_name(info->value) + " map");
+      return;
+    }
+    value = binary_result(n.op, current, n.value->type, n.loc);
+    n.division_warning = check_divisor(n.op, n.value, n.loc);
+    if (info && info->value.is_aggregation())
+      value = info->value;
+  }
+  if (value.kind == TypeKind::Void) {
+    error(DiagCode::TypeMismatch, n.value->loc, "this expression has no value to assign");
+    return;
+  }
+  use_map(*map, key, value, n.loc, true);
+  n.target->type = map_read_type(*map);
+}
+
+void TypeChecker::visit(VarDecl &n) {
+  Type declared;
+  if (n.type)
+    declared = resolve_type(*n.type);
+  if (n.init)
+    check(n.init);
+  Type t = declared.kind != TypeKind::None ? declared : (n.init ? n.init->type : Type{});
+  if (n.init && declared.kind != TypeKind::None &&
+      !unify(storage_type(declared), storage_type(n.init->type))) {
+    error(DiagCode::TypeMismatch, n.init->loc,
+          "cannot initialise $" + source_name(*n.var) + " of type " + type_name(declared) +
+              " with " + type_name(n.init->type));
+  }
+  // `let $x`, what bpftrace marks when the declaration shadows another.
+  check_shadowing(*n.var, SourceRange{n.loc.begin, n.var->loc.end}, false);
+  declare_variable(*n.var, t.kind == TypeKind::None ? Type{} : t, n.loc,
+                   declared.kind != TypeKind::None);
+  if (t.kind == TypeKind::None && !n.init)
+    untyped_lets_.insert(n.var->var_id);
+}
+
+void TypeChecker::visit(If &n) {
+  check_condition(n.cond);
+  n.then_block->accept(*this);
+  if (n.else_branch)
+    n.else_branch->accept(*this);
+}
+
+void TypeChecker::visit(Unroll &n) {
+  check(n.count);
+  auto v = constant_value(n.count);
+  if (!v || *v < 1 || *v > 100)
+    constant_required(n.count, "unroll needs a constant count from 1 to 100");
+  n.body->accept(*this);
+}
+
+void TypeChecker::visit(While &n) {
+  check_condition(n.cond);
+  ++loop_depth_;
+  n.body->accept(*this);
+  --loop_depth_;
+}
+
+void TypeChecker::visit(ForMap &n) {
+  error(DiagCode::NotSupported, n.loc, "for loops over maps are not supported yet",
+        "use print(@map) to see its entries");
+}
+
+void TypeChecker::visit(ForRange &n) {
+  check(n.start);
+  check(n.end);
+  for (Expression *e : {n.start, n.end}) {
+    if (e->type.kind != TypeKind::Integer && e->type.kind != TypeKind::None)
+      error(DiagCode::WrongArgumentType, e->loc,
+            "a range bound must be an integer, not " + type_name(e->type));
+    // The kernel's verifier proves every loop finishes by walking it; a bound known only at
+    // run time needs bpf_loop(), which scry does not generate yet.
+    else if (!constant_value(e))
+      error(DiagCode::NotSupported, e->loc,
+            "for loops whose bounds are known only at run time are not supported yet",
+            "use constant bounds, e.g. for ($i : 0..16)");
+  }
+  scopes_.emplace_back();
+  check_shadowing(*n.var, n.var->loc, true);
+  declare_variable(*n.var, int64_type(), n.var->loc);
+  ++loop_depth_;
+  n.body->accept(*this);
+  --loop_depth_;
+  scopes_.pop_back();
+}
+
+void TypeChecker::visit(Jump &n) {
+  if (n.kind != Jump::Kind::Return && loop_depth_ == 0)
+    error(DiagCode::InvalidStatement, n.loc,
+          std::string(n.kind == Jump::Kind::Break ? "break" : "continue") +
+              " is only allowed in a loop");
+  if (n.value) {
+    check(n.value);
+    error(DiagCode::InvalidStatement, n.value->loc, "a probe's return takes no value",
+          "write 'return;'");
+  }
+}
+
+void TypeChecker::visit(BlockStatement &n) {
+  n.block->accept(*this);
+}
+
+void TypeChecker::visit(Variable &n) {
+  VariableInfo *info = lookup_variable(n);
+  if (!info) {
+    error(DiagCode::UndefinedVariable, n.loc, "variable $" + source_name(n) + " is not assigned",
+          "assign it before using it: $" + source_name(n) + " = ...;");
+    return;
+  }
+  if (info->type.kind == TypeKind::None && untyped_lets_.count(n.var_id)) {
+    // `let $x;` without a type, read before any assignment: there is no type to give it (and
+    // no value: it would read as zero bytes of nothing).
+    std::string name = "$" + source_name(n);
+    std::string where;
+    if (const SourceRange *declared = visible_declaration(n.name))
+      where = " (declared at line " + std::to_string(declared->begin.line) + ", column " +
+              std::to_string(declared->begin.column) + ")";
+    error(DiagCode::UndefinedVariable, n.loc,
+          "variable " + name + where +
+              " has no type and no value here: it is read before "
+              "anything is assigned to it",
+          "assign it before this use, or declare its type: let " + name + ": int64;");
+    return;
+  }
+  n.type = info->type;
+}
+
+/// `$x` as the source wrote it, also inside an expanded macro (where it is `x#N`).
+std::string TypeChecker::source_name(const Variable &v) {
+  return std::string(variable_source_name(v.name));
+}
+
+VariableInfo *TypeChecker::lookup_variable(Variable &v) {
+  for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
+    auto found = it->vars.find(v.name);
+    if (found != it->vars.end()) {
+      v.var_id = found->second;
+      return &result_.variables[static_cast<size_t>(found->second)];
+    }
+  }
+  return nullptr;
+}
+
+/// Declares `v` in the innermost scope. A type written in the source (`let $x: uint16`) is
+/// kept as written; an inferred one widens like an assignment's.
+void TypeChecker::declare_variable(Variable &v, const Type &t, const SourceRange &, bool declared) {
+  int id = static_cast<int>(result_.variables.size());
+  result_.variables.push_back({v.name, declared ? t : storage_type(t)});
+  scopes_.back().vars[v.name] = id;
+  v.var_id = id;
+  v.type = result_.variables.back().type;
+}
+
+/// Reports a declaration of `v` (a `let` at `at`, or a loop variable) that shadows a variable
+/// already declared in this scope or an enclosing one: bpftrace refuses those. Then records it.
+void TypeChecker::check_shadowing(const Variable &v, const SourceRange &at, bool loop_variable) {
+  if (const SourceRange *first = visible_declaration(v.name)) {
+    std::string name = "$" + source_name(v);
+    std::string where = "line " + std::to_string(first->begin.line) + ", column " +
+                        std::to_string(first->begin.column);
+    if (loop_variable)
+      error(DiagCode::InvalidStatement, at,
+            "the loop variable " + name + " shadows the " + name + " declared at " + where,
+            "give the loop variable another name");
+    else
+      error(DiagCode::InvalidStatement, at,
+            name + " is already declared (at " + where +
+                "): a variable cannot be declared again or shadowed",
+            "assign the existing variable (" + name + " = ...), or declare another name");
+    return;
+  }
+  scopes_.back().declared.emplace(v.name, v.loc);
+}
+
+const SourceRange *TypeChecker::visible_declaration(const std::string &name) const {
+  for (const Scope &scope : scopes_)
+    if (auto it = scope.declared.find(name); it != scope.declared.end())
+      return &it->second;
+  return nullptr;
+}
+
+void TypeChecker::assign_variable(Variable &v, const Type &value, const SourceRange &value_loc) {
+  // For the shadowing rule, as in bpftrace, a first assignment declares the variable in the
+  // innermost scope, though it lives for the whole probe.
+  if (!visible_declaration(v.name))
+    scopes_.back().declared.emplace(v.name, v.loc);
+  VariableInfo *info = lookup_variable(v);
+  if (info)
+    untyped_lets_.erase(v.var_id);
+  if (!info) {
+    // The first assignment declares the variable in the probe's outermost scope (bpftrace:
+    // variables without `let` live for the whole probe).
+    int id = static_cast<int>(result_.variables.size());
+    result_.variables.push_back({v.name, storage_type(value)});
+    scopes_.front().vars[v.name] = id;
+    v.var_id = id;
+    v.type = result_.variables.back().type;
+    return;
+  }
+  auto u = unify(info->type, storage_type(value));
+  if (!u) {
+    error(DiagCode::TypeMismatch, value_loc,
+          "$" + source_name(v) + " holds " + type_name(info->type) + ", not " + type_name(value),
+          "use another variable for the " + type_name(value));
+    return;
+  }
+  info->type = *u;
+  v.type = info->type;
+}
+
+} // namespace scry
