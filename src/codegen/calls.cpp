@@ -1,0 +1,203 @@
+// Builtin variables (pid, comm, nsecs, probe, $1, ...) and builtin functions (printf, print,
+// clear, zero, delete, has_key, exit, time, str, len), and the ring-buffer records (base/bpf_abi.h)
+// that carry printf, print, exit, time and runtime errors to the runtime. Reads the typed AST,
+// Resources (printf and print types) and CodegenOptions (params, cpid); writes LLVM IR.
+#include "codegen/generator.h"
+
+#include <cstdlib>
+
+namespace scry::codegen_detail {
+
+void Generator::visit(Identifier &n) {
+  const std::string &name = n.name;
+  if (name == "pid") {
+    result_ = b_.CreateLShr(call(GetCurrentPidTgid, i64_, {}), 32);
+  } else if (name == "tid") {
+    result_ = b_.CreateAnd(call(GetCurrentPidTgid, i64_, {}), 0xffffffffULL);
+  } else if (name == "uid") {
+    result_ = b_.CreateAnd(call(GetCurrentUidGid, i64_, {}), 0xffffffffULL);
+  } else if (name == "gid") {
+    result_ = b_.CreateLShr(call(GetCurrentUidGid, i64_, {}), 32);
+  } else if (name == "cpu") {
+    result_ = b_.CreateAnd(call(GetSmpProcessorId, i64_, {}), 0xffffffffULL);
+  } else if (name == "ncpus") {
+    result_ = b_.getInt64(online_cpus_);
+  } else if (name == "comm") {
+    llvm::Value *buf = scratch(16);
+    call(GetCurrentComm, i64_, {buf, b_.getInt64(16)});
+    result_ = buf;
+  } else if (name == "nsecs") {
+    result_ = call(KtimeGetNs, i64_, {});
+  } else if (name == "elapsed") {
+    llvm::Value *now = call(KtimeGetNs, i64_, {});
+    llvm::Value *state = lookup_state();
+    llvm::Value *start =
+        b_.CreateLoad(i64_, b_.CreateGEP(i8_, state, b_.getInt64(offsetof(RunState, start_ns))));
+    result_ = b_.CreateSub(now, start);
+  } else if (name == "jiffies") {
+    result_ = call(Jiffies64, i64_, {});
+  } else if (name == "curtask") {
+    result_ = call(GetCurrentTask, i64_, {});
+  } else if (name == "rand") {
+    result_ = b_.CreateAnd(call(GetPrandomU32, i64_, {}), 0xffffffffULL);
+  } else if (name == "cgroup") {
+    result_ = call(GetCurrentCgroupId, i64_, {});
+  } else if (name == "probe") {
+    result_ = prog_->probe_name_by_nr ? probe_name_by_nr(n.type.size)
+                                      : constant_string(prog_->probe_name, n.type.size);
+  } else if (name == "cpid") {
+    result_ = b_.getInt64(static_cast<uint64_t>(options_.child_pid));
+  }
+}
+
+void Generator::visit(PositionalParameter &n) {
+  if (n.index == 0) {
+    result_ = b_.getInt64(options_.params.size());
+    return;
+  }
+  std::string value = static_cast<size_t>(n.index) <= options_.params.size()
+                          ? options_.params[static_cast<size_t>(n.index) - 1]
+                          : "";
+  if (n.type.kind == TypeKind::String)
+    result_ = constant_string(value, n.type.size);
+  else
+    result_ = b_.getInt64(
+        static_cast<uint64_t>(value.empty() ? 0 : std::strtoll(value.c_str(), nullptr, 0)));
+}
+
+void Generator::visit(Call &n) {
+  const std::string &name = n.name;
+  if (name == "printf") {
+    emit_printf(n);
+  } else if (name == "print") {
+    if (auto *m = dynamic_cast<Map *>(n.args[0])) {
+      llvm::Value *rec = reserve(24, AsyncKind::PrintMap, static_cast<uint32_t>(m->map_id));
+      with_record(rec, 24, [&](llvm::Value *p) {
+        uint64_t top = n.args.size() > 1 ? static_cast<uint64_t>(constant_int(n.args[1])) : 0;
+        uint64_t div = n.args.size() > 2 ? static_cast<uint64_t>(constant_int(n.args[2])) : 0;
+        b_.CreateStore(b_.getInt64(top), b_.CreateGEP(i8_, p, b_.getInt64(8)));
+        b_.CreateStore(b_.getInt64(div), b_.CreateGEP(i8_, p, b_.getInt64(16)));
+      });
+    } else {
+      const Type &t = res_.print_values[static_cast<size_t>(n.id)];
+      llvm::Value *v = emit(n.args[0]);
+      uint32_t size = 8 + align8(t.size);
+      llvm::Value *rec = reserve(size, AsyncKind::PrintValue, static_cast<uint32_t>(n.id));
+      with_record(rec, size, [&](llvm::Value *p) {
+        store_converted(b_.CreateGEP(i8_, p, b_.getInt64(8)), v, n.args[0]->type, t);
+      });
+    }
+  } else if (name == "clear" || name == "zero") {
+    auto *m = static_cast<Map *>(n.args[0]);
+    llvm::Value *rec = reserve(8, name == "clear" ? AsyncKind::Clear : AsyncKind::Zero,
+                               static_cast<uint32_t>(m->map_id));
+    with_record(rec, 8, [](llvm::Value *) {});
+  } else if (name == "delete") {
+    Map *m;
+    Expression *key;
+    if (auto *whole = dynamic_cast<Map *>(n.args[0]); whole && n.args.size() == 1) {
+      m = whole, key = nullptr; // delete(@x) of a map without keys
+    } else if (n.args.size() == 1) {
+      auto *ma = static_cast<MapAccess *>(n.args[0]);
+      m = ma->map, key = ma->key;
+    } else {
+      m = static_cast<Map *>(n.args[0]), key = n.args[1];
+    }
+    const MapInfo &info = res_.maps[static_cast<size_t>(m->map_id)];
+    if (info.is_array) {
+      // A map without keys: deleting its only entry sets it to zero.
+      llvm::Value *p = call(MapLookupElem, ptr_, {map_ptr(*m), stack_u32(0)});
+      conditional_nonnull(p, [&](llvm::Value *v) { zero(v, info.bpf_value_size, 8); });
+      result_ = b_.getInt64(1);
+    } else {
+      llvm::Value *r = call(MapDeleteElem, i64_, {map_ptr(*m), build_key(info, key, nullptr)});
+      result_ = b_.CreateZExt(b_.CreateICmpEQ(r, b_.getInt64(0)), i64_);
+    }
+  } else if (name == "__has_key") { // stdlib/map.bt's has_key
+    auto *m = static_cast<Map *>(n.args[0]);
+    const MapInfo &info = res_.maps[static_cast<size_t>(m->map_id)];
+    llvm::Value *p = call(MapLookupElem, ptr_, {map_ptr(*m), build_key(info, n.args[1], nullptr)});
+    result_ = b_.CreateZExt(b_.CreateICmpNE(p, llvm::ConstantPointerNull::get(ptr_)), i64_);
+  } else if (name == "exit") {
+    llvm::Value *code = n.args.empty() ? b_.getInt64(0) : to_i64(emit(n.args[0]), n.args[0]->type);
+    llvm::Value *state = lookup_state();
+    b_.CreateStore(code, b_.CreateGEP(i8_, state, b_.getInt64(offsetof(RunState, exit_code))));
+    b_.CreateStore(b_.getInt64(1),
+                   b_.CreateGEP(i8_, state, b_.getInt64(offsetof(RunState, exit_requested))));
+    llvm::Value *rec = reserve(16, AsyncKind::Exit, 0);
+    with_record(rec, 16, [&](llvm::Value *p) {
+      b_.CreateStore(code, b_.CreateGEP(i8_, p, b_.getInt64(8)));
+    });
+    // exit() ends the current probe.
+    b_.CreateBr(return_block_);
+    start_dead_block();
+  } else if (name == "time") {
+    llvm::Value *rec = reserve(8, AsyncKind::Time, static_cast<uint32_t>(n.id));
+    with_record(rec, 8, [](llvm::Value *) {});
+  } else if (name == "str") {
+    emit_str(n);
+  } else if (name == "len") {
+    emit_len(n);
+  }
+}
+
+void Generator::emit_str(Call &n) {
+  if (auto *p = dynamic_cast<PositionalParameter *>(n.args[0]); p && p->index > 0) {
+    const std::string text = static_cast<size_t>(p->index) <= options_.params.size()
+                                 ? options_.params[static_cast<size_t>(p->index) - 1]
+                                 : "";
+    result_ = constant_string(text, n.type.size);
+    return;
+  }
+  const Type &at = n.args[0]->type;
+  llvm::Value *v = emit(n.args[0]);
+  uint32_t size = n.type.size;
+  llvm::Value *dst = scratch(size);
+  if (at.kind == TypeKind::String) {
+    store_converted(dst, v, at, n.type);
+    result_ = dst;
+    return;
+  }
+  llvm::Value *len = b_.getInt64(size);
+  if (n.args.size() == 2 && !dynamic_cast<Integer *>(n.args[1])) {
+    // A length known only at run time (counting the terminator, as in bpftrace): clamp it to
+    // the buffer, so the verifier can bound it.
+    llvm::Value *want = emit(n.args[1]);
+    len = b_.CreateSelect(b_.CreateICmpULT(want, len), want, len);
+  }
+  int64_t helper = at.address_space == AddressSpace::User     ? ProbeReadUserStr
+                   : at.address_space == AddressSpace::Kernel ? ProbeReadKernelStr
+                                                              : ProbeReadStr;
+  // The helpers leave the bytes after the terminator as they were (scratch memory holds an
+  // earlier event's string there), so the whole buffer is cleared first: a string is a map key
+  // and is compared byte by byte, and equal strings must be equal keys.
+  zero(dst, size, 1);
+  call(helper, i64_, {dst, len, b_.CreateIntToPtr(v, ptr_)});
+  result_ = dst;
+}
+
+llvm::Value *Generator::reserve(uint32_t size, AsyncKind kind, uint32_t id) {
+  llvm::Value *rec = call(RingbufReserve, ptr_, {ringbuf_, b_.getInt64(size), b_.getInt64(0)});
+  pending_header_ = static_cast<uint64_t>(kind) | (static_cast<uint64_t>(id) << 32);
+  return rec;
+}
+
+void Generator::emit_printf(Call &n) {
+  const PrintfInfo &info = res_.printfs[static_cast<size_t>(n.id)];
+  std::vector<llvm::Value *> values;
+  for (size_t i = 1; i < n.args.size(); ++i)
+    values.push_back(emit(n.args[i]));
+  uint32_t size = 8 + align8(info.args.size);
+  llvm::Value *rec = reserve(size, AsyncKind::Printf, static_cast<uint32_t>(n.id));
+  with_record(rec, size, [&](llvm::Value *p) {
+    llvm::Value *payload = b_.CreateGEP(i8_, p, b_.getInt64(8));
+    zero_padding(payload, info.args, align8(info.args.size));
+    for (size_t i = 0; i < values.size(); ++i) {
+      const Field &f = (*info.args.fields)[i];
+      store_converted(b_.CreateGEP(i8_, payload, b_.getInt64(f.offset)), values[i],
+                      n.args[i + 1]->type, *f.type);
+    }
+  });
+}
+
+} // namespace scry::codegen_detail

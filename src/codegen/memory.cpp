@@ -1,0 +1,252 @@
+// What a probe reads: its context (tracepoint records, raw syscall arguments and saved user
+// registers), kernel and user memory (fields through pointers, BTF records, indexing), and fields
+// of scry's own records and tuples. Reads the typed AST, KernelBtf's field offsets and the
+// tracepoint formats of SemaResult; writes bpf_probe_read_* calls, loads and bounds checks.
+#include "base/arch.h"
+#include "codegen/generator.h"
+
+namespace scry::codegen_detail {
+
+llvm::Value *Generator::raw_argument(uint32_t index) {
+  return b_.CreateLoad(i64_, b_.CreateGEP(i8_, ctx_arg_, b_.getInt64(8 * index)));
+}
+
+void Generator::read_syscall_register(llvm::Value *dst, uint32_t offset) {
+  llvm::Value *regs = b_.CreateIntToPtr(raw_argument(0), ptr_);
+  call(ProbeReadKernel, i64_, {dst, b_.getInt64(8), b_.CreateGEP(i8_, regs, b_.getInt64(offset))});
+}
+
+llvm::Value *Generator::raw_syscall_number(const ProbeProgram &p) {
+  if (p.syscall_nr < 0 && p.raw_record == RawRecord::None)
+    return nullptr;
+  llvm::Value *nr;
+  if (p.raw_tracepoint == "sys_enter") {
+    nr = raw_argument(1);
+  } else {
+    llvm::Value *slot = entry_alloca(8);
+    b_.CreateStore(b_.getInt64(~0ULL), slot);
+    read_syscall_register(slot, arch::kSyscallNrOffset);
+    nr = b_.CreateLoad(i64_, slot);
+  }
+  // A program shared by several system calls is reached only through its dispatcher.
+  if (p.syscall_nr >= 0 && !p.probe_name_by_nr)
+    branch_unless(b_.CreateICmpEQ(nr, b_.getInt64(static_cast<uint64_t>(p.syscall_nr))),
+                  return_block_);
+  return nr;
+}
+
+llvm::Value *Generator::raw_syscall_record(const ProbeProgram &p, llvm::Value *nr) {
+  uint32_t size = 8;
+  for (const TracepointField &f : format_->fields)
+    size = std::max(size, f.offset + f.size);
+  llvm::Value *record = scratch(size);
+  for (const std::string &name : p.args_fields) {
+    const TracepointField *f = format_->find(name);
+    if (!f || f->is_common)
+      continue;
+    llvm::Value *at = b_.CreateGEP(i8_, record, b_.getInt64(f->offset));
+    if (name == "__syscall_nr" || name == "id") {
+      b_.CreateStore(b_.CreateTrunc(nr, b_.getIntNTy(8 * std::min<uint32_t>(f->size, 8))), at);
+    } else if (name == "ret") {
+      b_.CreateStore(raw_argument(1), at);
+    } else if (p.raw_record == RawRecord::RawSyscallEnter && name == "args") {
+      for (uint32_t i = 0; i < 6 && 8 * (i + 1) <= f->size; ++i)
+        read_syscall_register(b_.CreateGEP(i8_, at, b_.getInt64(8 * i)),
+                              arch::kSyscallArgOffsets[i]);
+    } else if (p.raw_record == RawRecord::SyscallEnter && f->offset >= 16 && f->size == 8 &&
+               (f->offset - 16) / 8 < 6) {
+      read_syscall_register(at, arch::kSyscallArgOffsets[(f->offset - 16) / 8]);
+    }
+  }
+  return record;
+}
+
+void Generator::visit(FieldAccess &n) {
+  if (auto *id = dynamic_cast<Identifier *>(n.base); id && id->name == "args") {
+    result_ = tracepoint_field(n);
+    return;
+  }
+  const Type &bt = n.base->type;
+  if (bt.kind == TypeKind::Pointer ||
+      (bt.kind == TypeKind::Record && bt.btf_id > 0 && kernel_memory(n.base))) {
+    auto addr = kernel_address(&n);
+    result_ = read_at(addr.address, n.type, addr.space, addr.bitfield_shift, addr.bitfield_bits);
+    return;
+  }
+  if (bt.kind == TypeKind::Record && bt.btf_id > 0) {
+    // A kernel struct copied into scry's memory (a variable, a map value).
+    llvm::Value *base = emit(n.base);
+    auto field = btf_.field(bt, n.field);
+    if (!field)
+      return;
+    llvm::Value *at = b_.CreateGEP(i8_, base, b_.getInt64(field->offset));
+    if (field->bitfield_bits) {
+      llvm::Value *unit = load_value(at, make_int(field->type.size ? field->type.size : 4, false));
+      llvm::Value *v = b_.CreateLShr(unit, field->bitfield_shift);
+      result_ =
+          b_.CreateAnd(v, field->bitfield_bits >= 64 ? ~0ULL : (1ULL << field->bitfield_bits) - 1);
+      return;
+    }
+    result_ = load_value(at, n.type);
+    return;
+  }
+  // A record in scry's own memory.
+  llvm::Value *base = emit(n.base);
+  for (const Field &f : *bt.fields) {
+    if (f.name == n.field) {
+      result_ = load_value(b_.CreateGEP(i8_, base, b_.getInt64(f.offset)), *f.type);
+      return;
+    }
+  }
+}
+
+void Generator::visit(TupleAccess &n) {
+  llvm::Value *base = emit(n.base);
+  const Field &f = (*n.base->type.fields)[n.index];
+  result_ = load_value(b_.CreateGEP(i8_, base, b_.getInt64(f.offset)), *f.type);
+}
+
+void Generator::visit(Index &n) {
+  const Type &bt = n.base->type;
+  if (bt.kind == TypeKind::Tuple) {
+    const Field &f = (*bt.fields)[static_cast<size_t>(constant_int(n.index))];
+    result_ = load_value(b_.CreateGEP(i8_, emit(n.base), b_.getInt64(f.offset)), *f.type);
+    return;
+  }
+  if (bt.kind == TypeKind::Pointer) {
+    llvm::Value *p = emit(n.base);
+    llvm::Value *i = to_i64(emit(n.index), n.index->type);
+    llvm::Value *addr = b_.CreateAdd(p, b_.CreateMul(i, b_.getInt64(n.type.size)));
+    result_ = read_at(addr, n.type, bt.address_space, 0, 0);
+    return;
+  }
+  if (kernel_memory(n.base)) {
+    auto addr = kernel_address(&n);
+    result_ = read_at(addr.address, n.type, addr.space, 0, 0);
+    return;
+  }
+  // An array or string in scry's own memory (scratch or stack): bounds-checked load.
+  llvm::Value *base = emit(n.base);
+  llvm::Value *i = to_i64(emit(n.index), n.index->type);
+  uint32_t elem = bt.kind == TypeKind::String ? 1 : bt.elem->size;
+  uint32_t count = bt.kind == TypeKind::String ? bt.size : bt.count;
+  llvm::Value *in_range = b_.CreateICmpULT(i, b_.getInt64(count));
+  llvm::Value *slot = entry_alloca();
+  b_.CreateStore(b_.getInt64(0), slot);
+  auto *ok = llvm::BasicBlock::Create(ctx_, "index.ok", fn_);
+  auto *done = llvm::BasicBlock::Create(ctx_, "index.end", fn_);
+  b_.CreateCondBr(in_range, ok, done);
+  b_.SetInsertPoint(ok);
+  Type et = bt.kind == TypeKind::String ? make_int(1, true) : *bt.elem;
+  if (is_composite(et)) {
+    llvm::Value *dst = scratch(et.size);
+    copy(dst, b_.CreateGEP(i8_, base, b_.CreateMul(i, b_.getInt64(elem))), et.size, 1);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    result_ = dst;
+    return;
+  }
+  b_.CreateStore(load_value(b_.CreateGEP(i8_, base, b_.CreateMul(i, b_.getInt64(elem))), et), slot);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  result_ = b_.CreateLoad(i64_, slot);
+}
+
+bool Generator::kernel_memory(Expression *e) {
+  if (auto *u = dynamic_cast<Unary *>(e); u && u->op == UnaryOp::Deref)
+    return true;
+  if (auto *f = dynamic_cast<FieldAccess *>(e)) {
+    if (auto *id = dynamic_cast<Identifier *>(f->base); id && id->name == "args")
+      return false;
+    return f->base->type.kind == TypeKind::Pointer ||
+           (f->base->type.kind == TypeKind::Record && f->base->type.btf_id > 0 &&
+            kernel_memory(f->base));
+  }
+  if (auto *i = dynamic_cast<Index *>(e))
+    return i->base->type.kind == TypeKind::Pointer ||
+           (i->base->type.kind == TypeKind::Array && kernel_memory(i->base));
+  return false;
+}
+
+Generator::KernelAddr Generator::kernel_address(Expression *e) {
+  if (auto *u = dynamic_cast<Unary *>(e); u && u->op == UnaryOp::Deref)
+    return {emit(u->operand), u->operand->type.address_space};
+  if (auto *f = dynamic_cast<FieldAccess *>(e)) {
+    const Type &bt = f->base->type;
+    KernelAddr base;
+    Type record;
+    if (bt.kind == TypeKind::Pointer) {
+      base = {emit(f->base), bt.address_space};
+      record = bt.elem ? *bt.elem : Type{};
+    } else {
+      base = kernel_address(f->base);
+      record = bt;
+    }
+    auto field = btf_.field(record, f->field);
+    if (!field)
+      return base;
+    base.address = b_.CreateAdd(base.address, b_.getInt64(field->offset));
+    base.bitfield_shift = field->bitfield_shift;
+    base.bitfield_bits = field->bitfield_bits;
+    return base;
+  }
+  if (auto *i = dynamic_cast<Index *>(e)) {
+    const Type &bt = i->base->type;
+    KernelAddr base = bt.kind == TypeKind::Pointer ? KernelAddr{emit(i->base), bt.address_space}
+                                                   : kernel_address(i->base);
+    llvm::Value *idx = emit(i->index);
+    base.address = b_.CreateAdd(base.address, b_.CreateMul(idx, b_.getInt64(i->type.size)));
+    return base;
+  }
+  return {emit(e), AddressSpace::Kernel};
+}
+
+llvm::Value *Generator::read_at(llvm::Value *address, const Type &t, AddressSpace space,
+                                uint32_t shift, uint32_t bits) {
+  int64_t helper = space == AddressSpace::User ? ProbeReadUser : ProbeReadKernel;
+  llvm::Value *src = b_.CreateIntToPtr(address, ptr_);
+  if (is_composite(t)) {
+    llvm::Value *dst = scratch(t.size);
+    if (t.kind == TypeKind::String) {
+      call(space == AddressSpace::User ? ProbeReadUserStr : ProbeReadKernelStr, i64_,
+           {dst, b_.getInt64(t.size), src});
+    } else {
+      call(helper, i64_, {dst, b_.getInt64(t.size), src});
+    }
+    return dst;
+  }
+  uint32_t size = t.size ? std::min<uint32_t>(t.size, 8) : 8;
+  llvm::Value *tmp = entry_alloca();
+  b_.CreateStore(b_.getInt64(0), tmp);
+  call(helper, i64_, {tmp, b_.getInt64(size), src});
+  llvm::Value *v = load_value(tmp, t.size ? t : make_int(8, false));
+  if (bits) {
+    v = b_.CreateLShr(b_.CreateLoad(i64_, tmp), shift);
+    v = b_.CreateAnd(v, bits >= 64 ? ~0ULL : (1ULL << bits) - 1);
+  }
+  return v;
+}
+
+llvm::Value *Generator::tracepoint_field(FieldAccess &n) {
+  const TracepointField *f = format_ ? format_->find(n.field) : nullptr;
+  if (!f)
+    return is_composite(n.type) ? scratch(n.type.size) : b_.getInt64(0);
+  llvm::Value *at = b_.CreateGEP(i8_, record_, b_.getInt64(f->offset));
+  if (f->is_data_loc) {
+    llvm::Value *loc = b_.CreateZExt(b_.CreateLoad(i32_, at), i64_);
+    llvm::Value *off = b_.CreateAnd(loc, 0xffff);
+    if (f->is_rel_loc)
+      off = b_.CreateAdd(off, b_.getInt64(f->offset + f->size));
+    return b_.CreateAdd(b_.CreatePtrToInt(record_, i64_), off);
+  }
+  if (is_composite(n.type)) {
+    llvm::Value *dst = scratch(n.type.size);
+    call(ProbeReadKernel, i64_, {dst, b_.getInt64(n.type.size), at});
+    if (n.type.kind == TypeKind::String)
+      b_.CreateStore(b_.getInt8(0), b_.CreateGEP(i8_, dst, b_.getInt64(n.type.size - 1)));
+    return dst;
+  }
+  return load_value(at, n.type);
+}
+
+} // namespace scry::codegen_detail
