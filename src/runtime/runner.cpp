@@ -563,7 +563,8 @@ private:
              at_complexity_limit(stop.reason)
                  ? "the verifier walks every path through a probe, every iteration of its loops, "
                    "and gives up after a million instructions: use fewer branches (if, ?:) "
-                   "inside loops, fewer iterations, or split the probe"
+                   "inside loops, fewer iterations, or split the probe" +
+                       (hint.empty() ? "" : " (" + hint + ")")
                  : hint);
       return;
     }
