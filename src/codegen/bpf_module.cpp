@@ -1,5 +1,7 @@
 #include "codegen/bpf_module.h"
 
+#include "codegen/stdlib_bitcode.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <llvm/Analysis/CGSCCPassManager.h>
@@ -223,6 +225,8 @@ bool BpfModule::emit(std::vector<uint8_t> &object, std::string &error, std::stri
     llvm::raw_string_ostream os(*ir_before);
     module_->print(os, nullptr);
   }
+  if (!link_stdlib_bitcode(*module_, error))
+    return false;
   std::string verify;
   llvm::raw_string_ostream vos(verify);
   if (llvm::verifyModule(*module_, &vos)) {

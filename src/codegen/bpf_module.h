@@ -50,7 +50,8 @@ public:
   /// A debug location in `fn` for source line/column, for BTF line info.
   llvm::DebugLoc location(llvm::Function *fn, unsigned line, unsigned column);
 
-  /// Finalises debug info, verifies, optimises (O2 with the BPF passes) and emits the ELF
+  /// Finalises debug info, links the standard library's C functions the module calls
+  /// (stdlib_bitcode.h), verifies, optimises (O2 with the BPF passes) and emits the ELF
   /// object. Returns false and sets `error` on failure. `ir_before`/`ir_after`, when non-null,
   /// receive the textual IR.
   bool emit(std::vector<uint8_t> &object, std::string &error, std::string *ir_before,
