@@ -9,44 +9,78 @@
 namespace scry::codegen_detail {
 
 void Generator::visit(Identifier &n) {
-  const std::string &name = n.name;
-  if (name == "pid") {
+  switch (n.builtin) {
+  case BuiltinVariable::Pid: {
     result_ = b_.CreateLShr(call(GetCurrentPidTgid, i64_, {}), 32);
-  } else if (name == "tid") {
+    break;
+  }
+  case BuiltinVariable::Tid: {
     result_ = b_.CreateAnd(call(GetCurrentPidTgid, i64_, {}), 0xffffffffULL);
-  } else if (name == "uid") {
+    break;
+  }
+  case BuiltinVariable::Uid: {
     result_ = b_.CreateAnd(call(GetCurrentUidGid, i64_, {}), 0xffffffffULL);
-  } else if (name == "gid") {
+    break;
+  }
+  case BuiltinVariable::Gid: {
     result_ = b_.CreateLShr(call(GetCurrentUidGid, i64_, {}), 32);
-  } else if (name == "cpu") {
+    break;
+  }
+  case BuiltinVariable::Cpu: {
     result_ = b_.CreateAnd(call(GetSmpProcessorId, i64_, {}), 0xffffffffULL);
-  } else if (name == "ncpus") {
+    break;
+  }
+  case BuiltinVariable::Ncpus: {
     result_ = b_.getInt64(online_cpus_);
-  } else if (name == "comm") {
+    break;
+  }
+  case BuiltinVariable::Comm: {
     llvm::Value *buf = scratch(16);
     call(GetCurrentComm, i64_, {buf, b_.getInt64(16)});
     result_ = buf;
-  } else if (name == "nsecs") {
+    break;
+  }
+  case BuiltinVariable::Nsecs: {
     result_ = call(KtimeGetNs, i64_, {});
-  } else if (name == "elapsed") {
+    break;
+  }
+  case BuiltinVariable::Elapsed: {
     llvm::Value *now = call(KtimeGetNs, i64_, {});
     llvm::Value *state = lookup_state();
     llvm::Value *start =
         b_.CreateLoad(i64_, b_.CreateGEP(i8_, state, b_.getInt64(offsetof(RunState, start_ns))));
     result_ = b_.CreateSub(now, start);
-  } else if (name == "jiffies") {
+    break;
+  }
+  case BuiltinVariable::Jiffies: {
     result_ = call(Jiffies64, i64_, {});
-  } else if (name == "curtask") {
+    break;
+  }
+  case BuiltinVariable::Curtask: {
     result_ = call(GetCurrentTask, i64_, {});
-  } else if (name == "rand") {
+    break;
+  }
+  case BuiltinVariable::Rand: {
     result_ = b_.CreateAnd(call(GetPrandomU32, i64_, {}), 0xffffffffULL);
-  } else if (name == "cgroup") {
+    break;
+  }
+  case BuiltinVariable::Cgroup: {
     result_ = call(GetCurrentCgroupId, i64_, {});
-  } else if (name == "probe") {
+    break;
+  }
+  case BuiltinVariable::Probe: {
     result_ = prog_->probe_name_by_nr ? probe_name_by_nr(n.type.size)
                                       : constant_string(prog_->probe_name, n.type.size);
-  } else if (name == "cpid") {
+    break;
+  }
+  case BuiltinVariable::Cpid: {
     result_ = b_.getInt64(static_cast<uint64_t>(options_.child_pid));
+    break;
+  }
+  case BuiltinVariable::Args: // sema allows args only with a field (memory.cpp)
+  case BuiltinVariable::None:
+    internal_error(n.loc, "'" + n.name + "' has no code");
+    break;
   }
 }
 
@@ -66,10 +100,12 @@ void Generator::visit(PositionalParameter &n) {
 }
 
 void Generator::visit(Call &n) {
-  const std::string &name = n.name;
-  if (name == "printf") {
+  switch (n.builtin) {
+  case BuiltinFunction::Printf: {
     emit_printf(n);
-  } else if (name == "print") {
+    break;
+  }
+  case BuiltinFunction::Print: {
     if (auto *m = dynamic_cast<Map *>(n.args[0])) {
       llvm::Value *rec = reserve(24, AsyncKind::PrintMap, static_cast<uint32_t>(m->map_id));
       with_record(rec, 24, [&](llvm::Value *p) {
@@ -87,12 +123,18 @@ void Generator::visit(Call &n) {
         store_converted(b_.CreateGEP(i8_, p, b_.getInt64(8)), v, n.args[0]->type, t);
       });
     }
-  } else if (name == "clear" || name == "zero") {
+    break;
+  }
+  case BuiltinFunction::Clear:
+  case BuiltinFunction::Zero: {
     auto *m = static_cast<Map *>(n.args[0]);
-    llvm::Value *rec = reserve(8, name == "clear" ? AsyncKind::Clear : AsyncKind::Zero,
-                               static_cast<uint32_t>(m->map_id));
+    llvm::Value *rec =
+        reserve(8, n.builtin == BuiltinFunction::Clear ? AsyncKind::Clear : AsyncKind::Zero,
+                static_cast<uint32_t>(m->map_id));
     with_record(rec, 8, [](llvm::Value *) {});
-  } else if (name == "delete") {
+    break;
+  }
+  case BuiltinFunction::Delete: {
     Map *m;
     Expression *key;
     if (auto *whole = dynamic_cast<Map *>(n.args[0]); whole && n.args.size() == 1) {
@@ -113,12 +155,16 @@ void Generator::visit(Call &n) {
       llvm::Value *r = call(MapDeleteElem, i64_, {map_ptr(*m), build_key(info, key, nullptr)});
       result_ = b_.CreateZExt(b_.CreateICmpEQ(r, b_.getInt64(0)), i64_);
     }
-  } else if (name == "__has_key") { // stdlib/map.bt's has_key
+    break;
+  }
+  case BuiltinFunction::HasKey: { // stdlib/map.bt's has_key
     auto *m = static_cast<Map *>(n.args[0]);
     const MapInfo &info = res_.maps[static_cast<size_t>(m->map_id)];
     llvm::Value *p = call(MapLookupElem, ptr_, {map_ptr(*m), build_key(info, n.args[1], nullptr)});
     result_ = b_.CreateZExt(b_.CreateICmpNE(p, llvm::ConstantPointerNull::get(ptr_)), i64_);
-  } else if (name == "exit") {
+    break;
+  }
+  case BuiltinFunction::Exit: {
     llvm::Value *code = n.args.empty() ? b_.getInt64(0) : to_i64(emit(n.args[0]), n.args[0]->type);
     llvm::Value *state = lookup_state();
     b_.CreateStore(code, b_.CreateGEP(i8_, state, b_.getInt64(offsetof(RunState, exit_code))));
@@ -131,13 +177,37 @@ void Generator::visit(Call &n) {
     // exit() ends the current probe.
     b_.CreateBr(return_block_);
     start_dead_block();
-  } else if (name == "time") {
+    break;
+  }
+  case BuiltinFunction::Time: {
     llvm::Value *rec = reserve(8, AsyncKind::Time, static_cast<uint32_t>(n.id));
     with_record(rec, 8, [](llvm::Value *) {});
-  } else if (name == "str") {
+    break;
+  }
+  case BuiltinFunction::Str: {
     emit_str(n);
-  } else if (name == "len") {
+    break;
+  }
+  case BuiltinFunction::Len: {
     emit_len(n);
+    break;
+  }
+  case BuiltinFunction::Strnlen: { // stdlib/strings.bt's strlen (stdlib/strings.bpf.c)
+    llvm::Value *s = emit(n.args[0]);
+    result_ = call_stdlib("__scry_strnlen", i64_, {s, b_.getInt64(n.args[0]->type.size)});
+    break;
+  }
+  case BuiltinFunction::Count:
+  case BuiltinFunction::Sum:
+  case BuiltinFunction::Min:
+  case BuiltinFunction::Max:
+  case BuiltinFunction::Avg:
+  case BuiltinFunction::Stats:
+  case BuiltinFunction::Hist:
+  case BuiltinFunction::Lhist: // the value of a map assignment: emit_aggregation() (maps.cpp)
+  case BuiltinFunction::None:
+    internal_error(n.loc, n.name + "() has no code here");
+    break;
   }
 }
 

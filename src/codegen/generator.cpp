@@ -310,6 +310,24 @@ llvm::Value *Generator::call(int64_t helper, llvm::Type *ret, std::vector<llvm::
   return b_.CreateCall(fn_type, fn, args);
 }
 
+llvm::Value *Generator::call_stdlib(const char *name, llvm::Type *ret,
+                                    std::vector<llvm::Value *> args) {
+  std::vector<llvm::Type *> types;
+  for (llvm::Value *a : args)
+    types.push_back(a->getType());
+  llvm::FunctionCallee fn =
+      mod_.module().getOrInsertFunction(name, llvm::FunctionType::get(ret, types, false));
+  return b_.CreateCall(fn, args);
+}
+
+void Generator::internal_error(const SourceRange &loc, const std::string &what) {
+  if (error_.empty()) {
+    error_ = "internal error: " + what + " (sema accepted it; please report this)";
+    error_loc_ = loc;
+  }
+  result_ = b_.getInt64(0);
+}
+
 llvm::Value *Generator::entry_alloca(uint32_t bytes) {
   bytes = align8(std::max<uint32_t>(bytes, 8));
   std::vector<llvm::Value *> &pool = stack_pool_[bytes];

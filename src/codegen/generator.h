@@ -142,6 +142,14 @@ private:
 
   llvm::Value *call(int64_t helper, llvm::Type *ret, std::vector<llvm::Value *> args);
 
+  /// A call of the standard library's C function `name` (stdlib/*.bpf.c, `__scry_*`), declared
+  /// here with the arguments' types and linked from the embedded bitcode by BpfModule::emit().
+  llvm::Value *call_stdlib(const char *name, llvm::Type *ret, std::vector<llvm::Value *> args);
+
+  /// Records that sema accepted something codegen has no code for (a bug in scry, reported as
+  /// an error at `loc` rather than generated wrong), and leaves a 0 as the value.
+  void internal_error(const SourceRange &loc, const std::string &what);
+
   /// A stack slot of `bytes` (8-byte aligned) for a temporary of the current statement; slots
   /// are pooled per size and handed out again to later statements.
   llvm::Value *entry_alloca(uint32_t bytes = 8);

@@ -58,8 +58,8 @@ llvm::Value *Generator::build_key(const MapInfo &info, Expression *key, llvm::Va
                                                          : scratch(info.bpf_key_size);
   const uint32_t user_bytes = info.bpf_key_size - (bucket ? 8 : 0);
   auto *id = dynamic_cast<Identifier *>(key);
-  if (id && id->name == "comm" && info.key.kind == TypeKind::String && info.key.size == 16 &&
-      user_bytes == 16) {
+  if (id && id->builtin == BuiltinVariable::Comm && info.key.kind == TypeKind::String &&
+      info.key.size == 16 && user_bytes == 16) {
     // bpf_get_current_comm() pads with zeros (strscpy_pad, kernel/bpf/helpers.c): straight
     // into the key, no copy and no zeroing.
     call(GetCurrentComm, i64_, {dst, b_.getInt64(16)});
@@ -182,14 +182,17 @@ void Generator::aggregate_add(const Map &m, Expression *key, llvm::Value *delta)
 
 void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node) {
   const MapInfo &info = res_.maps[static_cast<size_t>(m.map_id)];
-  const std::string &name = call_node.name;
   llvm::Value *v = call_node.args.empty() ? nullptr : emit(call_node.args[0]);
-  if (name == "count") {
+  switch (call_node.builtin) {
+  case BuiltinFunction::Count:
     aggregate_add(m, key, b_.getInt64(1));
-  } else if (name == "sum") {
+    break;
+  case BuiltinFunction::Sum:
     aggregate_add(m, key, v);
-  } else if (name == "min" || name == "max") {
-    bool is_min = name == "min";
+    break;
+  case BuiltinFunction::Min:
+  case BuiltinFunction::Max: {
+    bool is_min = call_node.builtin == BuiltinFunction::Min;
     llvm::Value *k = build_key(info, key, nullptr);
     update_in_place(
         m, info, k,
@@ -205,7 +208,10 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
           b_.CreateStore(v, fresh);
           b_.CreateStore(b_.getInt64(1), b_.CreateGEP(i8_, fresh, b_.getInt64(8)));
         });
-  } else if (name == "avg" || name == "stats") {
+    break;
+  }
+  case BuiltinFunction::Avg:
+  case BuiltinFunction::Stats: {
     llvm::Value *k = build_key(info, key, nullptr);
     update_in_place(
         m, info, k,
@@ -218,9 +224,13 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
           b_.CreateStore(v, fresh);
           b_.CreateStore(b_.getInt64(1), b_.CreateGEP(i8_, fresh, b_.getInt64(8)));
         });
-  } else if (name == "hist" || name == "lhist") {
-    llvm::Value *bucket =
-        name == "hist" ? hist_bucket(v, info.value.hist_bits) : lhist_bucket(v, info.value);
+    break;
+  }
+  case BuiltinFunction::Hist:
+  case BuiltinFunction::Lhist: {
+    llvm::Value *bucket = call_node.builtin == BuiltinFunction::Hist
+                              ? hist_bucket(v, info.value.hist_bits)
+                              : lhist_bucket(v, info.value);
     llvm::Value *k = build_key(info, key, bucket);
     update_in_place(
         m, info, k,
@@ -228,6 +238,22 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
           b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, p), b_.getInt64(1)), p);
         },
         [&](llvm::Value *fresh) { b_.CreateStore(b_.getInt64(1), fresh); });
+    break;
+  }
+  case BuiltinFunction::Printf:
+  case BuiltinFunction::Print:
+  case BuiltinFunction::Clear:
+  case BuiltinFunction::Zero:
+  case BuiltinFunction::Delete:
+  case BuiltinFunction::Exit:
+  case BuiltinFunction::Time:
+  case BuiltinFunction::Str:
+  case BuiltinFunction::Len:
+  case BuiltinFunction::HasKey:
+  case BuiltinFunction::Strnlen:
+  case BuiltinFunction::None:
+    internal_error(call_node.loc, call_node.name + "() is not an aggregation");
+    break;
   }
 }
 

@@ -6,6 +6,7 @@
 // parser (see kMaxNesting), so recursive passes cannot overflow the stack.
 #pragma once
 
+#include "base/builtins.h"
 #include "base/source.h"
 #include "base/types.h"
 
@@ -89,6 +90,7 @@ struct Identifier : Expression {
   Identifier(SourceRange loc, std::string name) : Expression(loc), name(std::move(name)) {}
   void accept(Visitor &v) override;
   std::string name;
+  BuiltinVariable builtin = BuiltinVariable::None; // set by semantic analysis
 };
 
 /// A scratch variable `$name` (name stored without the `$`).
@@ -131,6 +133,7 @@ struct Call : Expression {
   std::string name;
   std::vector<Expression *> args;
   int id = -1; // set by semantic analysis: printf/time/print-value/error index in Resources
+  BuiltinFunction builtin = BuiltinFunction::None; // set by semantic analysis
 };
 
 enum class UnaryOp {

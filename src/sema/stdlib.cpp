@@ -122,4 +122,12 @@ void add_stdlib_macros(Program &program) {
   }
 }
 
+std::vector<std::string> stdlib_macro_names(bool with_parameters) {
+  std::vector<std::string> names;
+  for (const auto &[name, macro] : library().macros)
+    if (macro->params.empty() != with_parameters)
+      names.push_back(name);
+  return names;
+}
+
 } // namespace scry

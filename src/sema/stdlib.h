@@ -9,6 +9,9 @@
 #include "base/source.h"
 #include "parser/ast.h"
 
+#include <string>
+#include <vector>
+
 namespace scry {
 
 /// Source lines of standard-library macros are numbered from here on, so that no range in them
@@ -25,5 +28,10 @@ inline bool in_stdlib(const SourceRange &range) {
 /// other standard-library macros, unless the program defines a macro of that name. The macros are
 /// parsed once per process; their nodes live until exit.
 void add_stdlib_macros(ast::Program &program);
+
+/// The names of the standard library's macros, for "did you mean" suggestions: those called
+/// like functions (`has_key(@m, k)`) when `with_parameters`, else those used bare, like
+/// variables (`ppid`).
+std::vector<std::string> stdlib_macro_names(bool with_parameters);
 
 } // namespace scry

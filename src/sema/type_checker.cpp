@@ -8,6 +8,7 @@
 #include "parser/attach_point.h"
 #include "sema/constant.h"
 #include "sema/passes.h"
+#include "sema/stdlib.h"
 
 #include <algorithm>
 #include <iterator>
@@ -15,12 +16,6 @@
 namespace scry {
 
 using namespace ast;
-
-namespace {
-
-const char *const kAggregations[] = {"count", "sum", "min", "max", "avg", "stats", "hist", "lhist"};
-
-} // namespace
 
 Type int64_type() {
   return make_int(8, true);
@@ -127,30 +122,10 @@ Type read_type(const Type &value) {
   }
 }
 
-bool is_aggregation_name(const std::string &n) {
-  return std::find(std::begin(kAggregations), std::end(kAggregations), n) !=
-         std::end(kAggregations);
-}
-
-const std::vector<std::string> &builtin_names() {
-  static const std::vector<std::string> names = {
-      "pid",     "tid",     "uid",     "gid",  "cpu",    "ncpus", "comm", "nsecs",
-      "elapsed", "jiffies", "curtask", "rand", "cgroup", "probe", "args", "cpid"};
-  return names;
-}
-
-const std::vector<std::string> &unsupported_names() {
-  static const std::vector<std::string> names = {
-      "kstack",       "ustack",    "retval",     "func",        "username",  "usermode",
-      "numaid",       "ppid",      "pcomm",      "arg0",        "arg1",      "arg2",
-      "arg3",         "arg4",      "arg5",       "arg6",        "arg7",      "arg8",
-      "arg9",         "ctx",       "sarg0",      "ksym",        "usym",      "kaddr",
-      "uaddr",        "ntop",      "pton",       "buf",         "join",      "cat",
-      "system",       "signal",    "override",   "reg",         "strftime",  "strncmp",
-      "strcontains",  "strlen",    "strerror",   "path",        "macaddr",   "cgroup_path",
-      "cgroupid",     "kptr",      "uptr",       "bswap",       "skboutput", "debugf",
-      "errorf",       "warnf",     "unwatch",    "find",        "getopt",    "socket_cookie",
-      "percpu_kaddr", "probetype", "leader_tid", "leader_comm", "has_cpid"};
+std::vector<std::string> names_for_suggestions(bool functions) {
+  std::vector<std::string> names = functions ? builtin_function_names() : builtin_variable_names();
+  for (std::string &name : stdlib_macro_names(functions))
+    names.push_back(std::move(name));
   return names;
 }
 

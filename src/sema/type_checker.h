@@ -39,15 +39,9 @@ std::optional<Type> unify(const Type &to, const Type &from);
 /// How a map entry's value reads in an expression: aggregations read as integers.
 Type read_type(const Type &value);
 
-/// count, sum, min, max, avg, stats, hist, lhist.
-bool is_aggregation_name(const std::string &n);
-
-/// The builtin variables scry implements (pid, comm, ...), for suggestions.
-const std::vector<std::string> &builtin_names();
-
-/// bpftrace builtins and functions that scry does not implement yet: a clear error, never a
-/// silent wrong answer.
-const std::vector<std::string> &unsupported_names();
+/// The builtins and standard-library macros users may name, for "did you mean" suggestions:
+/// functions (and macros with parameters) when `functions`, else variables (and bare macros).
+std::vector<std::string> names_for_suggestions(bool functions);
 
 // ---- the type checker -------------------------------------------------------------------------
 
@@ -90,6 +84,7 @@ public:
   void visit(ast::Tuple &n) override;
   void visit(ast::Record &n) override;
   void visit(ast::BlockExpr &n) override;
+  void not_a_builtin_variable(ast::Identifier &n);
 
   // types_fields.cpp
   void visit(ast::FieldAccess &n) override;
@@ -149,6 +144,8 @@ private:
 
   // ---- types_calls.cpp ------------------------------------------------------------------------
   bool arity(ast::Call &n, size_t min, size_t max);
+  bool arity(ast::Call &n); // the arity of n.builtin in base/builtins.h's table
+  void not_a_builtin_function(ast::Call &n);
   void want_integer(ast::Call &n, size_t i, const char *what);
   ast::Map *map_argument(ast::Call &n, size_t i, bool allow_keyed_element = false);
   void type_call(ast::Call &n);

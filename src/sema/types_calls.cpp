@@ -12,19 +12,6 @@ namespace scry {
 
 using namespace ast;
 
-namespace {
-
-const std::vector<std::string> &function_names() {
-  static const std::vector<std::string> names = {
-      "printf", "print", "clear", "zero", "delete", "exit", "time",  "str",  "has_key",
-      "len",    "count", "sum",   "min",  "max",    "avg",  "stats", "hist", "lhist"};
-  // has_key is a standard-library macro (stdlib/map.bt) over the primitive __has_key; it is
-  // listed for "did you mean" suggestions.
-  return names;
-}
-
-} // namespace
-
 void TypeChecker::visit(Call &n) {
   type_call(n);
 }
@@ -38,6 +25,11 @@ bool TypeChecker::arity(Call &n, size_t min, size_t max) {
         n.name + "() takes " + expected + (max == 1 && min == 1 ? " argument" : " arguments") +
             ", not " + std::to_string(n.args.size()));
   return false;
+}
+
+bool TypeChecker::arity(Call &n) {
+  const BuiltinFunctionInfo &info = builtin_function_info(n.builtin);
+  return arity(n, info.min_args, info.max_args);
 }
 
 void TypeChecker::want_integer(Call &n, size_t i, const char *what) {
@@ -72,16 +64,24 @@ void TypeChecker::type_call(Call &n) {
 }
 
 void TypeChecker::type_call_checked(Call &n) {
-  const std::string &name = n.name;
+  const BuiltinFunctionInfo *builtin = find_builtin_function(n.name);
   n.type = make_void();
-  if (is_aggregation_name(name)) {
+  if (!builtin) {
+    not_a_builtin_function(n);
+    return;
+  }
+  n.builtin = builtin->id;
+  if (builtin->aggregation) {
     type_aggregation(n);
     return;
   }
-  if (name == "printf") {
+  switch (builtin->id) {
+  case BuiltinFunction::Printf: {
     type_printf(n);
-  } else if (name == "print") {
-    if (!arity(n, 1, 3))
+    break;
+  }
+  case BuiltinFunction::Print: {
+    if (!arity(n))
       return;
     if (dynamic_cast<Map *>(n.args[0])) {
       map_argument(n, 0);
@@ -109,11 +109,16 @@ void TypeChecker::type_call_checked(Call &n) {
         result_.resources.print_values.push_back(storage_type(t));
       }
     }
-  } else if (name == "clear" || name == "zero") {
-    if (arity(n, 1, 1))
+    break;
+  }
+  case BuiltinFunction::Clear:
+  case BuiltinFunction::Zero: {
+    if (arity(n))
       map_argument(n, 0);
-  } else if (name == "delete") {
-    if (!arity(n, 1, 2))
+    break;
+  }
+  case BuiltinFunction::Delete: {
+    if (!arity(n))
       return;
     if (n.args.size() == 1) {
       auto *ma = dynamic_cast<MapAccess *>(n.args[0]);
@@ -144,16 +149,20 @@ void TypeChecker::type_call_checked(Call &n) {
         check_key(*find_map(m->name), n.args[1]);
     }
     n.type = make_bool();
-  } else if (name == "__has_key") { // stdlib/map.bt's has_key
-    if (!arity(n, 2, 2))
+    break;
+  }
+  case BuiltinFunction::HasKey: { // stdlib/map.bt's has_key
+    if (!arity(n))
       return;
     Map *m = map_argument(n, 0);
     check(n.args[1]);
     if (m && find_map(m->name))
       check_key(*find_map(m->name), n.args[1]);
     n.type = make_bool();
-  } else if (name == "len") {
-    if (!arity(n, 1, 1))
+    break;
+  }
+  case BuiltinFunction::Len: {
+    if (!arity(n))
       return;
     Map *m = map_argument(n, 0);
     if (m && find_map(m->name) &&
@@ -163,15 +172,19 @@ void TypeChecker::type_call_checked(Call &n) {
             "len() of a hist or lhist map is not supported",
             "count the keys in another map: @keys[k] = count(); len(@keys)");
     n.type = make_int(8, true);
-  } else if (name == "exit") {
-    if (!arity(n, 0, 1))
+    break;
+  }
+  case BuiltinFunction::Exit: {
+    if (!arity(n))
       return;
     if (n.args.size() == 1) {
       check(n.args[0]);
       want_integer(n, 0, "exit code");
     }
-  } else if (name == "time") {
-    if (!arity(n, 0, 1))
+    break;
+  }
+  case BuiltinFunction::Time: {
+    if (!arity(n))
       return;
     std::string format = "%H:%M:%S\n";
     if (n.args.size() == 1) {
@@ -188,8 +201,10 @@ void TypeChecker::type_call_checked(Call &n) {
       n.id = static_cast<int>(result_.resources.time_formats.size());
       result_.resources.time_formats.push_back(format);
     }
-  } else if (name == "str") {
-    if (!arity(n, 1, 2))
+    break;
+  }
+  case BuiltinFunction::Str: {
+    if (!arity(n))
       return;
     // str($1) is the parameter's text, even when it looks like a number (bpftrace), so a
     // number too large for an integer is fine there.
@@ -225,17 +240,43 @@ void TypeChecker::type_call_checked(Call &n) {
     if (t.kind == TypeKind::String)
       size = std::min(size, t.size);
     n.type = make_string(size);
-  } else if (std::find(unsupported_names().begin(), unsupported_names().end(), name) !=
-             unsupported_names().end()) {
-    for (Expression *a : n.args)
-      check(a);
-    error(DiagCode::NotSupported, n.loc, name + "() is not supported by scry yet");
-  } else {
-    for (Expression *a : n.args)
-      check(a);
-    error(DiagCode::UnknownFunction, n.loc, "unknown function '" + name + "'",
-          did_you_mean(name, function_names()));
+    break;
   }
+  case BuiltinFunction::Strnlen: { // stdlib/strings.bt's strlen
+    if (!arity(n))
+      return;
+    check(n.args[0]);
+    const Type &t = n.args[0]->type;
+    if (t.kind != TypeKind::String && t.kind != TypeKind::None) {
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "strlen() needs a string, not " + type_name(t),
+            t.kind == TypeKind::Pointer ? "read it as a string first: strlen(str(p))" : "");
+      return;
+    }
+    n.type = uint64_type();
+    break;
+  }
+  case BuiltinFunction::Count:
+  case BuiltinFunction::Sum:
+  case BuiltinFunction::Min:
+  case BuiltinFunction::Max:
+  case BuiltinFunction::Avg:
+  case BuiltinFunction::Stats:
+  case BuiltinFunction::Hist:
+  case BuiltinFunction::Lhist:
+  case BuiltinFunction::None:
+    break; // aggregations are typed above
+  }
+}
+
+void TypeChecker::not_a_builtin_function(Call &n) {
+  for (Expression *a : n.args)
+    check(a);
+  if (is_planned_builtin(n.name))
+    error(DiagCode::NotSupported, n.loc, n.name + "() is not supported by scry yet");
+  else
+    error(DiagCode::UnknownFunction, n.loc, "unknown function '" + n.name + "'",
+          did_you_mean(n.name, names_for_suggestions(true)));
 }
 
 void TypeChecker::type_aggregation(Call &n) {
@@ -253,21 +294,29 @@ void TypeChecker::type_aggregation(Call &n) {
     want_integer(n, 0, "value");
     return n.args[0]->type.kind == TypeKind::Integer ? n.args[0]->type.is_signed : true;
   };
-  if (name == "count") {
-    if (arity(n, 0, 0))
+  switch (n.builtin) {
+  case BuiltinFunction::Count:
+    if (arity(n))
       n.type = make_aggregation(TypeKind::Count, false);
-  } else if (name == "sum" || name == "min" || name == "max" || name == "avg" || name == "stats") {
-    if (!arity(n, 1, 1))
+    break;
+  case BuiltinFunction::Sum:
+  case BuiltinFunction::Min:
+  case BuiltinFunction::Max:
+  case BuiltinFunction::Avg:
+  case BuiltinFunction::Stats: {
+    if (!arity(n))
       return;
     bool is_signed = value_arg();
-    TypeKind k = name == "sum"   ? TypeKind::Sum
-                 : name == "min" ? TypeKind::Min
-                 : name == "max" ? TypeKind::Max
-                 : name == "avg" ? TypeKind::Avg
-                                 : TypeKind::Stats;
+    TypeKind k = n.builtin == BuiltinFunction::Sum   ? TypeKind::Sum
+                 : n.builtin == BuiltinFunction::Min ? TypeKind::Min
+                 : n.builtin == BuiltinFunction::Max ? TypeKind::Max
+                 : n.builtin == BuiltinFunction::Avg ? TypeKind::Avg
+                                                     : TypeKind::Stats;
     n.type = make_aggregation(k, k == TypeKind::Sum ? is_signed : true);
-  } else if (name == "hist") {
-    if (!arity(n, 1, 2))
+    break;
+  }
+  case BuiltinFunction::Hist: {
+    if (!arity(n))
       return;
     value_arg();
     Type t = make_aggregation(TypeKind::Hist);
@@ -280,8 +329,10 @@ void TypeChecker::type_aggregation(Call &n) {
       t.hist_bits = *k;
     }
     n.type = t;
-  } else if (name == "lhist") {
-    if (!arity(n, 4, 4))
+    break;
+  }
+  case BuiltinFunction::Lhist: {
+    if (!arity(n))
       return;
     value_arg();
     int64_t v[3];
@@ -307,6 +358,21 @@ void TypeChecker::type_aggregation(Call &n) {
     t.lhist_max = v[1];
     t.lhist_step = v[2];
     n.type = t;
+    break;
+  }
+  case BuiltinFunction::Printf:
+  case BuiltinFunction::Print:
+  case BuiltinFunction::Clear:
+  case BuiltinFunction::Zero:
+  case BuiltinFunction::Delete:
+  case BuiltinFunction::Exit:
+  case BuiltinFunction::Time:
+  case BuiltinFunction::Str:
+  case BuiltinFunction::Len:
+  case BuiltinFunction::HasKey:
+  case BuiltinFunction::Strnlen:
+  case BuiltinFunction::None:
+    break; // not aggregations
   }
 }
 

@@ -28,44 +28,72 @@ void TypeChecker::visit(Boolean &n) {
 
 void TypeChecker::visit(Identifier &n) {
   const std::string &name = n.name;
-  if (name == "pid" || name == "tid" || name == "uid" || name == "gid" || name == "cpu" ||
-      name == "ncpus" || name == "rand") {
+  const BuiltinVariableInfo *builtin = find_builtin_variable(name);
+  if (!builtin) {
+    not_a_builtin_variable(n);
+    return;
+  }
+  n.builtin = builtin->id;
+  switch (builtin->id) {
+  case BuiltinVariable::Pid:
+  case BuiltinVariable::Tid:
+  case BuiltinVariable::Uid:
+  case BuiltinVariable::Gid:
+  case BuiltinVariable::Cpu:
+  case BuiltinVariable::Ncpus:
+  case BuiltinVariable::Rand:
     n.type = make_int(4, false);
-  } else if (name == "nsecs" || name == "elapsed" || name == "jiffies" || name == "cgroup") {
+    break;
+  case BuiltinVariable::Nsecs:
+  case BuiltinVariable::Elapsed:
+  case BuiltinVariable::Jiffies:
+  case BuiltinVariable::Cgroup:
     n.type = uint64_type();
-  } else if (name == "comm") {
+    break;
+  case BuiltinVariable::Comm:
     n.type = make_string(16);
-  } else if (name == "curtask") {
+    break;
+  case BuiltinVariable::Curtask: {
     Type task =
         btf_.load() && btf_.task_struct_id() ? btf_.type_of(btf_.task_struct_id()) : uint64_type();
     n.type = make_pointer(task, AddressSpace::Kernel);
     if (!btf_.load() && !quiet_)
       warning(DiagCode::BuiltinNotAvailable, n.loc,
               "the kernel has no BTF: curtask is a plain address", btf_.error());
-  } else if (name == "probe") {
+    break;
+  }
+  case BuiltinVariable::Probe:
     n.type = make_string(probe_name_size_);
-  } else if (name == "cpid") {
+    break;
+  case BuiltinVariable::Cpid:
     if (!options_.has_child)
       error(DiagCode::BuiltinNotAvailable, n.loc, "cpid needs a child process",
             "run a command with -c CMD");
     n.type = make_int(4, false);
-  } else if (name == "args") {
+    break;
+  case BuiltinVariable::Args:
     type_args(n);
-  } else if (name == "retval" || name == "func" ||
-             (name.size() == 4 && name.rfind("arg", 0) == 0 &&
-              std::isdigit(static_cast<unsigned char>(name[3])))) {
+    break;
+  case BuiltinVariable::None:
+    break;
+  }
+}
+
+void TypeChecker::not_a_builtin_variable(Identifier &n) {
+  const std::string &name = n.name;
+  if (name == "retval" || name == "func" ||
+      (name.size() == 4 && name.rfind("arg", 0) == 0 &&
+       std::isdigit(static_cast<unsigned char>(name[3])))) {
     std::string kinds = name == "retval" ? "return probes (kretprobe, uretprobe, fexit)"
                                          : "kprobe, uprobe and fentry probes";
     error(DiagCode::BuiltinNotAvailable, n.loc,
           "'" + name + "' is only available in " + kinds + ", not in " + current_probe_kinds(),
           name == "func" ? "use probe for the probe's name" : "");
-  } else if (std::find(unsupported_names().begin(), unsupported_names().end(), name) !=
-             unsupported_names().end()) {
+  } else if (is_planned_builtin(name)) {
     error(DiagCode::NotSupported, n.loc, "'" + name + "' is not supported by scry yet");
   } else {
-    std::vector<std::string> candidates = builtin_names();
     error(DiagCode::UnknownIdentifier, n.loc, "unknown identifier '" + name + "'",
-          did_you_mean(name, candidates,
+          did_you_mean(name, names_for_suggestions(false),
                        "scratch variables start with '$' ($" + name + "), maps with '@' (@" + name +
                            ")"));
   }

@@ -90,8 +90,7 @@ void TypeChecker::visit(Sizeof &n) {
     // `sizeof(task_struct)`: a bare name that is a kernel struct is a type.
     auto *id = dynamic_cast<Identifier *>(n.expr);
     std::optional<Type> named;
-    if (id && std::find(builtin_names().begin(), builtin_names().end(), id->name) ==
-                  builtin_names().end())
+    if (id && !find_builtin_variable(id->name))
       named = btf_.struct_type(id->name);
     if (named) {
       t = *named;

@@ -70,7 +70,8 @@ void TypeChecker::visit(Assignment &n) {
     return; // the parser reported it
   // An aggregation is allowed exactly here: as the whole value of a map assignment.
   auto *call = dynamic_cast<Call *>(n.value);
-  if (call && is_aggregation_name(call->name) && !n.compound) {
+  const BuiltinFunctionInfo *builtin = call ? find_builtin_function(call->name) : nullptr;
+  if (builtin && builtin->aggregation && !n.compound) {
     aggregation_allowed_here_ = true;
     n.value->accept(*this);
     aggregation_allowed_here_ = false;

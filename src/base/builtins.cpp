@@ -1,0 +1,116 @@
+#include "base/builtins.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace scry {
+
+namespace {
+
+using V = BuiltinVariable;
+using F = BuiltinFunction;
+
+constexpr BuiltinVariableInfo kVariables[] = {
+    {V::Pid, "pid"},         {V::Tid, "tid"},         {V::Uid, "uid"},       {V::Gid, "gid"},
+    {V::Cpu, "cpu"},         {V::Ncpus, "ncpus"},     {V::Rand, "rand"},     {V::Nsecs, "nsecs"},
+    {V::Elapsed, "elapsed"}, {V::Jiffies, "jiffies"}, {V::Cgroup, "cgroup"}, {V::Comm, "comm"},
+    {V::Curtask, "curtask"}, {V::Probe, "probe"},     {V::Cpid, "cpid"},     {V::Args, "args"},
+};
+
+// Arities as scry implements each function (bpftrace's docs/stdlib.md allows more for some:
+// hist's and print's later arguments come with the work on the rest of the library).
+constexpr BuiltinFunctionInfo kFunctions[] = {
+    {F::Printf, "printf", false, 1, 255},
+    {F::Print, "print", false, 1, 3},
+    {F::Clear, "clear", false, 1, 1},
+    {F::Zero, "zero", false, 1, 1},
+    {F::Delete, "delete", false, 1, 2},
+    {F::Exit, "exit", false, 0, 1},
+    {F::Time, "time", false, 0, 1},
+    {F::Str, "str", false, 1, 2},
+    {F::Len, "len", false, 1, 1},
+    {F::HasKey, "__has_key", false, 2, 2},
+    {F::Strnlen, "__strnlen", false, 1, 1},
+    {F::Count, "count", true, 0, 0},
+    {F::Sum, "sum", true, 1, 1},
+    {F::Min, "min", true, 1, 1},
+    {F::Max, "max", true, 1, 1},
+    {F::Avg, "avg", true, 1, 1},
+    {F::Stats, "stats", true, 1, 1},
+    {F::Hist, "hist", true, 1, 2},
+    {F::Lhist, "lhist", true, 4, 4},
+};
+
+template <typename Table, typename Last>
+constexpr bool in_enum_order(const Table &t, Last last) {
+  for (size_t i = 0; i < std::size(t); ++i)
+    if (static_cast<size_t>(t[i].id) != i + 1)
+      return false;
+  return static_cast<size_t>(last) == std::size(t);
+}
+static_assert(in_enum_order(kVariables, V::Args),
+              "kVariables lists every BuiltinVariable in order");
+static_assert(in_enum_order(kFunctions, F::Lhist),
+              "kFunctions lists every BuiltinFunction in order");
+
+// bpftrace's builtins and functions that scry does not implement yet.
+constexpr const char *kPlanned[] = {
+    "kstack",     "ustack",      "retval",    "func",          "username",     "usermode",
+    "numaid",     "pcomm",       "arg0",      "arg1",          "arg2",         "arg3",
+    "arg4",       "arg5",        "arg6",      "arg7",          "arg8",         "arg9",
+    "ctx",        "sarg0",       "ksym",      "usym",          "kaddr",        "uaddr",
+    "ntop",       "pton",        "buf",       "join",          "cat",          "system",
+    "signal",     "override",    "reg",       "strftime",      "strncmp",      "strcontains",
+    "strerror",   "path",        "macaddr",   "cgroup_path",   "cgroupid",     "kptr",
+    "uptr",       "bswap",       "skboutput", "debugf",        "errorf",       "warnf",
+    "unwatch",    "find",        "getopt",    "socket_cookie", "percpu_kaddr", "probetype",
+    "leader_tid", "leader_comm", "has_cpid"};
+
+template <typename Table>
+auto find_in(const Table &table, std::string_view name) {
+  for (const auto &row : table)
+    if (name == row.name)
+      return &row;
+  return static_cast<decltype(&table[0])>(nullptr);
+}
+
+template <typename Table>
+std::vector<std::string> names_of(const Table &table) {
+  std::vector<std::string> names;
+  for (const auto &row : table)
+    if (!is_primitive(row.name))
+      names.emplace_back(row.name);
+  return names;
+}
+
+} // namespace
+
+const BuiltinVariableInfo *find_builtin_variable(std::string_view name) {
+  return find_in(kVariables, name);
+}
+
+const BuiltinFunctionInfo *find_builtin_function(std::string_view name) {
+  return find_in(kFunctions, name);
+}
+
+const BuiltinFunctionInfo &builtin_function_info(BuiltinFunction id) {
+  return kFunctions[static_cast<size_t>(id) - 1];
+}
+
+bool is_primitive(std::string_view name) {
+  return name.starts_with("__");
+}
+
+std::vector<std::string> builtin_variable_names() {
+  return names_of(kVariables);
+}
+
+std::vector<std::string> builtin_function_names() {
+  return names_of(kFunctions);
+}
+
+bool is_planned_builtin(std::string_view name) {
+  return std::find(std::begin(kPlanned), std::end(kPlanned), name) != std::end(kPlanned);
+}
+
+} // namespace scry

@@ -1,0 +1,98 @@
+// Every builtin variable and function of the language, declared once: its name and, for a
+// function, whether it is an aggregation and how many arguments it takes. Sema resolves a name
+// to its enumerator, stores it on the AST node (Identifier::builtin, Call::builtin) and types
+// it; codegen switches over the enumerator with no `default:`, so a builtin that sema accepts
+// and codegen does not generate is a compile error (-Wswitch), never a silently miscompiled
+// program. Names bpftrace has and scry does not implement yet are listed too: they are refused
+// as not supported, not as unknown.
+//
+// Adding a builtin: an enumerator and a row here (builtins.cpp), then the compiler lists the
+// switches to extend: its typing in sema (types_expressions.cpp for variables, types_calls.cpp
+// for functions) and its value in codegen (calls.cpp). A builtin that can be written in the
+// language is a stdlib/*.bt macro instead, over a `__` primitive function here if it needs one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scry {
+
+enum class BuiltinVariable : uint8_t {
+  None, // not resolved (before sema), or not a builtin
+  Pid,
+  Tid,
+  Uid,
+  Gid,
+  Cpu,
+  Ncpus,
+  Rand,
+  Nsecs,
+  Elapsed,
+  Jiffies,
+  Cgroup,
+  Comm,
+  Curtask,
+  Probe,
+  Cpid,
+  Args,
+};
+
+enum class BuiltinFunction : uint8_t {
+  None, // not resolved (before sema), or not a builtin
+  Printf,
+  Print,
+  Clear,
+  Zero,
+  Delete,
+  Exit,
+  Time,
+  Str,
+  Len,
+  HasKey,  // __has_key, under stdlib/map.bt's has_key
+  Strnlen, // __strnlen, under stdlib/strings.bt's strlen (stdlib/strings.bpf.c)
+  // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
+  Count,
+  Sum,
+  Min,
+  Max,
+  Avg,
+  Stats,
+  Hist,
+  Lhist,
+};
+
+struct BuiltinVariableInfo {
+  BuiltinVariable id;
+  const char *name;
+};
+
+struct BuiltinFunctionInfo {
+  BuiltinFunction id;
+  const char *name;
+  bool aggregation;
+  uint8_t min_args, max_args;
+};
+
+/// The builtin variable called `name`, or null.
+const BuiltinVariableInfo *find_builtin_variable(std::string_view name);
+
+/// The builtin function or aggregation called `name`, or null.
+const BuiltinFunctionInfo *find_builtin_function(std::string_view name);
+
+/// The table row of `id` (not None).
+const BuiltinFunctionInfo &builtin_function_info(BuiltinFunction id);
+
+/// Whether `name` is a primitive: a builtin named `__x` that the standard library's macros
+/// call and users are not offered ("did you mean" leaves them out).
+bool is_primitive(std::string_view name);
+
+/// The names users may use (primitives left out), for "did you mean" suggestions.
+std::vector<std::string> builtin_variable_names();
+std::vector<std::string> builtin_function_names();
+
+/// Whether bpftrace has a builtin or function `name` that scry does not implement yet.
+bool is_planned_builtin(std::string_view name);
+
+} // namespace scry
