@@ -1,7 +1,8 @@
 // Code generation's top level: the object's maps, one BPF program per ProbeProgram of the plan
-// (its ELF section, the -p filter, the scratch region) and the syscall dispatchers, and the stack
-// and scratch memory the other files allocate from. Reads SemaResult (Resources, each probe's
-// typed AST, tracepoint formats) and CodegenOptions; writes the BpfModule, then the ELF object.
+// (its ELF section, its context, the -p filter, the scratch region) and the syscall
+// dispatchers, and the stack and scratch memory the other files allocate from. Reads SemaResult
+// (Resources, each probe's typed AST, tracepoint formats) and CodegenOptions; writes the
+// BpfModule, then the ELF object.
 #include "codegen/generator.h"
 
 #include "sema/constant.h"
@@ -101,69 +102,6 @@ void Generator::finish_maps() {
   scratch_placeholder_->eraseFromParent();
 }
 
-std::string Generator::section_for(const ProbeProgram &p) {
-  switch (p.type) {
-  case ProbeType::Tracepoint:
-    if (p.tracepoint_attach == TracepointAttach::Raw)
-      return "raw_tp/" + p.raw_tracepoint;
-    return "tracepoint/" + p.category + "/" + p.event;
-  case ProbeType::Interval:
-  case ProbeType::Profile:
-  case ProbeType::Software:
-  case ProbeType::Hardware:
-    return "perf_event";
-  case ProbeType::Begin:
-  case ProbeType::End:
-    // Run once with BPF_PROG_TEST_RUN, which raw tracepoint programs allow.
-    return "raw_tp";
-  case ProbeType::Kprobe:
-  case ProbeType::Kretprobe:
-  case ProbeType::Fentry:
-  case ProbeType::Fexit:
-  case ProbeType::Uprobe:
-  case ProbeType::Uretprobe:
-  case ProbeType::Usdt:
-  case ProbeType::RawTracepoint:
-  case ProbeType::Watchpoint:
-  case ProbeType::Iter:
-  case ProbeType::Self:
-  case ProbeType::Test:
-  case ProbeType::Bench:
-  case ProbeType::Invalid:
-    break; // refused by semantic analysis
-  }
-  return {};
-}
-
-bool Generator::filtered_by_pid(ProbeType type) {
-  switch (type) {
-  case ProbeType::Kprobe:
-  case ProbeType::Kretprobe:
-  case ProbeType::Fentry:
-  case ProbeType::Fexit:
-  case ProbeType::Uprobe:
-  case ProbeType::Uretprobe:
-  case ProbeType::Usdt:
-  case ProbeType::Tracepoint:
-  case ProbeType::RawTracepoint:
-  case ProbeType::Profile:
-  case ProbeType::Software:
-  case ProbeType::Hardware:
-  case ProbeType::Watchpoint:
-    return true;
-  case ProbeType::Invalid:
-  case ProbeType::Begin:
-  case ProbeType::End:
-  case ProbeType::Interval:
-  case ProbeType::Iter:
-  case ProbeType::Self:
-  case ProbeType::Test:
-  case ProbeType::Bench:
-    return false;
-  }
-  return false;
-}
-
 void Generator::generate_program(size_t index) {
   const ProbeProgram &p = res_.programs[index];
   prog_ = &p;
@@ -176,18 +114,28 @@ void Generator::generate_program(size_t index) {
   stack_next_.clear();
   loops_.clear();
 
-  fn_ = mod_.add_program(p.function, section_for(p), b_, p.probe->loc.begin.line);
+  fn_ = mod_.add_program(p.function, p.section, b_, p.probe->loc.begin.line);
   ctx_arg_ = fn_->getArg(0);
   entry_ = &fn_->getEntryBlock();
   return_block_ = llvm::BasicBlock::Create(ctx_, "return", fn_);
 
-  // The cheapest checks first: a raw syscall program for one system call returns at once for
-  // the others, before anything else is looked up.
-  const bool raw_tracepoint =
-      p.type == ProbeType::Tracepoint && p.tracepoint_attach == TracepointAttach::Raw;
-  llvm::Value *syscall_nr = raw_tracepoint ? raw_syscall_number(p) : nullptr;
+  // What the program's context holds (ContextKind). The cheapest checks first: a raw syscall
+  // program for one system call returns at once for the others, before anything else is looked
+  // up.
+  llvm::Value *syscall_nr = nullptr;
+  bool raw_arguments = false;
+  switch (p.context) {
+  case ContextKind::None:
+  case ContextKind::PerfSample:       // nothing reads the sample yet
+  case ContextKind::TracepointRecord: // args.* read the context itself
+    break;
+  case ContextKind::RawTracepointArgs:
+    raw_arguments = true;
+    syscall_nr = raw_syscall_number(p);
+    break;
+  }
   syscall_nr_ = syscall_nr;
-  if (options_.filter_pid && filtered_by_pid(p.type)) {
+  if (options_.filter_pid && p.pid_filter) {
     llvm::Value *pid = b_.CreateLShr(call(GetCurrentPidTgid, i64_, {}), 32);
     branch_unless(b_.CreateICmpEQ(pid, b_.getInt64(static_cast<uint64_t>(options_.filter_pid))),
                   return_block_);
@@ -208,7 +156,7 @@ void Generator::generate_program(size_t index) {
   allocate_variables(*p.probe);
 
   record_ = ctx_arg_;
-  if (raw_tracepoint && p.raw_record != RawRecord::None)
+  if (raw_arguments && p.raw_record != RawRecord::None)
     record_ = raw_syscall_record(p, syscall_nr);
   if (p.probe->predicate) {
     at(p.probe->predicate->loc);

@@ -97,14 +97,6 @@ private:
 
   void finish_maps();
 
-  static std::string section_for(const ProbeProgram &p);
-
-  /// Whether `-p PID` filters a probe of this type: those that fire in the context of whatever
-  /// task caused them. begin, end and interval run for the tracer itself and are never filtered,
-  /// as in bpftrace (src/ast/passes/pid_filter_pass.cpp). profile, software and hardware samples
-  /// are kept when they interrupt a thread of PID.
-  static bool filtered_by_pid(ProbeType type);
-
   void generate_program(size_t index);
 
   /// A SyscallDispatcher: takes the system call number as the probe programs do and tail-calls

@@ -15,53 +15,6 @@ namespace {
 using ast::AttachPoint;
 using ast::ProbeType;
 
-struct Provider {
-  const char *name; // canonical, lower case
-  ProbeType type;
-};
-
-// Full provider names, matched case-insensitively (bpftrace 0.24+).
-constexpr Provider kProviders[] = {
-    {"begin", ProbeType::Begin},
-    {"end", ProbeType::End},
-    {"kprobe", ProbeType::Kprobe},
-    {"kretprobe", ProbeType::Kretprobe},
-    {"fentry", ProbeType::Fentry},
-    {"kfunc", ProbeType::Fentry},
-    {"fexit", ProbeType::Fexit},
-    {"kretfunc", ProbeType::Fexit},
-    {"uprobe", ProbeType::Uprobe},
-    {"uretprobe", ProbeType::Uretprobe},
-    {"usdt", ProbeType::Usdt},
-    {"tracepoint", ProbeType::Tracepoint},
-    {"rawtracepoint", ProbeType::RawTracepoint},
-    {"profile", ProbeType::Profile},
-    {"interval", ProbeType::Interval},
-    {"software", ProbeType::Software},
-    {"hardware", ProbeType::Hardware},
-    {"watchpoint", ProbeType::Watchpoint},
-    {"iter", ProbeType::Iter},
-    {"self", ProbeType::Self},
-    {"test", ProbeType::Test},
-    {"bench", ProbeType::Bench},
-};
-
-// Short aliases, matched exactly: `u` is uprobe but `U` is usdt.
-constexpr Provider kAliases[] = {
-    {"k", ProbeType::Kprobe},   {"kr", ProbeType::Kretprobe}, {"f", ProbeType::Fentry},
-    {"fr", ProbeType::Fexit},   {"u", ProbeType::Uprobe},     {"ur", ProbeType::Uretprobe},
-    {"U", ProbeType::Usdt},     {"t", ProbeType::Tracepoint}, {"rt", ProbeType::RawTracepoint},
-    {"p", ProbeType::Profile},  {"i", ProbeType::Interval},   {"s", ProbeType::Software},
-    {"h", ProbeType::Hardware}, {"w", ProbeType::Watchpoint}, {"it", ProbeType::Iter},
-};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char &c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 /// One part of an attach point after splitting on ':', with quotes removed.
 struct Part {
   std::string text;
@@ -170,18 +123,7 @@ private:
     const Part &provider = parts_[0];
     ProbeType type = probe_type_from_provider(provider.text);
     if (type == ProbeType::Invalid) {
-      std::string hint;
-      size_t best = 3;
-      for (const Provider &p : kProviders) {
-        size_t d = edit_distance(lower(provider.text), p.name);
-        if (d < best)
-          best = d, hint = std::string("did you mean '") + p.name + "'?";
-      }
-      if (hint.empty())
-        hint = "providers: begin, end, tracepoint (t), rawtracepoint (rt), kprobe (k), "
-               "kretprobe (kr), fentry (f), fexit (fr), uprobe (u), uretprobe (ur), usdt (U), "
-               "profile (p), interval (i), software (s), hardware (h), watchpoint (w), "
-               "iter (it), self";
+      std::string hint = unknown_provider_hint(provider.text);
       if (provider.text.empty())
         return fail_part(provider, "missing probe provider before ':'", hint,
                          DiagCode::EmptyAttachPointPart);
@@ -555,65 +497,6 @@ private:
 };
 
 } // namespace
-
-const char *probe_type_name(ast::ProbeType type) {
-  switch (type) {
-  case ProbeType::Invalid:
-    return "invalid";
-  case ProbeType::Begin:
-    return "begin";
-  case ProbeType::End:
-    return "end";
-  case ProbeType::Kprobe:
-    return "kprobe";
-  case ProbeType::Kretprobe:
-    return "kretprobe";
-  case ProbeType::Fentry:
-    return "fentry";
-  case ProbeType::Fexit:
-    return "fexit";
-  case ProbeType::Uprobe:
-    return "uprobe";
-  case ProbeType::Uretprobe:
-    return "uretprobe";
-  case ProbeType::Usdt:
-    return "usdt";
-  case ProbeType::Tracepoint:
-    return "tracepoint";
-  case ProbeType::RawTracepoint:
-    return "rawtracepoint";
-  case ProbeType::Profile:
-    return "profile";
-  case ProbeType::Interval:
-    return "interval";
-  case ProbeType::Software:
-    return "software";
-  case ProbeType::Hardware:
-    return "hardware";
-  case ProbeType::Watchpoint:
-    return "watchpoint";
-  case ProbeType::Iter:
-    return "iter";
-  case ProbeType::Self:
-    return "self";
-  case ProbeType::Test:
-    return "test";
-  case ProbeType::Bench:
-    return "bench";
-  }
-  return "invalid";
-}
-
-ast::ProbeType probe_type_from_provider(std::string_view provider) {
-  for (const Provider &a : kAliases)
-    if (provider == a.name)
-      return a.type;
-  std::string l = lower(provider);
-  for (const Provider &p : kProviders)
-    if (l == p.name)
-      return p.type;
-  return ProbeType::Invalid;
-}
 
 void parse_attach_points(ast::Program &program, const std::vector<std::string> &params,
                          Diagnostics &diags) {

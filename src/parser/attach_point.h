@@ -7,19 +7,12 @@
 
 #include "base/diagnostics.h"
 #include "parser/ast.h"
+#include "parser/probe_types.h" // the providers' names, which this pass reads
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace scry {
-
-/// The canonical provider name of `type` ("tracepoint", "kprobe", "begin", ...).
-const char *probe_type_name(ast::ProbeType type);
-
-/// The probe type for a provider name or alias, case-insensitively ("t", "Tracepoint", "kfunc");
-/// ProbeType::Invalid when unknown.
-ast::ProbeType probe_type_from_provider(std::string_view provider);
 
 /// Runs the pass over every probe of `program`. `params` are the positional parameters ($1 is
 /// params[0]); `$N` in an attach point is replaced by its value. Errors carry the attach

@@ -12,8 +12,6 @@ namespace scry {
 
 namespace {
 
-using ast::ProbeType;
-
 std::string errno_text(int err) {
   return std::strerror(err < 0 ? -err : err);
 }
@@ -64,26 +62,24 @@ std::string attach_perf(const ProbeProgram &probe, bpf_program *prog, perf_event
 } // namespace
 
 std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, Attachment &out) {
-  switch (probe.type) {
-  case ProbeType::Tracepoint: {
-    bpf_link *link;
-    if (probe.tracepoint_attach == TracepointAttach::Raw) {
-      link = bpf_program__attach_raw_tracepoint(prog, probe.raw_tracepoint.c_str());
-      if (!link)
-        return probe.probe_name + ": cannot attach to the raw tracepoint " + probe.raw_tracepoint +
-               ": " + errno_text(errno);
-    } else {
-      link = bpf_program__attach_tracepoint(prog, probe.category.c_str(), probe.event.c_str());
-      if (!link)
-        return probe.probe_name + ": cannot attach: " + errno_text(errno);
-    }
+  switch (probe.attach) {
+  case AttachMechanism::Tracepoint: {
+    bpf_link *link =
+        bpf_program__attach_tracepoint(prog, probe.category.c_str(), probe.event.c_str());
+    if (!link)
+      return probe.probe_name + ": cannot attach: " + errno_text(errno);
     out.links.push_back(link);
     return {};
   }
-  case ProbeType::Interval:
-  case ProbeType::Profile:
-  case ProbeType::Software:
-  case ProbeType::Hardware: {
+  case AttachMechanism::RawTracepoint: {
+    bpf_link *link = bpf_program__attach_raw_tracepoint(prog, probe.raw_tracepoint.c_str());
+    if (!link)
+      return probe.probe_name + ": cannot attach to the raw tracepoint " + probe.raw_tracepoint +
+             ": " + errno_text(errno);
+    out.links.push_back(link);
+    return {};
+  }
+  case AttachMechanism::PerfEvent: {
     const PerfEventSpec &spec = probe.perf_event;
     perf_event_attr attr{};
     attr.size = sizeof(attr);
@@ -98,23 +94,10 @@ std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, Attachmen
     return attach_perf(probe, prog, attr, spec.every_cpu ? online_cpus() : std::vector<int>{0},
                        out);
   }
-  case ProbeType::Begin:
-  case ProbeType::End:
-    return {};
-  case ProbeType::Kprobe:
-  case ProbeType::Kretprobe:
-  case ProbeType::Fentry:
-  case ProbeType::Fexit:
-  case ProbeType::Uprobe:
-  case ProbeType::Uretprobe:
-  case ProbeType::Usdt:
-  case ProbeType::RawTracepoint:
-  case ProbeType::Watchpoint:
-  case ProbeType::Iter:
-  case ProbeType::Self:
-  case ProbeType::Test:
-  case ProbeType::Bench:
-  case ProbeType::Invalid:
+  case AttachMechanism::RunAtStart:
+  case AttachMechanism::RunAtExit:
+    return {}; // run_special_probe() runs them
+  case AttachMechanism::None:
     break; // refused by semantic analysis
   }
   return probe.probe_name + ": probes of this type cannot be attached by scry yet";

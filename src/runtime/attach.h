@@ -1,6 +1,6 @@
-// Attaching BPF programs to their events, one function per probe type. Every attachment is a
-// libbpf link (or a perf event file descriptor owned by one), so closing the links - or the
-// process dying - detaches everything: nothing is written to tracefs.
+// Attaching BPF programs to their events, one case per attach mechanism (ProbeProgram::attach).
+// Every attachment is a libbpf link (or a perf event file descriptor owned by one), so closing the
+// links - or the process dying - detaches everything: nothing is written to tracefs.
 #pragma once
 
 #include "sema/resources.h"
@@ -18,10 +18,10 @@ struct Attachment {
   std::vector<bpf_link *> links;
 };
 
-/// Attaches `prog` for `probe` (tracepoint, interval, profile, software, hardware). Returns an
-/// empty string on success, else one line for the user naming the probe, the kernel's reason
-/// and what to do (e.g. "hardware:cycles: this machine has no hardware performance counters").
-/// begin/end programs are not attached: run_special_probe() runs them.
+/// Attaches `prog` for `probe` by its attach mechanism (a perf event, a tracepoint, a raw
+/// tracepoint). Returns an empty string on success, else one line for the user naming the probe,
+/// the kernel's reason and what to do (e.g. "hardware:cycles: this machine has no hardware
+/// performance counters"). begin/end programs are not attached: run_special_probe() runs them.
 std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, Attachment &out);
 
 /// Runs a begin or end program once, now, with BPF_PROG_TEST_RUN (a raw tracepoint program).

@@ -187,7 +187,7 @@ public:
 
     // begin probes run before anything else is attached, in declaration order.
     for (size_t i = 0; i < res_.programs.size(); ++i) {
-      if (res_.programs[i].type != ast::ProbeType::Begin)
+      if (res_.programs[i].attach != AttachMechanism::RunAtStart)
         continue;
       std::string err = run_special_probe(res_.programs[i], progs_[i]);
       if (!err.empty())
@@ -197,7 +197,7 @@ public:
     attachments_.resize(res_.programs.size());
     for (size_t i = 0; i < res_.programs.size(); ++i) {
       const ProbeProgram &p = res_.programs[i];
-      if (p.type == ast::ProbeType::Begin || p.type == ast::ProbeType::End)
+      if (p.attach == AttachMechanism::RunAtStart || p.attach == AttachMechanism::RunAtExit)
         continue;
       std::string err = p.tail_called ? add_to_dispatcher(p, progs_[i])
                                       : attach_probe(p, progs_[i], attachments_[i]);
@@ -246,7 +246,7 @@ public:
 
     bool exited = loop_.exit_seen;
     for (size_t i = 0; i < res_.programs.size(); ++i) {
-      if (res_.programs[i].type != ast::ProbeType::End)
+      if (res_.programs[i].attach != AttachMechanism::RunAtExit)
         continue;
       std::string err = run_special_probe(res_.programs[i], progs_[i]);
       if (!err.empty())
@@ -294,15 +294,22 @@ private:
       for (size_t i = 0; i < progs_.size(); ++i) {
         const ProbeProgram &p = res_.programs[i];
         std::string how;
-        if (p.type == ast::ProbeType::Tracepoint)
-          how =
-              p.tracepoint_attach == TracepointAttach::Raw
-                  ? " (raw tracepoint " + p.raw_tracepoint +
-                        (p.syscall_nr >= 0 ? ", system call " + std::to_string(p.syscall_nr)
-                                           : std::string()) +
-                        (p.tail_called ? ", through dispatch_" + p.raw_tracepoint : std::string()) +
-                        ")"
-                  : " (tracepoint)";
+        switch (p.attach) {
+        case AttachMechanism::Tracepoint:
+          how = " (tracepoint)";
+          break;
+        case AttachMechanism::RawTracepoint:
+          how = " (raw tracepoint " + p.raw_tracepoint +
+                (p.syscall_nr >= 0 ? ", system call " + std::to_string(p.syscall_nr)
+                                   : std::string()) +
+                (p.tail_called ? ", through dispatch_" + p.raw_tracepoint : std::string()) + ")";
+          break;
+        case AttachMechanism::None:
+        case AttachMechanism::RunAtStart:
+        case AttachMechanism::RunAtExit:
+        case AttachMechanism::PerfEvent:
+          break;
+        }
         std::fprintf(stderr, "Program ID for %s: %d%s\n", p.probe_name.c_str(),
                      bpf_program__fd(progs_[i]) >= 0 ? program_id(progs_[i]) : -1, how.c_str());
       }

@@ -23,7 +23,8 @@ struct ConfigLimits {
 ConfigLimits read_config(const ast::Program &program, Resources &resources, Diagnostics &diags);
 
 /// probe_expansion.cpp: one ProbeProgram (and its tracepoint format, or null) per concrete attach
-/// point, wildcards expanded, appended to result.resources.programs and result.tracepoint_formats.
+/// point, made by its probe type's provider (providers/providers.h), wildcards expanded, appended
+/// to result.resources.programs and result.tracepoint_formats.
 void expand_probes(const ast::Program &program, const SemaOptions &options, SemaResult &result,
                    Diagnostics &diags);
 

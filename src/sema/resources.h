@@ -51,15 +51,37 @@ struct RuntimeErrorInfo {
   SourceRange loc;
 };
 
-/// How a tracepoint program reaches its event (see sema/tracepoint_attach.h).
-enum class TracepointAttach : uint8_t {
-  /// A classic tracepoint: a perf event of PERF_TYPE_TRACEPOINT; the program's context is the
-  /// event's record as the format file describes it.
-  Perf,
-  /// A raw tracepoint (BPF_PROG_TYPE_RAW_TRACEPOINT): the context is the tracepoint's C
-  /// arguments as u64s. Cheaper per event and to detach; `args` fields the probe reads are
-  /// rebuilt from the arguments (only for syscall events, whose record is known).
-  Raw,
+/// What a program reads its arguments from: the context codegen emits reads of (`args`, later
+/// `argN`, `retval`). Set by the probe type's provider (sema/providers/); tracepoint_attach.h
+/// turns a tracepoint's record into raw arguments where it can.
+enum class ContextKind : uint8_t {
+  /// Nothing: begin and end run from scry's own BPF_PROG_TEST_RUN, interval reads no sample.
+  None,
+  /// A classic tracepoint's record, laid out as the event's format file describes it.
+  TracepointRecord,
+  /// A raw tracepoint's C arguments as u64s; `args` fields the probe reads are rebuilt from
+  /// them (only for syscall events, whose record is known: raw_record).
+  RawTracepointArgs,
+  /// A perf event sample (struct bpf_perf_event_data): profile, software, hardware.
+  PerfSample,
+};
+
+/// How the runtime starts a program (runtime/attach.cpp): one case per kernel API. Set by the
+/// probe type's provider; tracepoint_attach.h switches a tracepoint to a raw one where it can.
+enum class AttachMechanism : uint8_t {
+  /// Not attachable: scry does not implement the probe type yet, and sema refuses it.
+  None,
+  /// Run once with BPF_PROG_TEST_RUN before the other programs are attached (begin), or after
+  /// they are detached (end). The program is a raw tracepoint program, which that allows.
+  RunAtStart,
+  RunAtExit,
+  /// One perf event per CPU (or on CPU 0 only), as ProbeProgram::perf_event says.
+  PerfEvent,
+  /// A classic tracepoint: a perf event of PERF_TYPE_TRACEPOINT for category:event.
+  Tracepoint,
+  /// A raw tracepoint (BPF_PROG_TYPE_RAW_TRACEPOINT) by name: cheaper per event and to detach
+  /// than a classic one.
+  RawTracepoint,
 };
 
 /// Where the fields of `args` come from in a raw tracepoint program.
@@ -92,12 +114,21 @@ struct ProbeProgram {
   SourceRange loc; // the attach point's range in the source, for errors at load and attach time
   ast::ProbeType type = ast::ProbeType::Invalid;
   uint32_t order = 0; // begin/end probes run in declaration order
+  /// The ELF section, which tells libbpf the BPF program type: "raw_tp" (begin, end),
+  /// "perf_event", "tracepoint/syscalls/sys_enter_openat", "raw_tp/sys_enter".
+  std::string section;
+  ContextKind context = ContextKind::None;
+  AttachMechanism attach = AttachMechanism::None;
+  /// Whether `-p PID` filters the program: those that fire in the context of whatever task
+  /// caused them. begin, end and interval run for the tracer itself and are never filtered, as
+  /// in bpftrace (src/ast/passes/pid_filter_pass.cpp). profile, software and hardware samples
+  /// are kept when they interrupt a thread of PID.
+  bool pid_filter = false;
   /// Interval, profile, software and hardware programs only.
   PerfEventSpec perf_event;
   /// Tracepoint programs only.
   std::string category, event; // "syscalls", "sys_enter_openat" (wildcards expanded)
-  TracepointAttach tracepoint_attach = TracepointAttach::Perf;
-  std::string raw_tracepoint; // Raw: the raw tracepoint's name ("sys_enter", "sched_switch")
+  std::string raw_tracepoint;  // RawTracepoint: its name ("sys_enter", "sched_switch")
   RawRecord raw_record = RawRecord::None;
   int32_t syscall_nr = -1; // Raw syscalls:*: run only for this system call number
   /// Raw syscalls:* reached through the SyscallDispatcher of raw_tracepoint (a tail call at

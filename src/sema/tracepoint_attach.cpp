@@ -46,6 +46,16 @@ struct ArgsFields : ast::Walker {
   }
 };
 
+/// Makes tracepoint program `p` attach through the raw tracepoint `name`: its section, context
+/// and attach mechanism (ProbeProgram) change from the classic tracepoint's that the tracepoint
+/// provider gave it.
+void attach_raw(ProbeProgram &p, std::string name) {
+  p.section = "raw_tp/" + name;
+  p.context = ContextKind::RawTracepointArgs;
+  p.attach = AttachMechanism::RawTracepoint;
+  p.raw_tracepoint = std::move(name);
+}
+
 /// Puts raw syscalls:* programs behind a SyscallDispatcher when at least kDispatchFrom of them
 /// share a raw tracepoint. A program whose system call has another program on the same
 /// tracepoint stays attached itself (an array slot holds one program); its number check keeps
@@ -56,7 +66,7 @@ void plan_syscall_dispatch(Resources &res) {
     std::map<int32_t, size_t> per_nr;
     size_t total = 0;
     for (const ProbeProgram &p : res.programs)
-      if (p.tracepoint_attach == TracepointAttach::Raw && p.raw_tracepoint == tracepoint &&
+      if (p.attach == AttachMechanism::RawTracepoint && p.raw_tracepoint == tracepoint &&
           p.syscall_nr >= 0 && static_cast<uint32_t>(p.syscall_nr) < kSyscallDispatchEntries) {
         ++per_nr[p.syscall_nr];
         ++total;
@@ -65,7 +75,7 @@ void plan_syscall_dispatch(Resources &res) {
       continue;
     bool any = false;
     for (ProbeProgram &p : res.programs)
-      if (p.tracepoint_attach == TracepointAttach::Raw && p.raw_tracepoint == tracepoint &&
+      if (p.attach == AttachMechanism::RawTracepoint && p.raw_tracepoint == tracepoint &&
           p.syscall_nr >= 0 && per_nr.count(p.syscall_nr) && per_nr[p.syscall_nr] == 1) {
         p.tail_called = true;
         any = true;
@@ -182,7 +192,6 @@ void plan_tracepoint_attach(SemaResult &result, bool allow_raw) {
       it->second.assign(walker.fields.begin(), walker.fields.end());
     }
     p.args_fields = it->second;
-    p.tracepoint_attach = TracepointAttach::Perf;
     if (!allow_raw)
       continue;
 
@@ -206,8 +215,7 @@ void plan_tracepoint_attach(SemaResult &result, bool allow_raw) {
       }
       if (uses_args && !arch::kKnown)
         continue;
-      p.tracepoint_attach = TracepointAttach::Raw;
-      p.raw_tracepoint = enter ? "sys_enter" : "sys_exit";
+      attach_raw(p, enter ? "sys_enter" : "sys_exit");
       p.syscall_nr = nr;
       // syscalls:* programs always need their record source: it is where the number to
       // compare with comes from.
@@ -233,7 +241,7 @@ void plan_tracepoint_attach(SemaResult &result, bool allow_raw) {
   for (size_t k = 0; k < need_btf_check.size(); ++k) {
     ProbeProgram &p = programs[need_btf_check[k]];
     if (found[k])
-      p.tracepoint_attach = TracepointAttach::Raw;
+      attach_raw(p, p.raw_tracepoint);
     else
       p.raw_tracepoint.clear();
   }

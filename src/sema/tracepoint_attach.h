@@ -41,9 +41,9 @@ std::vector<bool>
 kernel_has_raw_tracepoints(const std::vector<std::string> &names,
                            const std::string &btf_path = "/sys/kernel/btf/vmlinux");
 
-/// Decides how every tracepoint program of `result` attaches (ProbeProgram::tracepoint_attach,
-/// raw_tracepoint, raw_record, syscall_nr, args_fields), as the header comment describes. With
-/// `allow_raw` false every one stays a classic tracepoint. Only x86_64 knows where the syscall
+/// Decides how every tracepoint program of `result` attaches (ProbeProgram::attach, context,
+/// section, raw_tracepoint, raw_record, syscall_nr, args_fields), as the header comment describes.
+/// With `allow_raw` false every one stays a classic tracepoint. Only x86_64 knows where the syscall
 /// arguments are saved (base/arch.h); elsewhere syscall probes that read `args` stay classic.
 void plan_tracepoint_attach(SemaResult &result, bool allow_raw);
 

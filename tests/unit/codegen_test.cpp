@@ -193,7 +193,7 @@ TEST(CodegenObject, TracepointProgramsLoadRawAndClassic) {
     auto c = compile(program, {}, false, raw);
     ASSERT_TRUE(c->ok);
     for (const ProbeProgram &p : c->analysed->sema.resources.programs)
-      EXPECT_EQ(p.tracepoint_attach, raw ? TracepointAttach::Raw : TracepointAttach::Perf)
+      EXPECT_EQ(p.attach, raw ? AttachMechanism::RawTracepoint : AttachMechanism::Tracepoint)
           << p.probe_name;
     Object obj;
     ASSERT_TRUE(obj.open(c->code.object)) << libbpf_log();
@@ -504,8 +504,8 @@ TEST(CodegenObject, OneProgramPerAttachPoint) {
     ASSERT_NE(found, nullptr) << p.function << " for " << p.probe_name;
     bpf_prog_type expected =
         p.type == ast::ProbeType::Tracepoint
-            ? (p.tracepoint_attach == TracepointAttach::Raw ? BPF_PROG_TYPE_RAW_TRACEPOINT
-                                                            : BPF_PROG_TYPE_TRACEPOINT)
+            ? (p.attach == AttachMechanism::RawTracepoint ? BPF_PROG_TYPE_RAW_TRACEPOINT
+                                                          : BPF_PROG_TYPE_TRACEPOINT)
         : p.type == ast::ProbeType::Interval || p.type == ast::ProbeType::Profile
             ? BPF_PROG_TYPE_PERF_EVENT
             : BPF_PROG_TYPE_RAW_TRACEPOINT;

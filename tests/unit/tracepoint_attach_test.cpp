@@ -63,7 +63,9 @@ TEST(PlanTracepointAttach, SyscallEnterWithArgumentsIsRaw) {
                         "count(); @n = sum(args->__syscall_nr); }");
   ASSERT_TRUE(a->ok) << describe(a->diags);
   const ProbeProgram &p = only_program(*a);
-  EXPECT_EQ(p.tracepoint_attach, TracepointAttach::Raw);
+  EXPECT_EQ(p.attach, AttachMechanism::RawTracepoint);
+  EXPECT_EQ(p.context, ContextKind::RawTracepointArgs);
+  EXPECT_EQ(p.section, "raw_tp/sys_enter");
   EXPECT_EQ(p.raw_tracepoint, "sys_enter");
   EXPECT_EQ(p.raw_record, RawRecord::SyscallEnter);
   EXPECT_EQ(p.syscall_nr, SYS_openat);
@@ -75,7 +77,7 @@ TEST(PlanTracepointAttach, SyscallExitWithoutArgumentsStillChecksTheNumber) {
   auto a = analyse_text("tracepoint:syscalls:sys_exit_read { @ = count(); }");
   ASSERT_TRUE(a->ok) << describe(a->diags);
   const ProbeProgram &p = only_program(*a);
-  EXPECT_EQ(p.tracepoint_attach, TracepointAttach::Raw);
+  EXPECT_EQ(p.attach, AttachMechanism::RawTracepoint);
   EXPECT_EQ(p.raw_tracepoint, "sys_exit");
   EXPECT_EQ(p.raw_record, RawRecord::SyscallExit);
   EXPECT_EQ(p.syscall_nr, SYS_read);
@@ -86,7 +88,7 @@ TEST(PlanTracepointAttach, RawSyscallsNeedARecordOnlyForArgs) {
   SKIP_WITHOUT_TRACEFS();
   auto a = analyse_text("tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }");
   ASSERT_TRUE(a->ok) << describe(a->diags);
-  EXPECT_EQ(only_program(*a).tracepoint_attach, TracepointAttach::Raw);
+  EXPECT_EQ(only_program(*a).attach, AttachMechanism::RawTracepoint);
   EXPECT_EQ(only_program(*a).raw_record, RawRecord::None);
   EXPECT_EQ(only_program(*a).syscall_nr, -1);
 
@@ -100,13 +102,15 @@ TEST(PlanTracepointAttach, OtherTracepointsAreRawOnlyWithoutArgs) {
   SKIP_WITHOUT_TRACEFS();
   auto a = analyse_text("tracepoint:sched:sched_switch { @ = count(); }");
   ASSERT_TRUE(a->ok) << describe(a->diags);
-  EXPECT_EQ(only_program(*a).tracepoint_attach, TracepointAttach::Raw);
+  EXPECT_EQ(only_program(*a).attach, AttachMechanism::RawTracepoint);
   EXPECT_EQ(only_program(*a).raw_tracepoint, "sched_switch");
 
   // The record's fields are computed by the event's TP_fast_assign, which a raw program skips.
   auto b = analyse_text("tracepoint:sched:sched_switch { @[args->next_pid] = count(); }");
   ASSERT_TRUE(b->ok) << describe(b->diags);
-  EXPECT_EQ(only_program(*b).tracepoint_attach, TracepointAttach::Perf);
+  EXPECT_EQ(only_program(*b).attach, AttachMechanism::Tracepoint);
+  EXPECT_EQ(only_program(*b).context, ContextKind::TracepointRecord);
+  EXPECT_EQ(only_program(*b).section, "tracepoint/sched/sched_switch");
   EXPECT_TRUE(only_program(*b).raw_tracepoint.empty());
 }
 
@@ -117,7 +121,7 @@ TEST(PlanTracepointAttach, WildcardsPlanEveryExpansion) {
   ASSERT_EQ(a->sema.resources.programs.size(), 2u);
   std::vector<int32_t> numbers;
   for (const ProbeProgram &p : a->sema.resources.programs) {
-    EXPECT_EQ(p.tracepoint_attach, TracepointAttach::Raw) << p.probe_name;
+    EXPECT_EQ(p.attach, AttachMechanism::RawTracepoint) << p.probe_name;
     numbers.push_back(p.syscall_nr);
   }
   std::sort(numbers.begin(), numbers.end());
@@ -180,7 +184,7 @@ TEST(PlanTracepointAttach, ClassicWhenRawIsOff) {
   auto a = analyse_text("tracepoint:raw_syscalls:sys_enter { @ = count(); }", {}, false,
                         /*raw_tracepoints=*/false);
   ASSERT_TRUE(a->ok) << describe(a->diags);
-  EXPECT_EQ(only_program(*a).tracepoint_attach, TracepointAttach::Perf);
+  EXPECT_EQ(only_program(*a).attach, AttachMechanism::Tracepoint);
 }
 
 } // namespace
