@@ -11,8 +11,8 @@
 #     and sets OUT_VAR to the generated files, to be listed among the target's sources.
 #
 #   scry_core_link(TARGET)
-#     Links TARGET with LLVM 16 (the BPF target, the optimisation passes, the bitcode reader and
-#     the linker) and libbpf, statically, and adds LLVM's include directory and definitions.
+#     Links TARGET with LLVM 16 (the BPF target and its assembly parser, the optimisation passes,
+#     the bitcode reader and the linker) and libbpf, statically, and adds LLVM's include directory and definitions.
 
 function(scry_core_generated out_var source_dir)
   set(gen ${CMAKE_BINARY_DIR}/generated)
@@ -75,7 +75,7 @@ function(scry_core_link target)
                   OUTPUT_STRIP_TRAILING_WHITESPACE)
   execute_process(COMMAND ${LLVM_CONFIG} --libdir OUTPUT_VARIABLE llvm_lib_dir
                   OUTPUT_STRIP_TRAILING_WHITESPACE)
-  execute_process(COMMAND ${LLVM_CONFIG} --link-static --libs bpfcodegen bpfdesc bpfinfo passes
+  execute_process(COMMAND ${LLVM_CONFIG} --link-static --libs bpfcodegen bpfdesc bpfinfo bpfasmparser passes
                           bitreader linker
                   OUTPUT_VARIABLE llvm_libs OUTPUT_STRIP_TRAILING_WHITESPACE)
   separate_arguments(llvm_libs)

@@ -23,6 +23,7 @@ void LLVMInitializeBPFTargetInfo();
 void LLVMInitializeBPFTarget();
 void LLVMInitializeBPFTargetMC();
 void LLVMInitializeBPFAsmPrinter();
+void LLVMInitializeBPFAsmParser();
 }
 
 namespace scry {
@@ -46,6 +47,9 @@ void init_bpf_target() {
     LLVMInitializeBPFTarget();
     LLVMInitializeBPFTargetMC();
     LLVMInitializeBPFAsmPrinter();
+    // Context loads are inline assembly (codegen/memory.cpp, load_context), which the object
+    // streamer assembles with the target's parser.
+    LLVMInitializeBPFAsmParser();
   });
 }
 

@@ -270,6 +270,10 @@ private:
   llvm::Value *strings_equal(llvm::Value *a, uint32_t a_size, llvm::Value *b, uint32_t b_size);
 
   // ---- memory.cpp: the context, kernel and user memory ----------------------------------------
+  /// The integer of type `t` at byte `offset` of the program's context, as an i64 (sign- or
+  /// zero-extended), read with one load instruction from the unmodified context register.
+  llvm::Value *load_context(uint32_t offset, const Type &t);
+
   /// One u64 of a raw tracepoint program's context: the tracepoint's argument `index`.
   llvm::Value *raw_argument(uint32_t index);
 

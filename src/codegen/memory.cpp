@@ -5,10 +5,30 @@
 #include "base/arch.h"
 #include "codegen/generator.h"
 
+#include <llvm/IR/InlineAsm.h>
+
 namespace scry::codegen_detail {
 
+llvm::Value *Generator::load_context(uint32_t offset, const Type &t) {
+  uint32_t size = t.size ? t.size : 8;
+  const char *width = size == 1 ? "u8" : size == 2 ? "u16" : size == 4 ? "u32" : "u64";
+  if (size != 1 && size != 2 && size != 4 && size != 8)
+    return load_value(b_.CreateGEP(i8_, ctx_arg_, b_.getInt64(offset)), t);
+  // The verifier allows a context access only as *(ctx + constant), with the context register
+  // itself unmodified ("dereference of modified ctx ptr"). A load through a GEP lets LLVM keep
+  // ctx + offset in a register and load through it later (found by tests/fuzz's middle_fuzz:
+  // a tracepoint field read in an unrolled loop and in a ternary); LLVM 16 has no
+  // preserve_static_offset, so the load is one BPF instruction written out.
+  auto *type = llvm::FunctionType::get(i64_, {ptr_}, false);
+  std::string text = "$0 = *(" + std::string(width) + " *)($1 + " + std::to_string(offset) + ")";
+  llvm::Value *v = b_.CreateCall(type, llvm::InlineAsm::get(type, text, "=r,r", false), {ctx_arg_});
+  if (size < 8 && t.is_signed)
+    v = b_.CreateSExt(b_.CreateTrunc(v, llvm::IntegerType::get(ctx_, size * 8)), i64_);
+  return v;
+}
+
 llvm::Value *Generator::raw_argument(uint32_t index) {
-  return b_.CreateLoad(i64_, b_.CreateGEP(i8_, ctx_arg_, b_.getInt64(8 * index)));
+  return load_context(8 * index, make_int(8, false));
 }
 
 void Generator::read_syscall_register(llvm::Value *dst, uint32_t offset) {
@@ -231,9 +251,11 @@ llvm::Value *Generator::tracepoint_field(FieldAccess &n) {
   const TracepointField *f = format_ ? format_->find(n.field) : nullptr;
   if (!f)
     return is_composite(n.type) ? scratch(n.type.size) : b_.getInt64(0);
+  const bool in_context = record_ == ctx_arg_; // else a copy of the record (raw syscalls)
   llvm::Value *at = b_.CreateGEP(i8_, record_, b_.getInt64(f->offset));
   if (f->is_data_loc) {
-    llvm::Value *loc = b_.CreateZExt(b_.CreateLoad(i32_, at), i64_);
+    llvm::Value *loc = in_context ? load_context(f->offset, make_int(4, false))
+                                  : b_.CreateZExt(b_.CreateLoad(i32_, at), i64_);
     llvm::Value *off = b_.CreateAnd(loc, 0xffff);
     if (f->is_rel_loc)
       off = b_.CreateAdd(off, b_.getInt64(f->offset + f->size));
@@ -246,7 +268,7 @@ llvm::Value *Generator::tracepoint_field(FieldAccess &n) {
       b_.CreateStore(b_.getInt8(0), b_.CreateGEP(i8_, dst, b_.getInt64(n.type.size - 1)));
     return dst;
   }
-  return load_value(at, n.type);
+  return in_context ? load_context(f->offset, n.type) : load_value(at, n.type);
 }
 
 } // namespace scry::codegen_detail
