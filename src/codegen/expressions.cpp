@@ -211,17 +211,14 @@ llvm::Value *Generator::arithmetic(BinaryOp op, llvm::Value *l, const Type &lt, 
     break;
   case BinaryOp::Shl:
   case BinaryOp::Shr: {
-    // A shift by 64 or more (or by a negative amount, taken as unsigned) is LLVM poison and
-    // undefined in BPF: it shifts everything out instead, like sema's constant folding:
-    // 0, or -1 for a negative signed value shifted right. (Found by tests/fuzz's
-    // middle_fuzz: on poison, LLVM deleted the code of a branch and the verifier refused it.)
-    llvm::Value *out_of_range = b_.CreateICmpUGE(r, b_.getInt64(64));
+    // The amount is taken modulo 64, as BPF's shift instructions take it (so 5 << 65 is 10,
+    // as in bpftrace), and as sema's constant folding does. A shift by 64 or more is LLVM
+    // poison: on it LLVM deleted a branch's code and the verifier refused the program (found
+    // by tests/fuzz's middle_fuzz).
     llvm::Value *amount = b_.CreateAnd(r, b_.getInt64(63));
-    if (op == BinaryOp::Shr && lt.is_signed)
-      v = b_.CreateAShr(l, b_.CreateSelect(out_of_range, b_.getInt64(63), amount));
-    else
-      v = b_.CreateSelect(out_of_range, b_.getInt64(0),
-                          op == BinaryOp::Shl ? b_.CreateShl(l, amount) : b_.CreateLShr(l, amount));
+    v = op == BinaryOp::Shl ? b_.CreateShl(l, amount)
+        : lt.is_signed      ? b_.CreateAShr(l, amount)
+                            : b_.CreateLShr(l, amount);
     break;
   }
   case BinaryOp::Lt:

@@ -87,7 +87,8 @@ std::optional<int64_t> fold_constant(const Expression *e, const std::vector<std:
         return wrap(0 - static_cast<uint64_t>(*l));
       return *r ? *l / *r : 0;
     case BinaryOp::Shl:
-      return *r >= 0 && *r < 64 ? wrap(static_cast<uint64_t>(*l) << *r) : 0;
+      // The amount modulo 64, as BPF's shift instruction takes it (codegen's Shl).
+      return wrap(static_cast<uint64_t>(*l) << (static_cast<uint64_t>(*r) & 63));
     default:
       return std::nullopt;
     }
