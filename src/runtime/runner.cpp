@@ -63,11 +63,12 @@ struct EventLoop {
   std::vector<bool> errors_reported; // parallel to res.runtime_errors: each is shown once
   /// Reports the events lost and map updates failed since the last report (set by Run).
   std::function<void()> report_losses;
+  bool discard = false; // draining what was sent after exit(): nothing of it is shown
 };
 
 int on_record(void *context, void *data, size_t size) {
   auto *loop = static_cast<EventLoop *>(context);
-  if (size < sizeof(AsyncHeader))
+  if (size < sizeof(AsyncHeader) || loop->discard)
     return 0;
   AsyncHeader h;
   std::memcpy(&h, data, sizeof(h));
@@ -243,6 +244,12 @@ public:
     // What the probes sent before they were detached is still shown.
     if (!loop_.exit_seen)
       ring_buffer__consume(rb_);
+    // What is left was sent after exit() (by probes on other CPUs, or by a second exit()) and
+    // is not shown; it must not stay in the ring buffer either: the end probes' output comes
+    // after it, and a leftover exit record stopped the reading before it (end's printf lost).
+    loop_.discard = true;
+    ring_buffer__consume(rb_);
+    loop_.discard = false;
 
     bool exited = loop_.exit_seen;
     for (size_t i = 0; i < res_.programs.size(); ++i) {
