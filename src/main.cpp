@@ -687,6 +687,8 @@ int run(int argc, char **argv) {
   scry::SemaOptions sema_options;
   sema_options.params = params;
   sema_options.has_child = !opts.command.empty();
+  sema_options.target_pid = static_cast<pid_t>(opts.pid);
+  sema_options.unsafe = opts.unsafe;
   sema_options.tracefs_root = tracefs_root;
   sema_options.raw_tracepoints = !std::getenv("SCRY_CLASSIC_TRACEPOINTS");
   long online = sysconf(_SC_NPROCESSORS_ONLN);

@@ -15,6 +15,7 @@ constexpr BuiltinVariableInfo kVariables[] = {
     {V::Cpu, "cpu"},         {V::Ncpus, "ncpus"},     {V::Rand, "rand"},     {V::Nsecs, "nsecs"},
     {V::Elapsed, "elapsed"}, {V::Jiffies, "jiffies"}, {V::Cgroup, "cgroup"}, {V::Comm, "comm"},
     {V::Curtask, "curtask"}, {V::Probe, "probe"},     {V::Cpid, "cpid"},     {V::Args, "args"},
+    {V::Arg, "argN"},        {V::Retval, "retval"},   {V::Func, "func"},
 };
 
 // Arities as scry implements each function (bpftrace's docs/stdlib.md allows more for some:
@@ -48,16 +49,14 @@ constexpr bool in_enum_order(const Table &t, Last last) {
       return false;
   return static_cast<size_t>(last) == std::size(t);
 }
-static_assert(in_enum_order(kVariables, V::Args),
+static_assert(in_enum_order(kVariables, V::Func),
               "kVariables lists every BuiltinVariable in order");
 static_assert(in_enum_order(kFunctions, F::Lhist),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
 constexpr const char *kPlanned[] = {
-    "kstack",     "ustack",      "retval",    "func",          "username",     "usermode",
-    "numaid",     "pcomm",       "arg0",      "arg1",          "arg2",         "arg3",
-    "arg4",       "arg5",        "arg6",      "arg7",          "arg8",         "arg9",
+    "kstack",     "ustack",      "username",  "usermode",      "numaid",       "pcomm",
     "ctx",        "sarg0",       "ksym",      "usym",          "kaddr",        "uaddr",
     "ntop",       "pton",        "buf",       "join",          "cat",          "system",
     "signal",     "override",    "reg",       "strftime",      "strncmp",      "strcontains",
@@ -85,8 +84,22 @@ std::vector<std::string> names_of(const Table &table) {
 
 } // namespace
 
+int builtin_arg_index(std::string_view name) {
+  if (name.size() < 4 || name.size() > 6 || name.substr(0, 3) != "arg")
+    return -1;
+  int n = 0;
+  for (char c : name.substr(3)) {
+    if (c < '0' || c > '9')
+      return -1;
+    n = n * 10 + (c - '0');
+  }
+  return name.size() > 4 && name[3] == '0' ? -1 : n; // "arg01" is not an argument
+}
+
 const BuiltinVariableInfo *find_builtin_variable(std::string_view name) {
-  return find_in(kVariables, name);
+  if (builtin_arg_index(name) >= 0)
+    return find_in(kVariables, "argN");
+  return name == "argN" ? nullptr : find_in(kVariables, name);
 }
 
 const BuiltinFunctionInfo *find_builtin_function(std::string_view name) {
@@ -102,7 +115,11 @@ bool is_primitive(std::string_view name) {
 }
 
 std::vector<std::string> builtin_variable_names() {
-  return names_of(kVariables);
+  std::vector<std::string> names = names_of(kVariables);
+  for (std::string &name : names)
+    if (name == "argN")
+      name = "arg0";
+  return names;
 }
 
 std::vector<std::string> builtin_function_names() {

@@ -37,6 +37,9 @@ enum class BuiltinVariable : uint8_t {
   Probe,
   Cpid,
   Args,
+  Arg, // arg0, arg1, ...: the index is in the name (builtin_arg_index)
+  Retval,
+  Func,
 };
 
 enum class BuiltinFunction : uint8_t {
@@ -75,7 +78,7 @@ struct BuiltinFunctionInfo {
   uint8_t min_args, max_args;
 };
 
-/// The builtin variable called `name`, or null.
+/// The builtin variable called `name`, or null. "arg" followed by digits is Arg.
 const BuiltinVariableInfo *find_builtin_variable(std::string_view name);
 
 /// The builtin function or aggregation called `name`, or null.
@@ -83,6 +86,9 @@ const BuiltinFunctionInfo *find_builtin_function(std::string_view name);
 
 /// The table row of `id` (not None).
 const BuiltinFunctionInfo &builtin_function_info(BuiltinFunction id);
+
+/// N of "argN" (a function's argument N), or -1 for any other name.
+int builtin_arg_index(std::string_view name);
 
 /// Whether `name` is a primitive: a builtin named `__x` that the standard library's macros
 /// call and users are not offered ("did you mean" leaves them out).

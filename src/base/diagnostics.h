@@ -69,7 +69,10 @@ namespace scry {
   X(MacroArgument, "macro-argument")                                                               \
   X(MacroRecursion, "macro-recursion")                                                             \
   X(MacroHygiene, "macro-hygiene")                                                                 \
-  X(MacroDuplicate, "macro-duplicate")
+  X(MacroDuplicate, "macro-duplicate")                                                             \
+  X(UnknownBinary, "unknown-binary")                                                               \
+  X(UnknownSymbol, "unknown-symbol")                                                               \
+  X(UnsafeProbe, "unsafe-probe")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,

@@ -2,6 +2,7 @@
 // clear, zero, delete, has_key, exit, time, str, len), and the ring-buffer records (base/bpf_abi.h)
 // that carry printf, print, exit, time and runtime errors to the runtime. Reads the typed AST,
 // Resources (printf and print types) and CodegenOptions (params, cpid); writes LLVM IR.
+#include "base/arch.h"
 #include "codegen/generator.h"
 
 #include <cstdlib>
@@ -75,6 +76,18 @@ void Generator::visit(Identifier &n) {
   }
   case BuiltinVariable::Cpid: {
     result_ = b_.getInt64(static_cast<uint64_t>(options_.child_pid));
+    break;
+  }
+  case BuiltinVariable::Arg: {
+    result_ = function_argument(static_cast<uint32_t>(builtin_arg_index(n.name)));
+    break;
+  }
+  case BuiltinVariable::Retval: {
+    result_ = load_context(arch::kReturnOffset, make_int(8, false));
+    break;
+  }
+  case BuiltinVariable::Func: {
+    result_ = constant_string(prog_->uprobe.function, n.type.size);
     break;
   }
   case BuiltinVariable::Args: // sema allows args only with a field (memory.cpp)

@@ -127,6 +127,7 @@ void Generator::generate_program(size_t index) {
   switch (p.context) {
   case ContextKind::None:
   case ContextKind::PerfSample:       // nothing reads the sample yet
+  case ContextKind::Registers:        // argN and retval read the registers themselves
   case ContextKind::TracepointRecord: // args.* read the context itself
     break;
   case ContextKind::RawTracepointArgs:

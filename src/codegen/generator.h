@@ -273,6 +273,8 @@ private:
   /// The integer of type `t` at byte `offset` of the program's context, as an i64 (sign- or
   /// zero-extended), read with one load instruction from the unmodified context register.
   llvm::Value *load_context(uint32_t offset, const Type &t);
+  /// argN of a uprobe: the register of argument `index`, or its stack slot from the seventh on.
+  llvm::Value *function_argument(uint32_t index);
 
   /// One u64 of a raw tracepoint program's context: the tracepoint's argument `index`.
   llvm::Value *raw_argument(uint32_t index);

@@ -55,6 +55,16 @@ llvm::Value *Generator::raw_syscall_number(const ProbeProgram &p) {
   return nr;
 }
 
+llvm::Value *Generator::function_argument(uint32_t index) {
+  // The first six in registers; the others on the stack above the return address, which is at
+  // sp when the probe fires at the function's first instruction (SysV AMD64 ABI, 3.2.3).
+  if (index < std::size(arch::kArgOffsets))
+    return load_context(arch::kArgOffsets[index], make_int(8, false));
+  llvm::Value *sp = load_context(arch::kSpOffset, make_int(8, false));
+  uint64_t above = 8 * (index - std::size(arch::kArgOffsets) + 1);
+  return read_memory(b_.CreateAdd(sp, b_.getInt64(above)), make_int(8, false), AddressSpace::User);
+}
+
 llvm::Value *Generator::raw_syscall_record(const ProbeProgram &p, llvm::Value *nr) {
   uint32_t size = 8;
   for (const TracepointField &f : format_->fields)

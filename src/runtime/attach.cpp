@@ -61,8 +61,27 @@ std::string attach_perf(const ProbeProgram &probe, bpf_program *prog, perf_event
 
 } // namespace
 
-std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, Attachment &out) {
+std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, pid_t process,
+                         Attachment &out) {
   switch (probe.attach) {
+  case AttachMechanism::Uprobe: {
+    const UprobeSpec &u = probe.uprobe;
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = u.retprobe);
+    bpf_link *link = bpf_program__attach_uprobe_opts(prog, process > 0 ? process : -1,
+                                                     u.path.c_str(), u.offset, &opts);
+    if (!link) {
+      int err = errno;
+      std::string why = errno_text(err);
+      if (err == ENOENT || err == EINVAL)
+        why += " (the kernel needs CONFIG_UPROBE_EVENTS, and the offset must be in the file)";
+      if (err == ESRCH)
+        why = "process " + std::to_string(process) + " does not exist";
+      return probe.probe_name + ": cannot attach the uprobe at offset " + std::to_string(u.offset) +
+             " of " + u.path + ": " + why;
+    }
+    out.links.push_back(link);
+    return {};
+  }
   case AttachMechanism::Tracepoint: {
     bpf_link *link =
         bpf_program__attach_tracepoint(prog, probe.category.c_str(), probe.event.c_str());

@@ -6,6 +6,7 @@
 #include "sema/resources.h"
 
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 struct bpf_link;
@@ -19,10 +20,13 @@ struct Attachment {
 };
 
 /// Attaches `prog` for `probe` by its attach mechanism (a perf event, a tracepoint, a raw
-/// tracepoint). Returns an empty string on success, else one line for the user naming the probe,
-/// the kernel's reason and what to do (e.g. "hardware:cycles: this machine has no hardware
-/// performance counters"). begin/end programs are not attached: run_special_probe() runs them.
-std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, Attachment &out);
+/// tracepoint, a uprobe). Uprobes fire only in `process` (-p or -c) when it is > 0, else in
+/// every process that runs the binary. Returns an empty string on success, else one line for the
+/// user naming the probe, the kernel's reason and what to do (e.g. "hardware:cycles: this machine
+/// has no hardware performance counters"). begin/end programs are not attached: run_special_probe()
+/// runs them.
+std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, pid_t process,
+                         Attachment &out);
 
 /// Runs a begin or end program once, now, with BPF_PROG_TEST_RUN (a raw tracepoint program).
 std::string run_special_probe(const ProbeProgram &probe, bpf_program *prog);

@@ -200,8 +200,9 @@ public:
       const ProbeProgram &p = res_.programs[i];
       if (p.attach == AttachMechanism::RunAtStart || p.attach == AttachMechanism::RunAtExit)
         continue;
-      std::string err = p.tail_called ? add_to_dispatcher(p, progs_[i])
-                                      : attach_probe(p, progs_[i], attachments_[i]);
+      std::string err = p.tail_called
+                            ? add_to_dispatcher(p, progs_[i])
+                            : attach_probe(p, progs_[i], traced_process(), attachments_[i]);
       if (!err.empty())
         return fail_attach(i, err);
       ++attachable;
@@ -273,6 +274,11 @@ public:
   }
 
 private:
+  /// The process uprobes fire in: -p's, else -c's, else 0 (every process).
+  pid_t traced_process() const {
+    return options_.target_pid > 0 ? options_.target_pid : options_.child_pid;
+  }
+
   bool load() {
     g_libbpf_log.clear();
     g_libbpf_verbose = options_.verbose;
@@ -310,6 +316,10 @@ private:
                 (p.syscall_nr >= 0 ? ", system call " + std::to_string(p.syscall_nr)
                                    : std::string()) +
                 (p.tail_called ? ", through dispatch_" + p.raw_tracepoint : std::string()) + ")";
+          break;
+        case AttachMechanism::Uprobe:
+          how = " (" + std::string(p.uprobe.retprobe ? "uretprobe" : "uprobe") + " at offset " +
+                std::to_string(p.uprobe.offset) + " of " + p.uprobe.path + ")";
           break;
         case AttachMechanism::None:
         case AttachMechanism::RunAtStart:

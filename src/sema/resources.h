@@ -64,6 +64,9 @@ enum class ContextKind : uint8_t {
   RawTracepointArgs,
   /// A perf event sample (struct bpf_perf_event_data): profile, software, hardware.
   PerfSample,
+  /// The registers of the probed thread (struct pt_regs, base/arch.h): uprobe and uretprobe
+  /// read argN, retval and the stack from them.
+  Registers,
 };
 
 /// How the runtime starts a program (runtime/attach.cpp): one case per kernel API. Set by the
@@ -82,6 +85,17 @@ enum class AttachMechanism : uint8_t {
   /// A raw tracepoint (BPF_PROG_TYPE_RAW_TRACEPOINT) by name: cheaper per event and to detach
   /// than a classic one.
   RawTracepoint,
+  /// A uprobe or uretprobe at a file offset of a binary (ProbeProgram::uprobe), through the
+  /// kernel's uprobe perf event PMU.
+  Uprobe,
+};
+
+/// Where a uprobe or uretprobe program attaches.
+struct UprobeSpec {
+  std::string path;     // the binary or library, as resolved (symbols/binary_path.h)
+  std::string function; // the symbol, as `func` prints it ("" for an address)
+  uint64_t offset = 0;  // the file offset of the probed instruction, in bytes
+  bool retprobe = false;
 };
 
 /// Where the fields of `args` come from in a raw tracepoint program.
@@ -126,6 +140,8 @@ struct ProbeProgram {
   bool pid_filter = false;
   /// Interval, profile, software and hardware programs only.
   PerfEventSpec perf_event;
+  /// Uprobe programs only.
+  UprobeSpec uprobe;
   /// Tracepoint programs only.
   std::string category, event; // "syscalls", "sys_enter_openat" (wildcards expanded)
   std::string raw_tracepoint;  // RawTracepoint: its name ("sys_enter", "sched_switch")

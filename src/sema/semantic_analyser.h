@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace scry {
@@ -22,6 +23,8 @@ namespace scry {
 struct SemaOptions {
   std::vector<std::string> params; // positional parameters: $1 is params[0]
   bool has_child = false;          // -c was given, so cpid means something
+  pid_t target_pid = 0;            // -p: uprobe targets are looked up in this process
+  bool unsafe = false;             // --unsafe: probes scry cannot check are allowed
   std::string tracefs_root;        // where tracepoint formats are read from (empty: none)
   uint32_t ncpus = 1;              // online CPUs, the value of `ncpus`
   /// Attach tracepoint probes through raw tracepoints where they mean the same (see

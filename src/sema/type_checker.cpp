@@ -155,6 +155,7 @@ void TypeChecker::walk_probes() {
     current_formats_.clear();
     current_types_.clear();
     probe_name_size_ = 1;
+    func_name_size_ = 1;
     for (size_t i = 0; i < result_.resources.programs.size(); ++i) {
       const ProbeProgram &p = result_.resources.programs[i];
       if (p.probe != probe)
@@ -162,6 +163,8 @@ void TypeChecker::walk_probes() {
       current_types_.push_back(p.type);
       probe_name_size_ =
           std::max<uint32_t>(probe_name_size_, static_cast<uint32_t>(p.probe_name.size() + 1));
+      func_name_size_ =
+          std::max<uint32_t>(func_name_size_, static_cast<uint32_t>(p.uprobe.function.size() + 1));
       if (result_.tracepoint_formats[i])
         current_formats_.push_back(result_.tracepoint_formats[i]);
     }

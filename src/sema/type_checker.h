@@ -131,6 +131,7 @@ private:
   Type resolve_type(ast::TypeSpec &spec);
   bool args_allowed(const SourceRange &loc);
   void type_args(ast::Identifier &n);
+  void type_function_builtin(ast::Identifier &n);
   void type_args_field(ast::FieldAccess &n);
 
   // ---- types_maps.cpp -------------------------------------------------------------------------
@@ -170,6 +171,7 @@ private:
   std::vector<ast::ProbeType> current_types_;
   std::vector<std::shared_ptr<const TracepointFormat>> current_formats_;
   uint32_t probe_name_size_ = 1;
+  uint32_t func_name_size_ = 1; // func: the longest function name of the probe's programs, + 1
   /// One block's variables. `vars` is what a name means in it: scry's lookup, where a variable
   /// first assigned without `let` belongs to the probe's outermost scope. `declared` is where
   /// bpftrace's rule against shadowing sees each name declared (by `let`, as a loop variable,

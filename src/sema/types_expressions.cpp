@@ -74,22 +74,48 @@ void TypeChecker::visit(Identifier &n) {
   case BuiltinVariable::Args:
     type_args(n);
     break;
+  case BuiltinVariable::Arg:
+  case BuiltinVariable::Retval:
+  case BuiltinVariable::Func:
+    type_function_builtin(n);
+    break;
   case BuiltinVariable::None:
     break;
   }
 }
 
+/// argN, retval and func: the traced function's arguments (entry probes), return value (return
+/// probes) and name. argN and retval are u64 as the registers hold them; in uprobes they are
+/// user addresses when used as pointers (str(arg0) reads the process's memory).
+void TypeChecker::type_function_builtin(Identifier &n) {
+  const bool is_ret = n.builtin == BuiltinVariable::Retval;
+  for (ProbeType t : current_types_) {
+    bool entry = t == ProbeType::Uprobe;
+    bool exit = t == ProbeType::Uretprobe;
+    bool ok = n.builtin == BuiltinVariable::Func ? entry || exit : is_ret ? exit : entry;
+    if (ok)
+      continue;
+    std::string kinds = is_ret ? "return probes (kretprobe, uretprobe, fexit)"
+                        : n.builtin == BuiltinVariable::Func
+                            ? "kprobe, uprobe and fentry probes and their return probes"
+                            : "kprobe, uprobe, usdt and fentry probes";
+    error(DiagCode::BuiltinNotAvailable, n.loc,
+          "'" + n.name + "' is only available in " + kinds + ", not in " + current_probe_kinds(),
+          n.builtin == BuiltinVariable::Func ? "use probe for the probe's name" : "");
+    n.type = uint64_type();
+    return;
+  }
+  if (n.builtin == BuiltinVariable::Func) {
+    n.type = make_string(func_name_size_);
+    return;
+  }
+  n.type = uint64_type();
+  n.type.address_space = AddressSpace::User;
+}
+
 void TypeChecker::not_a_builtin_variable(Identifier &n) {
   const std::string &name = n.name;
-  if (name == "retval" || name == "func" ||
-      (name.size() == 4 && name.rfind("arg", 0) == 0 &&
-       std::isdigit(static_cast<unsigned char>(name[3])))) {
-    std::string kinds = name == "retval" ? "return probes (kretprobe, uretprobe, fexit)"
-                                         : "kprobe, uprobe and fentry probes";
-    error(DiagCode::BuiltinNotAvailable, n.loc,
-          "'" + name + "' is only available in " + kinds + ", not in " + current_probe_kinds(),
-          name == "func" ? "use probe for the probe's name" : "");
-  } else if (is_planned_builtin(name)) {
+  if (is_planned_builtin(name)) {
     error(DiagCode::NotSupported, n.loc, "'" + name + "' is not supported by scry yet");
   } else {
     error(DiagCode::UnknownIdentifier, n.loc, "unknown identifier '" + name + "'",

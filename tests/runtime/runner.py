@@ -16,7 +16,9 @@ such a block are kept. Lines starting with `#` at the left margin are comments.
                       directory with stdin from /dev/null. `scry` on PATH is the binary under
                       test (also $SCRY); $SRCDIR is the source tree. Also on PATH: the load
                       generator `scry_loadgen` (tests/tools in scry's build directory) and
-                      `with-load` (beside this runner; also $WITH_LOAD).
+                      `with-load` (beside this runner; also $WITH_LOAD). $TARGETS is the
+                      directory of the traced test programs (tests/targets in the build
+                      directory: scry_target_pie, libscrytarget.so, ...), also on PATH.
     CLEANUP: shell    always run after RUN when SETUP succeeded (restores machine state)
     EXIT: status      expected exit status of RUN (default 0)
     STDOUT: text      a line equal to text (both stripped of surrounding blanks)
@@ -245,9 +247,11 @@ def test_env(scry, srcdir):
     """The environment of SETUP, RUN and CLEANUP."""
     here = os.path.dirname(os.path.abspath(__file__))
     tools = os.path.join(os.path.dirname(scry), "tests", "tools")  # scry_loadgen
+    targets = os.path.join(os.path.abspath(os.path.dirname(scry)), "tests", "targets")
     env = dict(os.environ)
-    env.update(SCRY=scry, SRCDIR=srcdir, WITH_LOAD=os.path.join(here, "with-load"),
-               PATH=os.pathsep.join([os.path.dirname(scry), tools, here, env.get("PATH", "")]))
+    env.update(SCRY=scry, SRCDIR=srcdir, WITH_LOAD=os.path.join(here, "with-load"), TARGETS=targets,
+               PATH=os.pathsep.join([os.path.dirname(scry), tools, targets, here,
+                                     env.get("PATH", "")]))
     return env
 
 

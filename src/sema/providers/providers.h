@@ -13,9 +13,12 @@
 #include "sema/resources.h"
 #include "sema/semantic_analyser.h"
 #include "sema/tracepoint_format.h"
+#include "symbols/elf_image.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,8 @@ struct Expansion {
   /// (tracepoint.cpp).
   std::vector<std::string> all_tracepoints;
   bool listed = false;
+  /// The ELF files uprobes have read, by path (nullopt: unreadable, already reported).
+  std::map<std::string, std::optional<ElfImage>> elf_images;
 
   /// Appends the program of one concrete attach point of `probe` to the plan, named `name`
   /// ("tracepoint:syscalls:sys_enter_read"), with the section, context kind, attach mechanism
@@ -68,5 +73,6 @@ void expand_begin_end(Expansion &, ast::Probe &, ast::AttachPoint &);
 void expand_timer(Expansion &, ast::Probe &, ast::AttachPoint &);
 void expand_perf_event(Expansion &, ast::Probe &, ast::AttachPoint &);
 void expand_tracepoint(Expansion &, ast::Probe &, ast::AttachPoint &);
+void expand_uprobe(Expansion &, ast::Probe &, ast::AttachPoint &);
 
 } // namespace scry

@@ -1,0 +1,184 @@
+#include "symbols/binary_path.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fnmatch.h>
+#include <fstream>
+#include <glob.h>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace scry {
+
+namespace {
+
+bool is_regular_file(const std::string &path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool same_file(const std::string &a, const std::string &b) {
+  struct stat sa, sb;
+  return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+std::string basename_of(const std::string &path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+/// Whether the file name `name` is the library `target` names: "libc" and "c" name
+/// "libc.so.6", "libc.so" and "libc-2.31.so"; a full name ("libc.so.6") names only itself.
+bool names_library(const std::string &name, const std::string &target) {
+  if (name == target)
+    return true;
+  std::string lib = target.rfind("lib", 0) == 0 ? target : "lib" + target;
+  if (lib.find(".so") != std::string::npos)
+    return false;
+  return name == lib + ".so" || name.rfind(lib + ".so.", 0) == 0 || name.rfind(lib + "-", 0) == 0;
+}
+
+/// The paths of the files process `pid` maps, each once, in the order of /proc/PID/maps.
+std::vector<std::string> mapped_files(pid_t pid) {
+  std::vector<std::string> files;
+  std::set<std::string> seen;
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    size_t path = line.find('/');
+    if (path == std::string::npos)
+      continue;
+    std::string file = line.substr(path);
+    if (file.size() > 10 && file.compare(file.size() - 10, 10, " (deleted)") == 0)
+      continue;
+    if (seen.insert(file).second)
+      files.push_back(file);
+  }
+  return files;
+}
+
+/// `path` as process `pid` sees it: itself when it is the same file here, else through
+/// /proc/PID/root.
+std::string in_process_root(const std::string &path, pid_t pid) {
+  if (pid <= 0 || path.empty() || path[0] != '/')
+    return path;
+  std::string rooted = "/proc/" + std::to_string(pid) + "/root" + path;
+  return same_file(path, rooted) || !is_regular_file(rooted) ? path : rooted;
+}
+
+std::string on_path(const std::string &name) {
+  const char *env = std::getenv("PATH");
+  std::stringstream dirs(env ? env : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string path = (dir.empty() ? "." : dir) + "/" + name;
+    if (is_regular_file(path) && access(path.c_str(), X_OK) == 0)
+      return path;
+  }
+  return {};
+}
+
+// The standard directories of the dynamic loader after its cache (ld.so(8)).
+constexpr const char *kLibraryDirs[] = {"/lib/x86_64-linux-gnu",
+                                        "/usr/lib/x86_64-linux-gnu",
+                                        "/lib64",
+                                        "/usr/lib64",
+                                        "/lib",
+                                        "/usr/lib"};
+
+} // namespace
+
+std::vector<std::pair<std::string, std::string>> ld_so_cache() {
+  std::vector<std::pair<std::string, std::string>> libs;
+  std::ifstream in("/etc/ld.so.cache", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // struct cache_file_new (glibc sysdeps/generic/dl-cache.h): magic "glibc-ld.so.cache" and
+  // version "1.1" (20 bytes), nlibs, len_strings, flags and padding, extension_offset,
+  // unused[3]: 48 bytes; then nlibs struct file_entry_new of 24 bytes: int32 flags, uint32 key
+  // and value (string offsets from the header's start), uint32 osversion, uint64 hwcap.
+  constexpr size_t kHeader = 48, kEntry = 24;
+  static const char kMagic[] = "glibc-ld.so.cache1.1";
+  if (bytes.size() < kHeader || bytes.compare(0, sizeof kMagic - 1, kMagic) != 0)
+    return libs;
+  uint32_t nlibs;
+  std::memcpy(&nlibs, bytes.data() + 20, 4);
+  if (nlibs > (bytes.size() - kHeader) / kEntry)
+    return libs;
+  auto string_at = [&](uint32_t off) {
+    return off < bytes.size() ? std::string(bytes.c_str() + off) : std::string();
+  };
+  for (uint32_t i = 0; i < nlibs; ++i) {
+    const char *e = bytes.data() + kHeader + i * kEntry;
+    int32_t flags;
+    uint32_t key, value;
+    std::memcpy(&flags, e, 4);
+    std::memcpy(&key, e + 4, 4);
+    std::memcpy(&value, e + 8, 4);
+#if defined(__x86_64__)
+    // FLAG_X8664_LIB64 (0x0300) in the architecture byte: 64-bit libraries only.
+    if ((flags & 0xff00) != 0x0300)
+      continue;
+#endif
+    libs.emplace_back(string_at(key), string_at(value));
+  }
+  return libs;
+}
+
+std::string resolve_binary(const std::string &target, pid_t pid, std::string &error) {
+  if (target.find('/') != std::string::npos) {
+    std::string path = in_process_root(target, pid);
+    if (is_regular_file(path))
+      return path;
+    error = "no file " + target + (pid > 0 ? " (in process " + std::to_string(pid) + ")" : "");
+    return {};
+  }
+  if (pid > 0)
+    for (const std::string &file : mapped_files(pid))
+      if (names_library(basename_of(file), target) || basename_of(file) == target)
+        return in_process_root(file, pid);
+  if (std::string path = on_path(target); !path.empty())
+    return path;
+  for (const auto &[name, path] : ld_so_cache())
+    if (names_library(name, target) && is_regular_file(path))
+      return path;
+  for (const char *dir : kLibraryDirs) {
+    glob_t g{};
+    std::string lib = target.rfind("lib", 0) == 0 ? target : "lib" + target;
+    std::string pattern =
+        std::string(dir) + "/" + lib + (lib.find(".so") == std::string::npos ? ".so*" : "");
+    bool found = glob(pattern.c_str(), 0, nullptr, &g) == 0 && g.gl_pathc > 0;
+    std::string path = found ? g.gl_pathv[0] : "";
+    globfree(&g);
+    if (found && names_library(basename_of(path), target) && is_regular_file(path))
+      return path;
+  }
+  error = "no program '" + target + "' on PATH and no library '" + target +
+          "' in /etc/ld.so.cache or the standard library directories" +
+          (pid > 0 ? " or among the files process " + std::to_string(pid) + " maps" : "");
+  return {};
+}
+
+std::vector<std::string> expand_binary_wildcard(const std::string &pattern, pid_t pid) {
+  std::set<std::string> files;
+  if (pid > 0) {
+    for (const std::string &file : mapped_files(pid))
+      if (pattern == "*" || fnmatch(pattern.c_str(), file.c_str(), 0) == 0 ||
+          fnmatch(pattern.c_str(), basename_of(file).c_str(), 0) == 0)
+        files.insert(in_process_root(file, pid));
+    return {files.begin(), files.end()};
+  }
+  glob_t g{};
+  if (glob(pattern.c_str(), 0, nullptr, &g) == 0)
+    for (size_t i = 0; i < g.gl_pathc; ++i)
+      if (is_regular_file(g.gl_pathv[i]))
+        files.insert(g.gl_pathv[i]);
+  globfree(&g);
+  return {files.begin(), files.end()};
+}
+
+} // namespace scry

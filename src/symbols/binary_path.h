@@ -1,0 +1,28 @@
+// Where the file of a uprobe's or USDT probe's target is: `uprobe:TARGET:function` names a path
+// ("/usr/bin/bash", "./app"), a program on PATH ("bash") or a shared library ("libc", "c",
+// "libssl.so.3"), found as the dynamic loader finds it (ld-linux's cache, then the standard
+// directories), or, with -p, among the files the process has mapped.
+// Uses only base.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace scry {
+
+/// The file `target` names, as above. With `pid` > 0 the process's own view wins: a library is
+/// looked up in /proc/PID/maps first, and an absolute path that is not the same file in scry's
+/// mount namespace is read through /proc/PID/root (a process in a container). Returns "" with
+/// `error` set to a sentence saying where it looked when nothing matches.
+std::string resolve_binary(const std::string &target, pid_t pid, std::string &error);
+
+/// The files that `pattern` (a wildcard over paths, e.g. "/usr/lib/*/libc.so*") or, with `pid`,
+/// "*" (every file the process maps) names, existing regular files only, in sorted order.
+std::vector<std::string> expand_binary_wildcard(const std::string &pattern, pid_t pid);
+
+/// The shared libraries of ld-linux's cache (/etc/ld.so.cache, glibc's "glibc-ld.so.cache1.1"
+/// format, elf/cache.c) for this machine's word size: pairs of (soname, path).
+std::vector<std::pair<std::string, std::string>> ld_so_cache();
+
+} // namespace scry

@@ -1,0 +1,119 @@
+// symbols/: ELF images (tests/targets' PIE and non-PIE builds, whose functions are known), the
+// lookup of binaries and libraries by name, and C++ demangling. Runs from the build directory,
+// where tests/targets/ holds the target programs.
+#include "base/builtins.h"
+#include "symbols/binary_path.h"
+#include "symbols/elf_image.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace scry {
+namespace {
+
+TEST(ElfImage, PieFunctionsAndFileOffsets) {
+  std::string error;
+  auto image = read_elf_image("tests/targets/scry_target_pie", error);
+  ASSERT_TRUE(image) << error;
+  EXPECT_TRUE(image->position_independent);
+  const ElfFunction *add = image->find("scry_add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_GT(add->size, 0u);
+  // A PIE's text starts in its first executable segment, whose file offset equals its address
+  // on x86_64 with GNU ld's layout: the offset is the address.
+  auto offset = image->file_offset(add->address);
+  ASSERT_TRUE(offset);
+  EXPECT_EQ(*offset, add->address);
+  EXPECT_EQ(image->find("scry_add_missing"), nullptr);
+  EXPECT_FALSE(image->file_offset(0)); // no executable segment at 0
+}
+
+TEST(ElfImage, NonPieAddressesAreNotFileOffsets) {
+  std::string error;
+  auto image = read_elf_image("tests/targets/scry_target_nopie", error);
+  ASSERT_TRUE(image) << error;
+  EXPECT_FALSE(image->position_independent);
+  const ElfFunction *add = image->find("scry_add");
+  ASSERT_NE(add, nullptr);
+  auto offset = image->file_offset(add->address);
+  ASSERT_TRUE(offset);
+  // Linked at 0x400000: the file offset is the address minus the segment's base.
+  EXPECT_LT(*offset, add->address);
+  EXPECT_GE(add->address - *offset, 0x400000u);
+}
+
+TEST(ElfImage, FunctionsAreSortedAndUnique) {
+  std::string error;
+  auto image = read_elf_image("tests/targets/scry_target_pie", error);
+  ASSERT_TRUE(image) << error;
+  for (size_t i = 1; i < image->functions.size(); ++i)
+    EXPECT_LT(image->functions[i - 1].name, image->functions[i].name);
+}
+
+TEST(ElfImage, ErrorsNameTheFile) {
+  std::string error;
+  EXPECT_FALSE(read_elf_image("/no/such/file", error));
+  EXPECT_NE(error.find("/no/such/file"), std::string::npos);
+  EXPECT_FALSE(read_elf_image("/etc/hostname", error));
+  EXPECT_NE(error.find("not an ELF"), std::string::npos);
+}
+
+TEST(Demangle, CppNamesAndOthers) {
+  EXPECT_EQ(demangle("_ZN7scry_ns7Counter4bumpEi"), "scry_ns::Counter::bump(int)");
+  EXPECT_EQ(demangle("scry_add"), "");
+  EXPECT_EQ(demangle("_Znot_valid"), "");
+}
+
+TEST(ResolveBinary, LibraryNamesAsTheLoaderFindsThem) {
+  std::string error;
+  std::string libc = resolve_binary("libc", 0, error);
+  ASSERT_FALSE(libc.empty()) << error;
+  EXPECT_NE(libc.find("libc.so.6"), std::string::npos);
+  EXPECT_EQ(resolve_binary("c", 0, error), libc);
+  EXPECT_EQ(resolve_binary("libc.so.6", 0, error), libc);
+  EXPECT_EQ(resolve_binary("libnosuchlibrary", 0, error), "");
+  EXPECT_NE(error.find("libnosuchlibrary"), std::string::npos);
+}
+
+TEST(ResolveBinary, ProgramsOnPathAndPaths) {
+  std::string error;
+  std::string sh = resolve_binary("sh", 0, error);
+  ASSERT_FALSE(sh.empty()) << error;
+  EXPECT_EQ(sh.substr(sh.size() - 3), "/sh");
+  EXPECT_EQ(resolve_binary("tests/targets/scry_target_pie", 0, error),
+            "tests/targets/scry_target_pie");
+  EXPECT_EQ(resolve_binary("./no/such/program", 0, error), "");
+}
+
+TEST(ResolveBinary, ProcessMappingsWithPid) {
+  // This process maps libc: "libc" with our pid is the file we map.
+  std::string error;
+  std::string mapped = resolve_binary("libc", getpid(), error);
+  ASSERT_FALSE(mapped.empty()) << error;
+  EXPECT_NE(mapped.find("libc.so.6"), std::string::npos);
+  auto everything = expand_binary_wildcard("*", getpid());
+  EXPECT_FALSE(everything.empty());
+}
+
+TEST(LdSoCache, HasLibc) {
+  bool found = false;
+  for (const auto &[name, path] : ld_so_cache())
+    found = found || name == "libc.so.6";
+  EXPECT_TRUE(found);
+}
+
+TEST(BuiltinArgIndex, ArgNamesOnly) {
+  EXPECT_EQ(builtin_arg_index("arg0"), 0);
+  EXPECT_EQ(builtin_arg_index("arg7"), 7);
+  EXPECT_EQ(builtin_arg_index("arg12"), 12);
+  EXPECT_EQ(builtin_arg_index("arg"), -1);
+  EXPECT_EQ(builtin_arg_index("arg01"), -1);
+  EXPECT_EQ(builtin_arg_index("args"), -1);
+  EXPECT_EQ(builtin_arg_index("argN"), -1);
+  ASSERT_NE(find_builtin_variable("arg3"), nullptr);
+  EXPECT_EQ(find_builtin_variable("arg3")->id, BuiltinVariable::Arg);
+  EXPECT_EQ(find_builtin_variable("argN"), nullptr);
+}
+
+} // namespace
+} // namespace scry
