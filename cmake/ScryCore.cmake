@@ -38,8 +38,9 @@ function(scry_core_generated out_var source_dir)
     VERBATIM)
 
   # Each stdlib/*.bpf.c becomes a bitcode module for BPF (little-endian, as codegen's modules),
-  # optimised, without debug information (its instructions take the line of the call they are
-  # inlined into).
+  # optimised, with debug information: the BTF of the maps a file defines (usdt.bpf.c's, from
+  # libbpf's usdt.bpf.h) comes from it. codegen/stdlib_bitcode.cpp strips it from the functions
+  # once linked, so that their instructions take the line of the call they are inlined into.
   find_program(SCRY_BPF_CLANG NAMES clang-16 REQUIRED)
   file(GLOB bpf_sources CONFIGURE_DEPENDS ${source_dir}/stdlib/*.bpf.c)
   set(bitcode_files "")
@@ -49,7 +50,8 @@ function(scry_core_generated out_var source_dir)
     add_custom_command(
       OUTPUT ${bc}
       COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}/stdlib
-      COMMAND ${SCRY_BPF_CLANG} -target bpfel -mcpu=v3 -O2 -emit-llvm -c -Wall -Werror
+      COMMAND ${SCRY_BPF_CLANG} -target bpfel -mcpu=v3 -O2 -g -emit-llvm -c -Wall -Werror
+              -D__TARGET_ARCH_x86 -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
               -fno-asynchronous-unwind-tables -o ${bc} ${src}
       DEPENDS ${src}
       COMMENT "Compiling ${name} to BPF bitcode"

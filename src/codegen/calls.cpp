@@ -79,7 +79,10 @@ void Generator::visit(Identifier &n) {
     break;
   }
   case BuiltinVariable::Arg: {
-    result_ = function_argument(static_cast<uint32_t>(builtin_arg_index(n.name)));
+    uint32_t index = static_cast<uint32_t>(builtin_arg_index(n.name));
+    result_ = prog_->context == ContextKind::UsdtArguments
+                  ? call_stdlib("__scry_usdt_arg", i64_, {ctx_arg_, b_.getInt64(index)})
+                  : function_argument(index);
     break;
   }
   case BuiltinVariable::Retval: {

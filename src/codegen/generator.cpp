@@ -130,6 +130,12 @@ void Generator::generate_program(size_t index) {
   case ContextKind::Registers:        // argN and retval read the registers themselves
   case ContextKind::TracepointRecord: // args.* read the context itself
     break;
+  case ContextKind::UsdtArguments:
+    // libbpf attaches a USDT probe only to an object with usdt.bpf.h's maps, which come with
+    // stdlib/usdt.bpf.c: declaring its function links it in even when no argN calls it.
+    mod_.module().getOrInsertFunction("__scry_usdt_arg",
+                                      llvm::FunctionType::get(i64_, {ptr_, i64_}, false));
+    break;
   case ContextKind::RawTracepointArgs:
     raw_arguments = true;
     syscall_nr = raw_syscall_number(p);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <llvm/ADT/StringRef.h>
 #include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/IR/DebugInfo.h>
 #include <llvm/IR/Function.h>
 #include <llvm/Linker/Linker.h>
 #include <llvm/Support/Error.h>
@@ -41,6 +42,7 @@ bool link_stdlib_bitcode(llvm::Module &module, std::string &error) {
   std::set<std::string> wanted = missing_functions(module);
   if (wanted.empty())
     return true;
+  std::set<std::string> linked; // every function the linked files define
   for (const BitcodeFile &file : bitcode_files()) {
     llvm::StringRef bytes(reinterpret_cast<const char *>(file.bytes.data()), file.bytes.size());
     auto parsed =
@@ -57,6 +59,9 @@ bool link_stdlib_bitcode(llvm::Module &module, std::string &error) {
         defines_one = true;
     if (!defines_one)
       continue;
+    for (const llvm::Function &fn : *library)
+      if (!fn.isDeclaration())
+        linked.insert(fn.getName().str());
     library->setDataLayout(module.getDataLayout());
     library->setTargetTriple(module.getTargetTriple());
     // LinkOnlyNeeded: only the functions the module refers to (and what they call) come in.
@@ -72,7 +77,17 @@ bool link_stdlib_bitcode(llvm::Module &module, std::string &error) {
       error = "internal error: no file of the standard library defines " + name;
       return false;
     }
+  }
+  // Inlined into the probes, with the line of the call: the files' own debug information stays
+  // only on their globals (the BTF of their maps).
+  for (const std::string &name : linked) {
+    llvm::Function *fn = module.getFunction(name);
+    if (!fn || fn->isDeclaration())
+      continue;
+    llvm::stripDebugInfo(*fn);
     fn->setLinkage(llvm::GlobalValue::InternalLinkage);
+    fn->setVisibility(llvm::GlobalValue::DefaultVisibility);
+    fn->removeFnAttr(llvm::Attribute::NoInline);
     fn->addFnAttr(llvm::Attribute::AlwaysInline);
   }
   return true;

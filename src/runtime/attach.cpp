@@ -82,6 +82,16 @@ std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, pid_t pro
     out.links.push_back(link);
     return {};
   }
+  case AttachMechanism::Usdt: {
+    const UsdtSpec &u = probe.usdt;
+    bpf_link *link = bpf_program__attach_usdt(prog, process > 0 ? process : -1, u.path.c_str(),
+                                              u.provider.c_str(), u.name.c_str(), nullptr);
+    if (!link)
+      return probe.probe_name + ": cannot attach the USDT probe " + u.provider + ":" + u.name +
+             " of " + u.path + ": " + errno_text(errno);
+    out.links.push_back(link);
+    return {};
+  }
   case AttachMechanism::Tracepoint: {
     bpf_link *link =
         bpf_program__attach_tracepoint(prog, probe.category.c_str(), probe.event.c_str());

@@ -321,6 +321,9 @@ private:
           how = " (" + std::string(p.uprobe.retprobe ? "uretprobe" : "uprobe") + " at offset " +
                 std::to_string(p.uprobe.offset) + " of " + p.uprobe.path + ")";
           break;
+        case AttachMechanism::Usdt:
+          how = " (usdt " + p.usdt.provider + ":" + p.usdt.name + " of " + p.usdt.path + ")";
+          break;
         case AttachMechanism::None:
         case AttachMechanism::RunAtStart:
         case AttachMechanism::RunAtExit:

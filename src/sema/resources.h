@@ -67,6 +67,10 @@ enum class ContextKind : uint8_t {
   /// The registers of the probed thread (struct pt_regs, base/arch.h): uprobe and uretprobe
   /// read argN, retval and the stack from them.
   Registers,
+  /// The registers at a USDT probe: argN is where the probe's note puts it (a register, memory
+  /// at a register plus an offset, a constant), read by stdlib/usdt.bpf.c from what libbpf
+  /// stored when it attached.
+  UsdtArguments,
 };
 
 /// How the runtime starts a program (runtime/attach.cpp): one case per kernel API. Set by the
@@ -88,6 +92,17 @@ enum class AttachMechanism : uint8_t {
   /// A uprobe or uretprobe at a file offset of a binary (ProbeProgram::uprobe), through the
   /// kernel's uprobe perf event PMU.
   Uprobe,
+  /// A USDT probe (ProbeProgram::usdt) by libbpf's bpf_program__attach_usdt: a uprobe at each
+  /// of the probe's sites, its semaphore incremented by the kernel (the uprobe's reference
+  /// counter) while attached.
+  Usdt,
+};
+
+/// Where a USDT program attaches.
+struct UsdtSpec {
+  std::string path;     // the binary or library, as resolved (symbols/binary_path.h)
+  std::string provider; // the probe's provider ("scry") and name ("tick")
+  std::string name;
 };
 
 /// Where a uprobe or uretprobe program attaches.
@@ -142,6 +157,8 @@ struct ProbeProgram {
   PerfEventSpec perf_event;
   /// Uprobe programs only.
   UprobeSpec uprobe;
+  /// USDT programs only.
+  UsdtSpec usdt;
   /// Tracepoint programs only.
   std::string category, event; // "syscalls", "sys_enter_openat" (wildcards expanded)
   std::string raw_tracepoint;  // RawTracepoint: its name ("sys_enter", "sched_switch")

@@ -90,9 +90,11 @@ void TypeChecker::visit(Identifier &n) {
 void TypeChecker::type_function_builtin(Identifier &n) {
   const bool is_ret = n.builtin == BuiltinVariable::Retval;
   for (ProbeType t : current_types_) {
-    bool entry = t == ProbeType::Uprobe;
+    bool entry = t == ProbeType::Uprobe || t == ProbeType::Usdt;
     bool exit = t == ProbeType::Uretprobe;
-    bool ok = n.builtin == BuiltinVariable::Func ? entry || exit : is_ret ? exit : entry;
+    bool ok = n.builtin == BuiltinVariable::Func ? (entry || exit) && t != ProbeType::Usdt
+              : is_ret                           ? exit
+                                                 : entry;
     if (ok)
       continue;
     std::string kinds = is_ret ? "return probes (kretprobe, uretprobe, fexit)"
@@ -109,7 +111,10 @@ void TypeChecker::type_function_builtin(Identifier &n) {
     n.type = make_string(func_name_size_);
     return;
   }
-  n.type = uint64_type();
+  // A USDT argument is sign- or zero-extended by its note's size and sign (stdlib/usdt.bpf.c),
+  // so negative arguments print as negative numbers.
+  bool usdt = !current_types_.empty() && current_types_[0] == ProbeType::Usdt;
+  n.type = usdt ? int64_type() : uint64_type();
   n.type.address_space = AddressSpace::User;
 }
 

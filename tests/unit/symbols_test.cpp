@@ -4,6 +4,7 @@
 #include "base/builtins.h"
 #include "symbols/binary_path.h"
 #include "symbols/elf_image.h"
+#include "symbols/usdt_notes.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -100,6 +101,22 @@ TEST(LdSoCache, HasLibc) {
   for (const auto &[name, path] : ld_so_cache())
     found = found || name == "libc.so.6";
   EXPECT_TRUE(found);
+}
+
+TEST(UsdtNotes, ProvidersNamesAndSemaphores) {
+  std::string error;
+  auto probes = read_usdt_probes("tests/targets/scry_target_usdt", error);
+  ASSERT_TRUE(error.empty()) << error;
+  ASSERT_EQ(probes.size(), 2u);
+  EXPECT_EQ(probes[0].provider, "scry");
+  EXPECT_EQ(probes[0].name, "guarded");
+  EXPECT_TRUE(probes[0].has_semaphore);
+  EXPECT_EQ(probes[1].name, "tick");
+  EXPECT_FALSE(probes[1].has_semaphore);
+  EXPECT_TRUE(read_usdt_probes("tests/targets/scry_target_pie", error).empty());
+  EXPECT_TRUE(error.empty());
+  read_usdt_probes("/no/such/file", error);
+  EXPECT_NE(error.find("/no/such/file"), std::string::npos);
 }
 
 TEST(BuiltinArgIndex, ArgNamesOnly) {

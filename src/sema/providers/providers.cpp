@@ -26,7 +26,7 @@ constexpr Provider kProviders[] = {
   {PT::Fexit,         nullptr,           nullptr,      CK::None,             AM::None,       true},
   {PT::Uprobe,        expand_uprobe,     "uprobe",     CK::Registers,        AM::Uprobe,     true},
   {PT::Uretprobe,     expand_uprobe,     "uretprobe",  CK::Registers,        AM::Uprobe,     true},
-  {PT::Usdt,          nullptr,           nullptr,      CK::None,             AM::None,       true},
+  {PT::Usdt,          expand_usdt,       "usdt",       CK::UsdtArguments,    AM::Usdt,       true},
   {PT::Tracepoint,    expand_tracepoint, "tracepoint", CK::TracepointRecord, AM::Tracepoint, true},
   {PT::RawTracepoint, nullptr,           nullptr,      CK::None,             AM::None,       true},
   {PT::Profile,       expand_timer,      "perf_event", CK::PerfSample,       AM::PerfEvent,  true},

@@ -74,5 +74,11 @@ void expand_timer(Expansion &, ast::Probe &, ast::AttachPoint &);
 void expand_perf_event(Expansion &, ast::Probe &, ast::AttachPoint &);
 void expand_tracepoint(Expansion &, ast::Probe &, ast::AttachPoint &);
 void expand_uprobe(Expansion &, ast::Probe &, ast::AttachPoint &);
+void expand_usdt(Expansion &, ast::Probe &, ast::AttachPoint &);
+
+/// The files a uprobe's or USDT probe's attach point names (uprobe.cpp): a path, a program or
+/// library by name, a wildcard over paths, or (without one, with -p) the process's executable.
+/// Reports at the attach point when there is none.
+std::vector<std::string> user_binaries(Expansion &x, const ast::AttachPoint &ap);
 
 } // namespace scry

@@ -50,9 +50,9 @@ bool matches(const ElfFunction &f, const std::string &pattern, bool cpp) {
   return match(bare) || match(full);
 }
 
-/// The binaries the attach point names: a path, a name, a wildcard over paths, or (without a
-/// target, with -p) the process's executable. Reports at `ap` when there is none.
-std::vector<std::string> binaries(Expansion &x, const ast::AttachPoint &ap) {
+} // namespace
+
+std::vector<std::string> user_binaries(Expansion &x, const ast::AttachPoint &ap) {
   pid_t pid = x.options.target_pid;
   if (ap.target.empty()) {
     if (pid <= 0) {
@@ -85,14 +85,14 @@ std::vector<std::string> binaries(Expansion &x, const ast::AttachPoint &ap) {
   std::string error, path = resolve_binary(ap.target, pid, error);
   if (path.empty()) {
     x.diags.error(DiagCode::UnknownBinary, ap.loc, error,
-                  "give the binary's path, e.g. " + ap.provider + ":/usr/bin/" + ap.target + ":" +
-                      ap.func);
+                  ap.target.find('/') != std::string::npos
+                      ? ""
+                      : "give the binary's path, e.g. " + ap.provider + ":/usr/bin/" + ap.target +
+                            ":" + ap.func);
     return {};
   }
   return {path};
 }
-
-} // namespace
 
 void expand_uprobe(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
   const bool ret = ap.type == ast::ProbeType::Uretprobe;
@@ -103,7 +103,7 @@ void expand_uprobe(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
                   "a return probe fires when the function returns; use uprobe for an offset");
     return;
   }
-  for (const std::string &path : binaries(x, ap)) {
+  for (const std::string &path : user_binaries(x, ap)) {
     auto cached = x.elf_images.find(path);
     if (cached == x.elf_images.end()) {
       std::string error;
