@@ -24,6 +24,8 @@
  *   probe_count      (floor_tp.bpf.o only) the work of `@[probe] = count()` when one program is
  *                    attached to many tracepoints: the attach cookie (the tracepoint's index,
  *                    set by the loader) indexes a per-CPU array
+ *   uprobe_count     the work of `uprobe:BINARY:FUNCTION { @ = count(); }`: percpu_counter as
+ *                    a uprobe program, attached by scry_floor --uprobe
  *   getppid_print    (floor_tp.bpf.o only) the work of a printf per event on
  *                    syscalls:sys_enter_getppid for one pid: an 8-byte record (pid, syscall
  *                    number) into a ring buffer, waking the reader only when a quarter of it
@@ -76,6 +78,15 @@ int empty(void *ctx) {
 
 SEC(SYS_ENTER_SEC)
 int percpu_counter(void *ctx) {
+  __u32 zero = 0;
+  __u64 *value = bpf_map_lookup_elem(&counter, &zero);
+  if (value)
+    ++*value;
+  return 0;
+}
+
+SEC("uprobe")
+int uprobe_count(void *ctx) {
   __u32 zero = 0;
   __u64 *value = bpf_map_lookup_elem(&counter, &zero);
   if (value)

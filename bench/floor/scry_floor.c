@@ -13,6 +13,7 @@
  * Options:
  *   --exit-after-ms MS       also stop MS milliseconds after attaching, like `interval:ms:MS
  *                            { exit(); }`.
+ *   --uprobe BINARY:FUNCTION attach PROGRAM (a uprobe program) at FUNCTION of BINARY.
  *   --tracepoints CAT:GLOB   attach PROGRAM to every tracepoint of category CAT whose name
  *                            matches the fnmatch(3) pattern GLOB, each with its index in that
  *                            list as the BPF cookie (probe_count reads it).
@@ -58,7 +59,7 @@ static const char *prog_name = "scry_floor";
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: %s [--exit-after-ms MS] [--tracepoints CAT:GLOB] [--target-pid PID]\n"
+          "usage: %s [--exit-after-ms MS] [--tracepoints CAT:GLOB] [--uprobe BINARY:FUNCTION] [--target-pid PID]\n"
           "       [--print-comm-counts] [--print-probe-counts] [--print-syscall-counts]\n"
           "       [--ring-buffer] OBJECT PROGRAM\n"
           "       %s --version\n",
@@ -272,6 +273,7 @@ static int print_line(void *ctx, void *data, size_t size) {
 int main(int argc, char **argv) {
   long long exit_after_ms = -1, target_pid = -1;
   char *tracepoints = NULL;
+  char *uprobe = NULL; /* --uprobe BINARY:FUNCTION */
   int print_comms = 0, print_probes = 0, print_syscalls = 0, ring = 0;
 
   int i = 1;
@@ -280,6 +282,10 @@ int main(int argc, char **argv) {
     int has_value = i + 1 < argc;
     if (strcmp(opt, "--exit-after-ms") == 0 && has_value) {
       exit_after_ms = parse_int(argv[++i], 0, 86400000, "--exit-after-ms");
+    } else if (strcmp(opt, "--uprobe") == 0 && has_value) {
+      uprobe = argv[++i];
+      if (!strrchr(uprobe, ':'))
+        usage();
     } else if (strcmp(opt, "--tracepoints") == 0 && has_value) {
       tracepoints = argv[++i];
       if (!strchr(tracepoints, ':'))
@@ -349,6 +355,17 @@ int main(int argc, char **argv) {
              strerror(errno));
       ++nlinks;
     }
+  } else if (uprobe) {
+    /* libbpf finds FUNCTION's file offset in BINARY's symbol table (bpf_uprobe_opts.func_name). */
+    char *binary = strdup(uprobe);
+    char *function = strrchr(binary, ':');
+    *function++ = '\0';
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = function);
+    links = calloc(1, sizeof *links);
+    links[0] = bpf_program__attach_uprobe_opts(prog, -1, binary, 0, &opts);
+    if (!links[0])
+      fail("cannot attach %s to %s:%s: %s", program_name, binary, function, strerror(errno));
+    nlinks = 1;
   } else {
     links = calloc(1, sizeof *links);
     links[0] = bpf_program__attach(prog);

@@ -17,6 +17,9 @@
  *   openat PATH N            N calls of openat(AT_FDCWD, PATH, O_RDONLY); descriptors that open
  *                            are closed (one close(2) each). PATH need not exist.
  *   getppid-loop N           N calls of getppid() in a tight loop (benchmarks).
+ *   func-loop N              N calls of scry_loadgen_func(i), a function of this program that
+ *                            returns i + 1 without a system call, for uprobe benchmarks
+ *                            (uprobe:scry_loadgen:scry_loadgen_func).
  *   sleep-ms N               one clock_nanosleep(CLOCK_MONOTONIC) of N milliseconds (repeated
  *                            for the remainder if a signal interrupts it).
  *
@@ -62,7 +65,7 @@ static void usage(void) {
           "usage: %s [--print-pid] [--wait-file PATH] [--wait-timeout S] [--cpu C]\n"
           "       [--comm NAME] [--timing] COMMAND [ARGS...]\n"
           "commands: getpgid V1,V2,...  getpgid-repeat N V  getpgid-range A B [STEP]\n"
-          "          openat PATH N  getppid-loop N  sleep-ms N\n",
+          "          openat PATH N  getppid-loop N  func-loop N  sleep-ms N\n",
           prog);
   exit(2);
 }
@@ -183,6 +186,26 @@ static long long cmd_getppid_loop(char **args, int n, int check_only) {
   return count;
 }
 
+/* The function uprobe benchmarks probe: global, never inlined, with a side effect the compiler
+ * must keep. */
+__attribute__((noinline, used)) long scry_loadgen_func(long i) {
+  __asm__ volatile("" : "+r"(i));
+  return i + 1;
+}
+
+static long long cmd_func_loop(char **args, int n, int check_only) {
+  if (n != 1)
+    usage();
+  long long count = parse_int(args[0], 0, LLONG_MAX, "count");
+  if (check_only)
+    return count;
+  long sum = 0;
+  for (long long i = 0; i < count; ++i)
+    sum += scry_loadgen_func(i);
+  __asm__ volatile("" : : "r"(sum));
+  return count;
+}
+
 static long long cmd_sleep_ms(char **args, int n, int check_only) {
   if (n != 1)
     usage();
@@ -207,6 +230,7 @@ static const struct command commands[] = {
     {"getpgid-range", cmd_getpgid_range},
     {"openat", cmd_openat},
     {"getppid-loop", cmd_getppid_loop},
+    {"func-loop", cmd_func_loop},
     {"sleep-ms", cmd_sleep_ms},
 };
 
