@@ -119,6 +119,9 @@ WORKLOADS = {
 }
 
 PG = 'tracepoint:syscalls:sys_enter_getpgid /comm == "dt_pg"/'
+# In a program's text, the directory of the traced test programs (tests/targets in scry's build
+# directory; run.py replaces it).
+TARGETS = "TARGETS_DIR"
 OP = 'tracepoint:syscalls:sys_enter_getpgid /comm == "dt_op"/'
 
 
@@ -456,10 +459,54 @@ def cli_programs():
                   mode="pid")
 
 
+def uprobe_programs():
+    """uprobe, uretprobe and usdt on tests/targets' programs, each run with -c (the counts and
+    sums of tests/targets/CMakeLists.txt's header). Every probe filters on /pid == cpid/: with
+    -c, scry (as the newest bpftrace) fires uprobes only in the command, but bpftrace 0.17 in
+    every process that runs the binary, here the other tracer's command too."""
+    pie = f"{TARGETS}/scry_target_pie"
+    lib = f"{TARGETS}/libscrytarget.so"
+    usdt = f"{TARGETS}/scry_target_usdt"
+    yield Program("uprobes.pie.args", "uprobes", "cmd",
+                  f"uprobe:{pie}:scry_add /pid == cpid/ {{ @n = count(); @a0 = sum(arg0); @a1 = sum(arg1); "
+                  f"@h = hist(arg0); @k[arg0 % 4] = count(); }}",
+                  cmd="{targets}/scry_target_pie 20")
+    yield Program("uprobes.pie.retval", "uprobes", "cmd",
+                  f"uretprobe:{pie}:scry_add /pid == cpid/ {{ @r = sum(retval); @l = lhist(retval, 0, 100, 10); }} "
+                  f"uretprobe:{pie}:scry_square /pid == cpid/ {{ @s = stats(retval); @m = max(retval); }} "
+                  f"uretprobe:{pie}:scry_ret7 /pid == cpid/ {{ @seven[retval] = count(); }}",
+                  cmd="{targets}/scry_target_pie 20")
+    yield Program("uprobes.pie.str", "uprobes", "cmd",
+                  f"uprobe:{pie}:scry_greet /pid == cpid/ {{ @[str(arg0)] = count(); }} "
+                  f"uretprobe:{pie}:scry_greet /pid == cpid/ {{ @back[str(retval)] = count(); }}",
+                  cmd="{targets}/scry_target_pie 9")
+    yield Program("uprobes.pie.wildcard", "uprobes", "cmd",
+                  f"uprobe:{pie}:scry_* /pid == cpid/ {{ @[probe] = count(); }}",
+                  cmd="{targets}/scry_target_pie 5")
+    yield Program("uprobes.nopie.lib", "uprobes", "cmd",
+                  f"uprobe:{TARGETS}/scry_target_nopie:scry_add /pid == cpid/ {{ @n = count(); }} "
+                  f"uprobe:{lib}:scry_lib_mul /pid == cpid/ {{ @m[arg0 % 3] = count(); }} "
+                  f"uretprobe:{lib}:scry_lib_mul /pid == cpid/ {{ @r = avg(retval); }}",
+                  cmd="{targets}/scry_target_nopie 12")
+    yield Program("uprobes.lib.ctor", "uprobes", "cmd",
+                  f"uprobe:{lib}:scry_lib_ctor_hit /pid == cpid/ {{ @[arg0] = count(); @s = sum(arg0); }}",
+                  cmd="{targets}/scry_target_pie 1")
+    yield Program("uprobes.usdt.tick", "uprobes", "cmd",
+                  f"usdt:{usdt}:scry:tick /pid == cpid/ {{ @n = count(); @a = sum(arg0); @b = sum(arg1); "
+                  f"@s[str(arg2)] = count(); }}",
+                  cmd="{targets}/scry_target_usdt 10")
+    # bpftrace 0.17 types a USDT argument u64 whatever its sign (-55 prints as
+    # 18446744073709551561); the newest bpftrace and scry sign-extend, so the sum is cast.
+    yield Program("uprobes.usdt.guarded", "uprobes", "cmd",
+                  f"usdt:{usdt}:scry:guarded /pid == cpid/ {{ @n = count(); @neg = sum((int64)arg1); "
+                  f"@a = sum(arg0); }}",
+                  cmd="{targets}/scry_target_usdt 10")
+
+
 def programs():
     out = []
     for gen in (key_programs, print_programs, string_programs, lang_programs, proc_programs,
-                cli_programs):
+                cli_programs, uprobe_programs):
         out.extend(gen())
     for prog in out:
         if prog.workload == "cmd":

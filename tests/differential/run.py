@@ -117,9 +117,12 @@ class Env:
     def __init__(self, scry, bpftrace, loadgen, tmp):
         self.scry, self.bpftrace, self.loadgen, self.tmp = scry, bpftrace, loadgen, tmp
         self.dt_proc = os.path.join(tmp, "dt_proc")
+        # The traced programs of the uprobe family (tests/targets in scry's build directory).
+        self.targets = os.path.join(os.path.dirname(os.path.abspath(scry)), "tests", "targets")
 
     def expand(self, word):
-        return word.format(loadgen=self.loadgen, dt_proc=self.dt_proc, tmp=self.tmp)
+        return word.format(loadgen=self.loadgen, dt_proc=self.dt_proc, tmp=self.tmp,
+                           targets=self.targets)
 
     def tool_env(self, tool):
         env = dict(os.environ)
@@ -139,7 +142,7 @@ class Env:
             argv += ["-c", self.cmd_line(prog)]
         if pid is not None:
             argv += ["-p", str(pid)]
-        argv += ["-e", prog.text]
+        argv += ["-e", prog.text.replace(gen.TARGETS, self.targets)]
         if prog.params:
             argv += ["--", *prog.params]
         return argv
