@@ -76,6 +76,15 @@ std::vector<std::string> user_binaries(Expansion &x, const ast::AttachPoint &ap)
     return path.empty() ? std::vector<std::string>{} : std::vector<std::string>{path};
   }
   if (has_wildcard(ap.target)) {
+    if (pid <= 0 && ap.target.find('/') == std::string::npos) {
+      x.diags.error(DiagCode::UnknownBinary, ap.loc,
+                    "'" + ap.target +
+                        "' is a wildcard over the files a process maps, and there "
+                        "is no -p PID",
+                    "trace one process with -p PID, or give a path pattern such as "
+                    "/usr/lib/x86_64-linux-gnu/lib*.so*");
+      return {};
+    }
     std::vector<std::string> found = expand_binary_wildcard(ap.target, pid);
     if (found.empty())
       x.diags.error(DiagCode::UnknownBinary, ap.loc, "no file matches '" + ap.target + "'",
