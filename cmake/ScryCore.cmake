@@ -12,7 +12,9 @@
 #
 #   scry_core_link(TARGET)
 #     Links TARGET with LLVM 16 (the BPF target and its assembly parser, the optimisation passes,
-#     the bitcode reader and the linker) and libbpf, statically, and adds LLVM's include directory and definitions.
+#     the bitcode reader and the linker), libbpf and elfutils' libdw and libelf (with the
+#     compression libraries they read sections with), statically, and adds LLVM's include
+#     directory and definitions.
 
 function(scry_core_generated out_var source_dir)
   set(gen ${CMAKE_BINARY_DIR}/generated)
@@ -82,7 +84,10 @@ function(scry_core_link target)
                   OUTPUT_VARIABLE llvm_libs OUTPUT_STRIP_TRAILING_WHITESPACE)
   separate_arguments(llvm_libs)
   find_library(LIBBPF_STATIC NAMES libbpf.a REQUIRED)
+  find_library(LIBDW_STATIC NAMES libdw.a REQUIRED)
   find_library(LIBELF_STATIC NAMES libelf.a REQUIRED)
+  find_library(LIBBZ2_STATIC NAMES libbz2.a REQUIRED)
+  find_library(LIBLZMA_STATIC NAMES liblzma.a REQUIRED)
   find_library(LIBZ_STATIC NAMES libz.a REQUIRED)
   find_library(LIBZSTD_STATIC NAMES libzstd.a REQUIRED)
   target_include_directories(${target} PRIVATE ${CMAKE_BINARY_DIR}/generated)
@@ -90,6 +95,7 @@ function(scry_core_link target)
   target_compile_definitions(${target} PUBLIC _GNU_SOURCE __STDC_CONSTANT_MACROS
                              __STDC_FORMAT_MACROS __STDC_LIMIT_MACROS)
   target_link_directories(${target} PUBLIC ${llvm_lib_dir})
-  target_link_libraries(${target} PUBLIC ${llvm_libs} ${LIBBPF_STATIC} ${LIBELF_STATIC}
-                        ${LIBZ_STATIC} ${LIBZSTD_STATIC} tinfo pthread dl)
+  target_link_libraries(${target} PUBLIC ${llvm_libs} ${LIBBPF_STATIC} ${LIBDW_STATIC}
+                        ${LIBELF_STATIC} ${LIBBZ2_STATIC} ${LIBLZMA_STATIC} ${LIBZ_STATIC}
+                        ${LIBZSTD_STATIC} tinfo pthread dl)
 endfunction()

@@ -275,6 +275,8 @@ private:
   llvm::Value *load_context(uint32_t offset, const Type &t);
   /// argN of a uprobe: the register of argument `index`, or its stack slot from the seventh on.
   llvm::Value *function_argument(uint32_t index);
+  /// `args.NAME` of a uprobe: the register sema found for the parameter, as its type.
+  llvm::Value *uprobe_arg_field(FieldAccess &n);
 
   /// One u64 of a raw tracepoint program's context: the tracepoint's argument `index`.
   llvm::Value *raw_argument(uint32_t index);

@@ -65,6 +65,22 @@ llvm::Value *Generator::function_argument(uint32_t index) {
   return read_memory(b_.CreateAdd(sp, b_.getInt64(above)), make_int(8, false), AddressSpace::User);
 }
 
+llvm::Value *Generator::uprobe_arg_field(FieldAccess &n) {
+  for (const UprobeArg &a : prog_->uprobe.args) {
+    if (a.name != n.field)
+      continue;
+    // The register holds the parameter in its low bytes (SysV AMD64 ABI: the upper bytes of a
+    // narrower argument are unspecified): truncate it to the type, then widen it by its sign.
+    llvm::Value *raw = function_argument(a.index);
+    if (n.type.size >= 8 || n.type.kind != TypeKind::Integer)
+      return raw;
+    llvm::Value *narrow = b_.CreateTrunc(raw, b_.getIntNTy(8 * n.type.size));
+    return n.type.is_signed ? b_.CreateSExt(narrow, i64_) : b_.CreateZExt(narrow, i64_);
+  }
+  internal_error(n.loc, "args." + n.field + " has no register");
+  return b_.getInt64(0);
+}
+
 llvm::Value *Generator::raw_syscall_record(const ProbeProgram &p, llvm::Value *nr) {
   uint32_t size = 8;
   for (const TracepointField &f : format_->fields)
@@ -93,7 +109,7 @@ llvm::Value *Generator::raw_syscall_record(const ProbeProgram &p, llvm::Value *n
 
 void Generator::visit(FieldAccess &n) {
   if (auto *id = dynamic_cast<Identifier *>(n.base); id && id->name == "args") {
-    result_ = tracepoint_field(n);
+    result_ = prog_->context == ContextKind::Registers ? uprobe_arg_field(n) : tracepoint_field(n);
     return;
   }
   const Type &bt = n.base->type;

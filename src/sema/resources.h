@@ -105,12 +105,20 @@ struct UsdtSpec {
   std::string name;
 };
 
+/// A parameter of a uprobe's function that the probe reads as `args.NAME`, from its DWARF.
+struct UprobeArg {
+  std::string name;
+  uint32_t index = 0; // its argument register (arg0 is 0)
+};
+
 /// Where a uprobe or uretprobe program attaches.
 struct UprobeSpec {
   std::string path;     // the binary or library, as resolved (symbols/binary_path.h)
-  std::string function; // the symbol, as `func` prints it ("" for an address)
+  std::string function; // the function, as `func` prints it ("" for an address)
+  std::string symbol;   // its symbol-table name (C++ names mangled)
   uint64_t offset = 0;  // the file offset of the probed instruction, in bytes
   bool retprobe = false;
+  std::vector<UprobeArg> args; // the fields of `args` the probe reads
 };
 
 /// Where the fields of `args` come from in a raw tracepoint program.

@@ -154,6 +154,7 @@ void TypeChecker::walk_probes() {
     current_probe_ = probe;
     current_formats_.clear();
     current_types_.clear();
+    current_programs_.clear();
     probe_name_size_ = 1;
     func_name_size_ = 1;
     for (size_t i = 0; i < result_.resources.programs.size(); ++i) {
@@ -161,6 +162,7 @@ void TypeChecker::walk_probes() {
       if (p.probe != probe)
         continue;
       current_types_.push_back(p.type);
+      current_programs_.push_back(i);
       probe_name_size_ =
           std::max<uint32_t>(probe_name_size_, static_cast<uint32_t>(p.probe_name.size() + 1));
       func_name_size_ =

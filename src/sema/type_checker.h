@@ -12,8 +12,10 @@
 #include "sema/resources.h"
 #include "sema/semantic_analyser.h"
 #include "sema/tracepoint_format.h"
+#include "symbols/dwarf_params.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -133,6 +135,7 @@ private:
   void type_args(ast::Identifier &n);
   void type_function_builtin(ast::Identifier &n);
   void type_args_field(ast::FieldAccess &n);
+  void type_uprobe_args_field(ast::FieldAccess &n);
 
   // ---- types_maps.cpp -------------------------------------------------------------------------
   static std::string display(const std::string &name);
@@ -170,6 +173,10 @@ private:
   ast::Probe *current_probe_ = nullptr;
   std::vector<ast::ProbeType> current_types_;
   std::vector<std::shared_ptr<const TracepointFormat>> current_formats_;
+  std::vector<size_t> current_programs_; // indexes in Resources::programs of the probe's programs
+  /// Function parameters from DWARF by "path:function" (nullopt: none, with the reason).
+  std::map<std::string, std::pair<std::optional<std::vector<DwarfParam>>, std::string>>
+      dwarf_params_;
   uint32_t probe_name_size_ = 1;
   uint32_t func_name_size_ = 1; // func: the longest function name of the probe's programs, + 1
   /// One block's variables. `vars` is what a name means in it: scry's lookup, where a variable

@@ -210,15 +210,20 @@ Type TypeChecker::resolve_type(TypeSpec &spec) {
 }
 
 bool TypeChecker::args_allowed(const SourceRange &loc) {
+  // args is a tracepoint's record or a uprobe's parameters: one or the other for the whole probe.
+  const bool uprobe = !current_types_.empty() && current_types_[0] == ProbeType::Uprobe;
   for (ProbeType t : current_types_) {
-    if (t != ProbeType::Tracepoint) {
-      error(DiagCode::BuiltinNotAvailable, loc,
-            std::string("args is not available in ") + probe_type_name(t) + " probes",
-            "args holds a tracepoint's fields");
-      return false;
-    }
+    if (t == (uprobe ? ProbeType::Uprobe : ProbeType::Tracepoint))
+      continue;
+    error(DiagCode::BuiltinNotAvailable, loc,
+          std::string("args is not available in ") + probe_type_name(t) + " probes" +
+              (t == ProbeType::Uprobe || t == ProbeType::Tracepoint
+                   ? " of a probe that also has " + std::string(uprobe ? "uprobes" : "tracepoints")
+                   : ""),
+          "args holds a tracepoint's fields or a uprobe's parameters; split the probe");
+    return false;
   }
-  return !current_formats_.empty();
+  return uprobe || !current_formats_.empty();
 }
 
 void TypeChecker::type_args(Identifier &n) {
@@ -231,6 +236,10 @@ void TypeChecker::type_args(Identifier &n) {
 void TypeChecker::type_args_field(FieldAccess &n) {
   if (!args_allowed(n.loc))
     return;
+  if (current_types_[0] == ProbeType::Uprobe) {
+    type_uprobe_args_field(n);
+    return;
+  }
   std::optional<Type> type;
   std::string first_probe;
   for (size_t i = 0; i < current_formats_.size(); ++i) {
@@ -275,6 +284,82 @@ void TypeChecker::type_args_field(FieldAccess &n) {
             "split the probe so each part has one type");
       return;
     }
+  }
+  if (type)
+    n.type = *type;
+}
+
+/// `args.NAME` in a uprobe: parameter NAME of the probed function, typed from the binary's DWARF
+/// (symbols/dwarf_params.h); each program records which argument register holds it.
+void TypeChecker::type_uprobe_args_field(FieldAccess &n) {
+  std::optional<Type> type;
+  std::string first_function;
+  for (size_t index : current_programs_) {
+    ProbeProgram &p = result_.resources.programs[index];
+    const UprobeSpec &u = p.uprobe;
+    if (u.function.empty()) {
+      error(DiagCode::BuiltinNotAvailable, n.loc,
+            "args is not available in " + p.probe_name +
+                ": a probe at an address has no "
+                "function to take parameters from",
+            "use arg0, arg1, ...");
+      return;
+    }
+    auto [it, added] = dwarf_params_.try_emplace(u.path + ":" + u.symbol);
+    if (added) {
+      std::string why;
+      it->second.first = read_dwarf_params(u.path, u.symbol, why);
+      it->second.second = why;
+    }
+    const auto &[params, why] = it->second;
+    if (!params) {
+      error(DiagCode::UnknownField, n.loc,
+            "args." + n.field + " needs " + u.function + "'s parameters from DWARF: " + why,
+            "build the program with -g, or use arg0, arg1, ...");
+      return;
+    }
+    const DwarfParam *param = nullptr;
+    uint32_t position = 0;
+    std::vector<std::string> names;
+    for (uint32_t i = 0; i < params->size(); ++i) {
+      names.push_back((*params)[i].name);
+      if ((*params)[i].name == n.field && !param) {
+        param = &(*params)[i];
+        position = i;
+      }
+    }
+    if (!param) {
+      error(DiagCode::UnknownField, n.loc, u.function + " has no parameter '" + n.field + "'",
+            did_you_mean(n.field, names, names.empty() ? "it takes no parameters" : ""));
+      return;
+    }
+    if (!param->supported || position >= 6) {
+      error(DiagCode::NotSupported, n.loc,
+            "scry cannot read parameter '" + n.field + "' of " + u.function + " (" +
+                param->type_name + (position >= 6 ? ", passed on the stack" : "") + ") yet",
+            "use arg" + std::to_string(position) + " for its raw value");
+      return;
+    }
+    Type t = make_int(param->size, param->is_signed);
+    if (param->is_pointer) {
+      t = uint64_type();
+      t.address_space = AddressSpace::User;
+    }
+    if (!type) {
+      type = t;
+      first_function = u.function;
+    } else if (!(storage_type(*type) == storage_type(t))) {
+      error(DiagCode::TypeMismatch, n.loc,
+            "args." + n.field + " is " + type_name(*type) + " in " + first_function + " but " +
+                type_name(t) + " in " + u.function,
+            "split the probe so each part has one type");
+      return;
+    }
+    bool known = false;
+    for (const UprobeArg &a : p.uprobe.args)
+      known = known || a.name == n.field;
+    if (!known)
+      p.uprobe.args.push_back({n.field, position});
   }
   if (type)
     n.type = *type;

@@ -3,6 +3,7 @@
 // where tests/targets/ holds the target programs.
 #include "base/builtins.h"
 #include "symbols/binary_path.h"
+#include "symbols/dwarf_params.h"
 #include "symbols/elf_image.h"
 #include "symbols/usdt_notes.h"
 
@@ -117,6 +118,33 @@ TEST(UsdtNotes, ProvidersNamesAndSemaphores) {
   EXPECT_TRUE(error.empty());
   read_usdt_probes("/no/such/file", error);
   EXPECT_NE(error.find("/no/such/file"), std::string::npos);
+}
+
+TEST(DwarfParams, NamesSizesSignsAndPointers) {
+  std::string error;
+  auto add = read_dwarf_params("tests/targets/scry_target_pie", "scry_add", error);
+  ASSERT_TRUE(add) << error;
+  ASSERT_EQ(add->size(), 2u);
+  EXPECT_EQ((*add)[0].name, "a");
+  EXPECT_EQ((*add)[0].size, 4u);
+  EXPECT_TRUE((*add)[0].is_signed);
+  EXPECT_TRUE((*add)[0].supported);
+  auto greet = read_dwarf_params("tests/targets/scry_target_pie", "scry_greet", error);
+  ASSERT_TRUE(greet) << error;
+  ASSERT_EQ(greet->size(), 1u);
+  EXPECT_TRUE((*greet)[0].is_pointer);
+  EXPECT_EQ((*greet)[0].type_name, "const char *");
+  auto none = read_dwarf_params("tests/targets/scry_target_pie", "scry_ret7", error);
+  ASSERT_TRUE(none) << error;
+  EXPECT_TRUE(none->empty());
+  // A C++ method by its mangled name: `this` comes first.
+  auto bump =
+      read_dwarf_params("tests/targets/scry_target_cpp", "_ZN7scry_ns7Counter4bumpEi", error);
+  ASSERT_TRUE(bump) << error;
+  ASSERT_EQ(bump->size(), 2u);
+  EXPECT_EQ((*bump)[1].name, "by");
+  EXPECT_FALSE(read_dwarf_params("tests/targets/scry_target_pie", "no_such_function", error));
+  EXPECT_NE(error.find("no_such_function"), std::string::npos);
 }
 
 TEST(BuiltinArgIndex, ArgNamesOnly) {

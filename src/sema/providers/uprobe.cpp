@@ -133,7 +133,7 @@ void expand_uprobe(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
         continue;
       }
       ProbeProgram &p = x.add_program(probe, ap, prefix + hex(ap.address));
-      p.uprobe = {path, "", *offset, ret};
+      p.uprobe = {path, "", "", *offset, ret, {}};
       continue;
     }
 
@@ -186,7 +186,7 @@ void expand_uprobe(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
       std::string name = cpp ? cpp_names(*f).second : f->name;
       std::string suffix = ap.has_offset && ap.offset ? "+" + std::to_string(ap.offset) : "";
       ProbeProgram &p = x.add_program(probe, ap, prefix + (cpp ? "cpp:" : "") + name + suffix);
-      p.uprobe = {path, name, *offset + (ap.has_offset ? ap.offset : 0), ret};
+      p.uprobe = {path, name, f->name, *offset + (ap.has_offset ? ap.offset : 0), ret, {}};
     }
   }
   bool any = false;
