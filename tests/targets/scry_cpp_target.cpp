@@ -21,6 +21,8 @@
  *
  * Exit status: 0 on success, 1 for usage errors, 2 when --wait-file timed out.
  */
+#include "target_start.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -57,60 +59,8 @@ SCRY_TRACED int twice(int x) {
 
 volatile long scry_sink;
 
-namespace {
-
-[[noreturn]] void usage() {
-  std::fprintf(stderr, "usage: scry_target_cpp [--wait-file PATH] [--print-pid] COUNT\n");
-  std::exit(1);
-}
-
-void wait_for_file(const char *path) {
-  const timespec tick = {0, 1000000};
-  timespec start, now;
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  while (access(path, F_OK) != 0) {
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec - start.tv_sec > 10 ||
-        (now.tv_sec - start.tv_sec == 10 && now.tv_nsec >= start.tv_nsec)) {
-      std::fprintf(stderr, "scry_target_cpp: %s did not appear within 10 s\n", path);
-      std::exit(2);
-    }
-    nanosleep(&tick, nullptr);
-  }
-}
-
-} // namespace
-
 int main(int argc, char **argv) {
-  const char *wait_file = nullptr;
-  bool print_pid = false;
-  int i = 1;
-  for (; i < argc && std::strncmp(argv[i], "--", 2) == 0; i++) {
-    if (std::strcmp(argv[i], "--print-pid") == 0) {
-      print_pid = true;
-    } else if (std::strcmp(argv[i], "--wait-file") == 0 && i + 1 < argc) {
-      wait_file = argv[++i];
-    } else {
-      usage();
-    }
-  }
-  if (i + 1 != argc) {
-    usage();
-  }
-  char *end;
-  errno = 0;
-  long count = std::strtol(argv[i], &end, 10);
-  if (errno != 0 || *end != '\0' || end == argv[i] || count < 0 || count > 1000000000) {
-    usage();
-  }
-
-  if (print_pid) {
-    std::printf("pid %d\n", static_cast<int>(getpid()));
-    std::fflush(stdout);
-  }
-  if (wait_file) {
-    wait_for_file(wait_file);
-  }
+  long count = target_start("scry_target_cpp", argc, argv);
   scry_ns::Counter counter;
   for (int n = 1; n <= count; n++) {
     scry_sink = counter.bump(n);

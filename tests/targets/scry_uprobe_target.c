@@ -30,6 +30,8 @@
  * Exit status: 0 on success, 1 for usage errors, 2 when --wait-file timed out.
  */
 #define _GNU_SOURCE
+#include "target_start.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,56 +66,8 @@ SCRY_TRACED const char *scry_greet(const char *name) {
   return name;
 }
 
-static void usage(void) {
-  fprintf(stderr, "usage: scry_target [--wait-file PATH] [--print-pid] COUNT\n");
-  exit(1);
-}
-
-static void wait_for_file(const char *path) {
-  const struct timespec tick = {0, 1000000};
-  struct timespec start, now;
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  while (access(path, F_OK) != 0) {
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec - start.tv_sec > 10 ||
-        (now.tv_sec - start.tv_sec == 10 && now.tv_nsec >= start.tv_nsec)) {
-      fprintf(stderr, "scry_target: %s did not appear within 10 s\n", path);
-      exit(2);
-    }
-    nanosleep(&tick, NULL);
-  }
-}
-
 int main(int argc, char **argv) {
-  const char *wait_file = NULL;
-  int print_pid = 0;
-  int i = 1;
-  for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-    if (strcmp(argv[i], "--print-pid") == 0) {
-      print_pid = 1;
-    } else if (strcmp(argv[i], "--wait-file") == 0 && i + 1 < argc) {
-      wait_file = argv[++i];
-    } else {
-      usage();
-    }
-  }
-  if (i + 1 != argc) {
-    usage();
-  }
-  char *end;
-  errno = 0;
-  long count = strtol(argv[i], &end, 10);
-  if (errno != 0 || *end != '\0' || end == argv[i] || count < 0 || count > 1000000000) {
-    usage();
-  }
-
-  if (print_pid) {
-    printf("pid %d\n", (int)getpid());
-    fflush(stdout);
-  }
-  if (wait_file) {
-    wait_for_file(wait_file);
-  }
+  long count = target_start("scry_target", argc, argv);
   for (int n = 1; n <= count; n++) {
     scry_sink = scry_add(n, 2 * n);
     scry_sink = scry_square(n);

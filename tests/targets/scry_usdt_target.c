@@ -33,6 +33,8 @@
 /* Every probe of this file records the address of its semaphore, PROVIDER_NAME_semaphore, in its
  * .note.stapsdt entry; scry:tick opts out below. */
 #define _SDT_HAS_SEMAPHORES 1
+#include "target_start.h"
+
 #include <sys/sdt.h>
 
 unsigned short scry_guarded_semaphore __attribute__((unused)) __attribute__((section(".probes")));
@@ -62,56 +64,8 @@ __attribute__((noinline, visibility("default"))) void scry_usdt_fire(int i) {
   }
 }
 
-static void usage(void) {
-  fprintf(stderr, "usage: scry_target_usdt [--wait-file PATH] [--print-pid] COUNT\n");
-  exit(1);
-}
-
-static void wait_for_file(const char *path) {
-  const struct timespec tick = {0, 1000000};
-  struct timespec start, now;
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  while (access(path, F_OK) != 0) {
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec - start.tv_sec > 10 ||
-        (now.tv_sec - start.tv_sec == 10 && now.tv_nsec >= start.tv_nsec)) {
-      fprintf(stderr, "scry_target_usdt: %s did not appear within 10 s\n", path);
-      exit(2);
-    }
-    nanosleep(&tick, NULL);
-  }
-}
-
 int main(int argc, char **argv) {
-  const char *wait_file = NULL;
-  int print_pid = 0;
-  int i = 1;
-  for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-    if (strcmp(argv[i], "--print-pid") == 0) {
-      print_pid = 1;
-    } else if (strcmp(argv[i], "--wait-file") == 0 && i + 1 < argc) {
-      wait_file = argv[++i];
-    } else {
-      usage();
-    }
-  }
-  if (i + 1 != argc) {
-    usage();
-  }
-  char *end;
-  errno = 0;
-  long count = strtol(argv[i], &end, 10);
-  if (errno != 0 || *end != '\0' || end == argv[i] || count < 0 || count > 1000000000) {
-    usage();
-  }
-
-  if (print_pid) {
-    printf("pid %d\n", (int)getpid());
-    fflush(stdout);
-  }
-  if (wait_file) {
-    wait_for_file(wait_file);
-  }
+  long count = target_start("scry_target_usdt", argc, argv);
   for (int n = 1; n <= count; n++) {
     scry_usdt_fire(n);
   }

@@ -778,7 +778,8 @@ const ErrorCase kErrors[] = {
     {"return_value", "begin { return 1; }", {{C::InvalidStatement, "1"}}},
     // Not supported (yet): a clear error, never a silent wrong answer.
     {"kprobe", "kprobe:do_nanosleep { }", {{C::NotSupported, "kprobe:do_nanosleep"}}},
-    {"uprobe", "uprobe:/no/such/binary:main { }",
+    {"uprobe",
+     "uprobe:/no/such/binary:main { }",
      {{C::UnknownBinary, "uprobe:/no/such/binary:main"}}},
     // Macro expansion runs first (macro_expansion_test has its cases).
     {"macro", "macro m() { @x } begin { $a = m(); }", {{C::MacroHygiene, "@x"}}},
