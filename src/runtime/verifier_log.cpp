@@ -34,7 +34,17 @@ VerifierStop verifier_stop(const std::string &log) {
            l.rfind("; ", 0) == 0 || l.rfind("from ", 0) == 0 || l.rfind("mark_precise", 0) == 0 ||
            l.rfind("last_idx", 0) == 0 || l.rfind("parent ", 0) == 0 || l.rfind("regs=", 0) == 0;
   };
-  for (size_t i = processed - 1; i-- > 0;) {
+  // The complexity limit's message can end the line of the instruction the verifier was
+  // printing ("255: (6d) if r8 s> r1 goto pc+1 BPF program is too large. Processed 1000001
+  // insn", Linux 6.18), which the state-dump rule would skip for an earlier, unrelated line.
+  for (std::string_view phrase : {"BPF program is too large", "The sequence of "}) {
+    size_t at = lines[processed - 2].find(phrase);
+    if (at != std::string_view::npos) {
+      stop.reason = std::string(lines[processed - 2].substr(at));
+      break;
+    }
+  }
+  for (size_t i = processed - 1; stop.reason.empty() && i-- > 0;) {
     if (!is_state_dump(lines[i])) {
       stop.reason = std::string(lines[i]);
       break;

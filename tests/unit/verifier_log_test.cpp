@@ -78,6 +78,21 @@ TEST(VerifierLog, ComplexityLimitFromEitherOfTheVerifiersMessages) {
   EXPECT_FALSE(at_complexity_limit("R1 invalid mem access 'scalar'"));
 }
 
+// Linux 6.18 can print the complexity limit at the end of an instruction's line, with an
+// unrelated message (BTF's func-info check) earlier in the log (a program middle_fuzz found).
+TEST(VerifierLog, ComplexityLimitAtTheEndOfAnInstructionLine) {
+  VerifierStop stop = verifier_stop(
+      "arg#0 reference type('UNKNOWN ') size cannot be determined: -22\n"
+      "0: R1=ctx() R10=fp0\n"
+      "; @m3[(bool)(60)] = max(1); @ fuzz.bt:18\n"
+      "254: (bf) r1 = r6\n"
+      "255: (6d) if r8 s> r1 goto pc+1 BPF program is too large. Processed 1000001 insn\n"
+      "processed 1000001 insns (limit 1000000) max_states_per_insn 20 total_states 14636\n");
+  EXPECT_EQ(stop.reason, "BPF program is too large. Processed 1000001 insn");
+  EXPECT_TRUE(at_complexity_limit(stop.reason));
+  EXPECT_EQ(stop.line, 18);
+}
+
 TEST(VerifierLog, TailKeepsTheLastLines) {
   EXPECT_EQ(tail("a\nb\nc\nd\n", 2), "c\nd\n");
   EXPECT_EQ(tail("a\nb\n", 5), "a\nb\n");
