@@ -25,7 +25,11 @@ with `#` at the left margin are comments.
           PROGRAM is the program text; PROGRAM_FILE writes the program to prog.bt in the run's
           directory and stands for that path (the diagnostics then name prog.bt, not stdin).
           Positional parameters go after the program: --dry-run -e PROGRAM -- a b
-    ENV: KEY=VALUE, set for the run (repeatable; one per line in a block)
+    ENV: KEY=VALUE, set for the run (repeatable; one per line in a block). $NAME in VALUE is
+         the environment's NAME, and $TARGETS the directory of the traced test programs
+         (tests/targets beside the scry binary, as in the runtime tests): ENV: PATH=$TARGETS:$PATH
+         lets a program name uprobe:scry_target_pie:... at a location that does not depend on
+         the build directory
     ESCAPES: yes      the program is written with Python escapes (\\xff, \\t, \\0, \\n), for bytes
                       a text file cannot hold
     GENERATE: a Python expression whose value is the program (large or deeply nested programs);
@@ -63,6 +67,7 @@ import pwd
 import re
 import shlex
 import signal
+import string
 import subprocess
 import sys
 import tempfile
@@ -278,7 +283,8 @@ def run_scry(scry, entry, program, json_mode, workdir):
         else:
             argv.append(a)
     env = dict(os.environ)
-    env.update(entry.env)
+    names = dict(env, TARGETS=os.path.join(os.path.dirname(scry), "tests", "targets"))
+    env.update({k: string.Template(v).safe_substitute(names) for k, v in entry.env.items()})
     as_user = {}
     if entry.user:
         pw = pwd.getpwnam(entry.user)

@@ -3,14 +3,18 @@
 // executable); wildcards over binaries and over symbols. The binary is found as
 // symbols/binary_path.h says, its functions and segments read from its ELF file
 // (symbols/elf_image.h); each matching function is one program, attached at its file offset.
+// FUNCTION+OFFSET must be the start of an instruction, checked by decoding the function
+// (symbols/instructions.h), unless --unsafe is given.
 #include "parser/suggest.h"
 #include "sema/providers/providers.h"
 #include "symbols/binary_path.h"
 #include "symbols/elf_image.h"
+#include "symbols/instructions.h"
 
 #include <cstring>
 #include <fnmatch.h>
 #include <map>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -48,6 +52,35 @@ bool matches(const ElfFunction &f, const std::string &pattern, bool cpp) {
     return match(f.name);
   auto [bare, full] = cpp_names(f);
   return match(bare) || match(full);
+}
+
+/// Whether the attach point's offset into `f` starts one of its instructions, as bpftrace
+/// checks it: a breakpoint written inside an instruction corrupts the traced program. Reports
+/// an offset inside one, or one scry cannot check, at the attach point; --unsafe skips this.
+bool at_instruction_start(Expansion &x, const ast::AttachPoint &ap, const ElfImage &image,
+                          const ElfFunction &f) {
+  const std::string at = f.name + "+" + std::to_string(ap.offset);
+  std::string why;
+  std::optional<InstructionBoundary> where = check_instruction_boundary(image, f, ap.offset, why);
+  if (!where) {
+    x.diags.error(DiagCode::UnsafeProbe, ap.loc,
+                  "scry cannot check that " + at + " is the start of an instruction: " + why,
+                  "check it with objdump -d --disassemble=" + f.name + " " + image.path +
+                      ", then add --unsafe, which skips this check");
+    return false;
+  }
+  if (where->at_start)
+    return true;
+  const std::string before = f.name + "+" + std::to_string(where->before);
+  const std::string after = f.name + "+" + std::to_string(where->after);
+  const bool last = where->after >= f.size; // `after` is the function's end, not an instruction
+  x.diags.error(DiagCode::UnsafeProbe, ap.loc,
+                at + " is in the middle of an instruction (" +
+                    (last ? "the nearest start is " + before + ", " + f.name + "'s last instruction"
+                          : "the nearest starts are " + before + " and " + after) +
+                    "): a uprobe there would corrupt the traced program",
+                "probe " + before + (last ? "" : " or " + after) + "; --unsafe skips this check");
+  return false;
 }
 
 } // namespace
@@ -174,14 +207,8 @@ void expand_uprobe(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
                             " (" + std::to_string(f->size) + " bytes)");
           continue;
         }
-        if (!x.options.unsafe) {
-          x.diags.error(DiagCode::UnsafeProbe, ap.loc,
-                        "scry cannot check that " + f->name + "+" + std::to_string(ap.offset) +
-                            " is the start of an instruction; a probe inside one corrupts the "
-                            "traced program",
-                        "check it with objdump -d " + path + ", then add --unsafe");
+        if (!x.options.unsafe && !at_instruction_start(x, ap, image, *f))
           continue;
-        }
       }
       std::string name = cpp ? cpp_names(*f).second : f->name;
       std::string suffix = ap.has_offset && ap.offset ? "+" + std::to_string(ap.offset) : "";
