@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -501,7 +502,13 @@ struct Child {
       int status;
       if (waitpid(pid, &status, WNOHANG) == 0) {
         kill(pid, SIGTERM);
-        waitpid(pid, &status, 0);
+        // A child traced for its exit (the runner's release_child) stops at the signal and at
+        // its exit until it is continued.
+        while (waitpid(pid, &status, __WALL) == pid && WIFSTOPPED(status))
+          ptrace(PTRACE_CONT, pid, nullptr,
+                 (status >> 16)
+                     ? nullptr
+                     : reinterpret_cast<void *>(static_cast<intptr_t>(WSTOPSIG(status))));
       }
     }
   }

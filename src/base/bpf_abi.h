@@ -14,6 +14,10 @@ inline constexpr const char *kStateMap = "state";
 inline constexpr const char *kScratchMap = "scratch";
 inline constexpr const char *kLostMap = "lost";
 inline constexpr const char *kMapErrorsMap = "map_errors";
+/// Programs that take ustack or usym: the processes (tgid -> 1) already announced to user space
+/// with AsyncKind::ProcessSeen. An LRU map: a process forgotten is announced again, never lost.
+inline constexpr const char *kSeenProcessesMap = "seen_processes";
+inline constexpr uint32_t kSeenProcessesEntries = 16384;
 
 /// The `state` map's single value (an ARRAY map, not per-CPU), shared by the programs and the
 /// runtime: exit() sets `exit_requested` and `exit_code`; the runtime sets `start_ns`
@@ -38,6 +42,7 @@ enum class AsyncKind : uint32_t {
   Exit = 6,         // payload: i64 exit code (the exit flag in a map is the reliable copy)
   Time = 7,         // id: time_formats index
   RuntimeError = 8, // id: runtime_errors index; payload: i64 error code
+  ProcessSeen = 9,  // payload: u64 tgid, the first stack or symbol of a process was taken
 };
 
 /// The first 8 bytes of every ring-buffer record. Payload follows at offset 8.

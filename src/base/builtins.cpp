@@ -15,7 +15,8 @@ constexpr BuiltinVariableInfo kVariables[] = {
     {V::Cpu, "cpu"},         {V::Ncpus, "ncpus"},     {V::Rand, "rand"},     {V::Nsecs, "nsecs"},
     {V::Elapsed, "elapsed"}, {V::Jiffies, "jiffies"}, {V::Cgroup, "cgroup"}, {V::Comm, "comm"},
     {V::Curtask, "curtask"}, {V::Probe, "probe"},     {V::Cpid, "cpid"},     {V::Args, "args"},
-    {V::Arg, "argN"},        {V::Retval, "retval"},   {V::Func, "func"},
+    {V::Arg, "argN"},        {V::Retval, "retval"},   {V::Func, "func"},     {V::Kstack, "kstack"},
+    {V::Ustack, "ustack"},
 };
 
 // Arities as scry implements each function (bpftrace's docs/stdlib.md allows more for some:
@@ -32,6 +33,11 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Len, "len", false, 1, 1},
     {F::HasKey, "__has_key", false, 2, 2},
     {F::Strnlen, "__strnlen", false, 1, 1},
+    {F::Kstack, "kstack", false, 0, 2},
+    {F::Ustack, "ustack", false, 0, 2},
+    {F::Ksym, "ksym", false, 1, 1},
+    {F::Usym, "usym", false, 1, 1},
+    {F::Kaddr, "kaddr", false, 1, 1},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -49,21 +55,20 @@ constexpr bool in_enum_order(const Table &t, Last last) {
       return false;
   return static_cast<size_t>(last) == std::size(t);
 }
-static_assert(in_enum_order(kVariables, V::Func),
+static_assert(in_enum_order(kVariables, V::Ustack),
               "kVariables lists every BuiltinVariable in order");
 static_assert(in_enum_order(kFunctions, F::Lhist),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
 constexpr const char *kPlanned[] = {
-    "kstack",     "ustack",      "username",  "usermode",      "numaid",       "pcomm",
-    "ctx",        "sarg0",       "ksym",      "usym",          "kaddr",        "uaddr",
-    "ntop",       "pton",        "buf",       "join",          "cat",          "system",
-    "signal",     "override",    "reg",       "strftime",      "strncmp",      "strcontains",
-    "strerror",   "path",        "macaddr",   "cgroup_path",   "cgroupid",     "kptr",
-    "uptr",       "bswap",       "skboutput", "debugf",        "errorf",       "warnf",
-    "unwatch",    "find",        "getopt",    "socket_cookie", "percpu_kaddr", "probetype",
-    "leader_tid", "leader_comm", "has_cpid"};
+    "username",    "usermode",   "numaid",      "pcomm",     "ctx",           "sarg0",
+    "uaddr",       "ntop",       "pton",        "buf",       "join",          "cat",
+    "system",      "signal",     "override",    "reg",       "strftime",      "strncmp",
+    "strcontains", "strerror",   "path",        "macaddr",   "cgroup_path",   "cgroupid",
+    "kptr",        "uptr",       "bswap",       "skboutput", "debugf",        "errorf",
+    "warnf",       "unwatch",    "find",        "getopt",    "socket_cookie", "percpu_kaddr",
+    "probetype",   "leader_tid", "leader_comm", "has_cpid"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

@@ -40,6 +40,8 @@ enum class BuiltinVariable : uint8_t {
   Arg, // arg0, arg1, ...: the index is in the name (builtin_arg_index)
   Retval,
   Func,
+  Kstack, // kstack: the kernel stack, as kstack() without arguments
+  Ustack, // ustack: the user stack, as ustack() without arguments
 };
 
 enum class BuiltinFunction : uint8_t {
@@ -55,6 +57,11 @@ enum class BuiltinFunction : uint8_t {
   Len,
   HasKey,  // __has_key, under stdlib/map.bt's has_key
   Strnlen, // __strnlen, under stdlib/strings.bt's strlen (stdlib/strings.bpf.c)
+  Kstack,  // kstack([mode][, frames])
+  Ustack,  // ustack([mode][, frames])
+  Ksym,    // ksym(addr): printed as the kernel symbol's name
+  Usym,    // usym(addr): printed as the user symbol's name in the current process
+  Kaddr,   // kaddr("name"): the kernel symbol's address, resolved when compiling
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

@@ -33,8 +33,9 @@ Type make_struct_like(TypeKind kind, const std::vector<std::pair<std::string, Ty
 
 bool Type::operator==(const Type &o) const {
   if (kind != o.kind || size != o.size || is_signed != o.is_signed || count != o.count ||
-      name != o.name || is_user_stack != o.is_user_stack || hist_bits != o.hist_bits ||
-      lhist_min != o.lhist_min || lhist_max != o.lhist_max || lhist_step != o.lhist_step)
+      name != o.name || is_user_stack != o.is_user_stack || stack_mode != o.stack_mode ||
+      hist_bits != o.hist_bits || lhist_min != o.lhist_min || lhist_max != o.lhist_max ||
+      lhist_step != o.lhist_step)
     return false;
   if (kind == TypeKind::Pointer && address_space != o.address_space)
     return false;
@@ -122,12 +123,42 @@ Type make_record_type(const std::vector<std::pair<std::string, Type>> &parts, st
   return make_struct_like(TypeKind::Record, parts, std::move(name));
 }
 
-Type make_stack(bool user) {
+Type make_stack(bool user, StackMode mode, uint32_t frames) {
   Type t;
   t.kind = TypeKind::Stack;
-  t.size = t.align = 8;
+  t.size = (user ? kUstackHeader : kKstackHeader) + 8 * frames;
+  t.align = 8;
   t.is_user_stack = user;
+  t.stack_mode = mode;
+  t.count = frames;
   return t;
+}
+
+Type make_ksym() {
+  Type t;
+  t.kind = TypeKind::Ksym;
+  t.size = t.align = 8;
+  return t;
+}
+
+Type make_usym() {
+  Type t;
+  t.kind = TypeKind::Usym;
+  t.size = 16;
+  t.align = 8;
+  return t;
+}
+
+const char *stack_mode_name(StackMode mode) {
+  switch (mode) {
+  case StackMode::Bpftrace:
+    return "bpftrace";
+  case StackMode::Perf:
+    return "perf";
+  case StackMode::Raw:
+    return "raw";
+  }
+  return "bpftrace";
 }
 
 Type make_void() {
@@ -187,8 +218,16 @@ std::string type_name(const Type &t) {
       s += (i ? "," : "") + type_name(*(*t.fields)[i].type);
     return s + ")";
   }
-  case TypeKind::Stack:
-    return t.is_user_stack ? "ustack" : "kstack";
+  case TypeKind::Stack: {
+    std::string s = t.is_user_stack ? "ustack" : "kstack";
+    if (t.stack_mode == StackMode::Bpftrace && t.count == kDefaultStackFrames)
+      return s;
+    return s + "(" + stack_mode_name(t.stack_mode) + ", " + std::to_string(t.count) + ")";
+  }
+  case TypeKind::Ksym:
+    return "ksym_t";
+  case TypeKind::Usym:
+    return "usym_t";
   case TypeKind::Timestamp:
     return "timestamp";
   case TypeKind::Count:

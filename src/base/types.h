@@ -24,7 +24,9 @@ enum class TypeKind : uint8_t {
   Array,     // `count` elements of `elem`
   Record,    // fields with names: a C struct from BTF, or a scry record (a = 1, b = "x")
   Tuple,     // fields without names: (1, "a")
-  Stack,     // kstack / ustack: a stack id (u64) resolved in user space; `is_user`
+  Stack,     // kstack / ustack: the frames inline (below); `is_user_stack`, `count` = frame limit
+  Ksym,      // ksym(addr): u64 kernel address, printed as the symbol's name
+  Usym,      // usym(addr): { u64 address; i32 pid; i32 probe } printed as the symbol's name
   Timestamp, // nanoseconds; printed as a time (strftime) where bpftrace does
   // Aggregation values (per-CPU in the kernel, merged in user space):
   Count, // u64
@@ -38,6 +40,18 @@ enum class TypeKind : uint8_t {
 };
 
 enum class AddressSpace : uint8_t { None, Kernel, User };
+
+/// How a stack prints (bpftrace's stack modes): `bpftrace` one `symbol+offset` per line indented
+/// by 8 spaces, `perf` a tab, the hex address, `symbol+offset` and for user frames `(file)`,
+/// `raw` the hex address only.
+enum class StackMode : uint8_t { Bpftrace, Perf, Raw };
+
+/// A stack's layout (bytes): kstack { u64 frames_used; u64 frames[limit] }; ustack { i32 pid;
+/// i32 probe; u64 frames_used; u64 frames[limit] } (bpftrace's kstack_t and ustack_t). Frames
+/// past frames_used are zero, so equal stacks are equal map keys.
+inline constexpr uint32_t kKstackHeader = 8, kUstackHeader = 16;
+/// Frames in kstack and ustack without a limit: the kernel's default perf_event_max_stack.
+inline constexpr uint32_t kDefaultStackFrames = 127;
 
 struct Type;
 
@@ -56,8 +70,9 @@ struct Type {
   bool is_signed = false;
   AddressSpace address_space = AddressSpace::None;
   bool is_user_stack = false;                       // Stack
+  StackMode stack_mode = StackMode::Bpftrace;       // Stack
   std::shared_ptr<const Type> elem;                 // Pointer: pointee; Array: element
-  uint32_t count = 0;                               // Array: number of elements
+  uint32_t count = 0;                               // Array: elements; Stack: frame limit
   std::shared_ptr<const std::vector<Field>> fields; // Record, Tuple
   std::string name;   // Record: struct name ("task_struct"); may be empty
   int32_t btf_id = 0; // Record/Pointer into vmlinux BTF; 0 when not from BTF
@@ -82,7 +97,14 @@ Type make_array(const Type &elem, uint32_t count);
 Type make_tuple_type(const std::vector<Type> &parts);
 Type make_record_type(const std::vector<std::pair<std::string, Type>> &parts,
                       std::string name = {});
-Type make_stack(bool user);
+/// A kstack or ustack value of at most `frames` frames, printed in `mode`.
+Type make_stack(bool user, StackMode mode = StackMode::Bpftrace,
+                uint32_t frames = kDefaultStackFrames);
+/// ksym(): an 8-byte kernel address; usym(): { u64 address; i32 pid; i32 probe }.
+Type make_ksym();
+Type make_usym();
+/// "bpftrace", "perf" or "raw".
+const char *stack_mode_name(StackMode mode);
 Type make_void();
 /// An aggregation value type. `arg` is the argument's type (sum/min/max/avg/stats/hist/lhist).
 Type make_aggregation(TypeKind kind, bool is_signed = true);

@@ -93,6 +93,10 @@ void Generator::visit(Identifier &n) {
     result_ = constant_string(prog_->uprobe.function, n.type.size);
     break;
   }
+  case BuiltinVariable::Kstack:
+  case BuiltinVariable::Ustack:
+    result_ = emit_stack(n.type);
+    break;
   case BuiltinVariable::Args: // sema allows args only with a field (memory.cpp)
   case BuiltinVariable::None:
     internal_error(n.loc, "'" + n.name + "' has no code");
@@ -213,6 +217,19 @@ void Generator::visit(Call &n) {
     result_ = call_stdlib("__scry_strnlen", i64_, {s, b_.getInt64(n.args[0]->type.size)});
     break;
   }
+  case BuiltinFunction::Kstack:
+  case BuiltinFunction::Ustack:
+    result_ = emit_stack(n.type);
+    break;
+  case BuiltinFunction::Ksym:
+    result_ = to_i64(emit(n.args[0]), n.args[0]->type);
+    break;
+  case BuiltinFunction::Usym:
+    result_ = emit_usym(to_i64(emit(n.args[0]), n.args[0]->type));
+    break;
+  case BuiltinFunction::Kaddr:
+    result_ = b_.getInt64(n.address);
+    break;
   case BuiltinFunction::Count:
   case BuiltinFunction::Sum:
   case BuiltinFunction::Min:

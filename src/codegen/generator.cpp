@@ -90,6 +90,8 @@ void Generator::declare_maps() {
                        std::max<uint32_t>(1, static_cast<uint32_t>(res_.programs.size())), 4, 8);
   map_errors_ = mod_.add_map(kMapErrorsMap, kMapPercpuArray,
                              std::max<uint32_t>(1, static_cast<uint32_t>(res_.maps.size())), 4, 8);
+  if (res_.user_symbols)
+    seen_processes_ = mod_.add_map(kSeenProcessesMap, kMapLruHash, kSeenProcessesEntries, 4, 8);
 }
 
 void Generator::finish_maps() {

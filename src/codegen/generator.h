@@ -39,7 +39,8 @@ using namespace ast;
 constexpr uint32_t kMapHash = BPF_MAP_TYPE_HASH, kMapArray = BPF_MAP_TYPE_ARRAY,
                    kMapPercpuHash = BPF_MAP_TYPE_PERCPU_HASH,
                    kMapPercpuArray = BPF_MAP_TYPE_PERCPU_ARRAY,
-                   kMapProgArray = BPF_MAP_TYPE_PROG_ARRAY, kMapRingbuf = BPF_MAP_TYPE_RINGBUF;
+                   kMapProgArray = BPF_MAP_TYPE_PROG_ARRAY, kMapRingbuf = BPF_MAP_TYPE_RINGBUF,
+                   kMapLruHash = BPF_MAP_TYPE_LRU_HASH;
 // linux/bpf.h: enum bpf_func_id.
 enum Helper : int64_t {
   MapLookupElem = BPF_FUNC_map_lookup_elem,
@@ -64,6 +65,7 @@ enum Helper : int64_t {
   RingbufReserve = BPF_FUNC_ringbuf_reserve,
   RingbufSubmit = BPF_FUNC_ringbuf_submit,
   MapLookupPercpuElem = BPF_FUNC_map_lookup_percpu_elem,
+  GetStack = BPF_FUNC_get_stack,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 constexpr uint32_t kMaxScratch = 32 * 1024; // per-CPU map values are limited to 32 KiB
@@ -75,6 +77,8 @@ inline bool is_composite(const Type &t) {
   case TypeKind::Tuple:
   case TypeKind::Record:
   case TypeKind::Array:
+  case TypeKind::Stack:
+  case TypeKind::Usym:
     return true;
   default:
     return false;
@@ -340,6 +344,15 @@ private:
 
   void emit_printf(Call &n);
 
+  // ---- stacks.cpp: kstack, ustack, ksym, usym -------------------------------------------------
+  /// A kstack or ustack value of type `t` (base/types.h's layout) in scratch memory.
+  llvm::Value *emit_stack(const Type &t);
+  /// usym(addr): { u64 addr; i32 pid; i32 probe } in scratch memory.
+  llvm::Value *emit_usym(llvm::Value *addr);
+  /// Tells user space, once per process, that a stack or symbol of process `tgid` was taken,
+  /// so that its mappings are read while it lives (AsyncKind::ProcessSeen).
+  void process_seen(llvm::Value *tgid);
+
   // ---- maps.cpp: keys, reads, writes, aggregations --------------------------------------------
   void visit(Map &n) override;
   void visit(MapAccess &n) override;
@@ -408,7 +421,8 @@ private:
   std::vector<llvm::GlobalVariable *> maps_;
   llvm::Function *count_callback_ = nullptr;
   llvm::GlobalVariable *ringbuf_ = nullptr, *state_ = nullptr, *lost_ = nullptr,
-                       *map_errors_ = nullptr, *scratch_placeholder_ = nullptr;
+                       *map_errors_ = nullptr, *scratch_placeholder_ = nullptr,
+                       *seen_processes_ = nullptr;
   uint32_t max_scratch_ = 0;
   std::string error_;
   std::optional<SourceRange> error_loc_; // where error_ is, when it is about one probe

@@ -250,6 +250,11 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Str:
   case BuiltinFunction::Len:
   case BuiltinFunction::HasKey:
+  case BuiltinFunction::Kstack:
+  case BuiltinFunction::Ustack:
+  case BuiltinFunction::Ksym:
+  case BuiltinFunction::Usym:
+  case BuiltinFunction::Kaddr:
   case BuiltinFunction::Strnlen:
   case BuiltinFunction::None:
     internal_error(call_node.loc, call_node.name + "() is not an aggregation");

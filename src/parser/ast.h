@@ -134,6 +134,7 @@ struct Call : Expression {
   std::vector<Expression *> args;
   int id = -1; // set by semantic analysis: printf/time/print-value/error index in Resources
   BuiltinFunction builtin = BuiltinFunction::None; // set by semantic analysis
+  uint64_t address = 0; // kaddr(): the kernel symbol's address, set by semantic analysis
 };
 
 enum class UnaryOp {

@@ -10,11 +10,36 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace scry {
+
+/// A resolved address as stacks and symbols print it.
+struct FrameSymbol {
+  std::string name;    // the symbol (C++ names demangled)
+  uint64_t offset = 0; // bytes from the symbol's start
+  std::string module;  // user: the mapped file's path; kernel: the module's name, "" for vmlinux
+};
+
+/// What the text of kstack, ustack, ksym and usym values needs: addresses resolved to symbols.
+/// The runner installs one for the run (set_value_symbols); without one, every frame prints as
+/// its address.
+class ValueSymbols {
+public:
+  virtual ~ValueSymbols() = default;
+  /// The kernel symbol holding `address`, or nullopt.
+  virtual std::optional<FrameSymbol> kernel(uint64_t address) = 0;
+  /// The symbol holding user `address` in process `pid`, seen by program `probe`
+  /// (Resources::programs index), or nullopt.
+  virtual std::optional<FrameSymbol> user(uint64_t address, int32_t pid, int32_t probe) = 0;
+};
+
+/// Installs the resolver value_to_text() and the outputs use for stacks and symbols (null:
+/// none). The runner sets it for the length of a run; formatting happens on its thread only.
+void set_value_symbols(ValueSymbols *symbols);
 
 /// One entry of a map, as read from the kernel with per-CPU values merged.
 struct MapEntry {
@@ -115,7 +140,10 @@ std::unique_ptr<Output> make_json_output(FILE *out);
 /// buffer), buffers with non-printable bytes as \xNN, pointers as 0x..., bools as true/false,
 /// tuples `(1, a)` and records `{ .a = 1, .b = x }` (strings are never quoted), arrays
 /// `[1,2]`, aggregations as their number (stats as `{ .count = N, .average = A, .total = T }`).
-/// Stacks and timestamps print their raw number: they need the runtime's symbolizer.
+/// Stacks print as bpftrace's get_stack() does: a newline, then one line per frame (mode
+/// bpftrace: 8 spaces and `symbol+offset`; perf: a tab, the hex address, `symbol+offset`, and for
+/// user frames ` (file)`; raw: the hex address), unresolved frames as `0x...`; ksym and usym as
+/// the symbol's name. Timestamps print their raw number.
 std::string value_to_text(const Type &type, const uint8_t *data);
 
 /// The text of a map key as it prints between `[` and `]`: the parts of a tuple key joined with

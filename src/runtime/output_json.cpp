@@ -47,8 +47,12 @@ Json json_value(const Type &type, const uint8_t *data, uint64_t div) {
     return nullptr;
   case TypeKind::Boolean:
     return data[0] != 0;
-  case TypeKind::String: {
-    // The same text as the text output: up to the NUL, ".." when the buffer has none.
+  case TypeKind::String:
+  case TypeKind::Stack:
+  case TypeKind::Ksym:
+  case TypeKind::Usym: {
+    // The same text as the text output: a string up to the NUL (".." when the buffer has
+    // none); a stack or symbol resolved as bpftrace's JSON output writes it, as that text.
     return value_to_text(type, data);
   }
   case TypeKind::Buffer: {
@@ -96,7 +100,6 @@ Json json_value(const Type &type, const uint8_t *data, uint64_t div) {
   case TypeKind::Avg:
     return json_number(value_number(type, data).divided(div));
   case TypeKind::Pointer:
-  case TypeKind::Stack:
   case TypeKind::Timestamp:
     return json_number(value_number(type, data));
   }

@@ -49,6 +49,64 @@ void append_buffer(std::string &out, const uint8_t *data, uint32_t size) {
   }
 }
 
+ValueSymbols *g_symbols = nullptr;
+
+/// One frame's symbol as bpftrace's resolvers write it (src/ksyms.cpp, src/usyms.cpp with bcc):
+/// `name+offset`, for user frames in perf mode followed by ` (file)`; unresolved, the address
+/// as `0x...` (perf mode, user: then ` ([unknown])`).
+std::string frame_text(const std::optional<FrameSymbol> &sym, uint64_t address, bool user,
+                       bool perf, bool with_offset) {
+  if (!sym)
+    return fmt::format("0x{:x}", address) + (perf && user ? " ([unknown])" : "");
+  std::string text = sym->name;
+  if (with_offset)
+    text += "+" + std::to_string(sym->offset);
+  if (perf && user)
+    text += " (" + sym->module + ")";
+  return text;
+}
+
+std::optional<FrameSymbol> resolve(uint64_t address, bool user, int32_t pid, int32_t probe) {
+  if (!g_symbols)
+    return std::nullopt;
+  return user ? g_symbols->user(address, pid, probe) : g_symbols->kernel(address);
+}
+
+/// A kstack or ustack (base/types.h's layout) as bpftrace's get_stack() writes it, with the
+/// indent of 8 it uses everywhere (print, printf's %s, map keys).
+void append_stack(std::string &out, const Type &type, const uint8_t *data) {
+  const bool user = type.is_user_stack;
+  const uint32_t header = user ? kUstackHeader : kKstackHeader;
+  int32_t pid = 0, probe = -1;
+  if (user) {
+    std::memcpy(&pid, data, 4);
+    std::memcpy(&probe, data + 4, 4);
+  }
+  uint64_t used;
+  std::memcpy(&used, data + header - 8, 8);
+  used = std::min<uint64_t>(used, type.count);
+  out += '\n';
+  for (uint64_t i = 0; i < used; ++i) {
+    uint64_t address;
+    std::memcpy(&address, data + header + 8 * i, 8);
+    switch (type.stack_mode) {
+    case StackMode::Raw:
+      out += fmt::format("{:x}\n", address);
+      break;
+    case StackMode::Bpftrace:
+      out +=
+          "        " + frame_text(resolve(address, user, pid, probe), address, user, false, true);
+      out += '\n';
+      break;
+    case StackMode::Perf:
+      out += fmt::format("\t{:x} ", address) +
+             frame_text(resolve(address, user, pid, probe), address, user, true, true);
+      out += '\n';
+      break;
+    }
+  }
+}
+
 void append_value(std::string &out, const Type &type, const uint8_t *data, const TextContext &ctx) {
   switch (type.kind) {
   case TypeKind::None:
@@ -126,6 +184,23 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
     out += value_number(type, data).divided(ctx.div).to_string();
     return;
   case TypeKind::Stack:
+    append_stack(out, type, data);
+    return;
+  case TypeKind::Ksym: {
+    uint64_t address;
+    std::memcpy(&address, data, 8);
+    out += frame_text(resolve(address, false, 0, -1), address, false, false, false);
+    return;
+  }
+  case TypeKind::Usym: {
+    uint64_t address;
+    int32_t pid, probe;
+    std::memcpy(&address, data, 8);
+    std::memcpy(&pid, data + 8, 4);
+    std::memcpy(&probe, data + 12, 4);
+    out += frame_text(resolve(address, true, pid, probe), address, true, false, false);
+    return;
+  }
   case TypeKind::Timestamp:
     out += value_number(type, data).to_string();
     return;
@@ -255,6 +330,10 @@ private:
 };
 
 } // namespace
+
+void set_value_symbols(ValueSymbols *symbols) {
+  g_symbols = symbols;
+}
 
 std::string value_to_text(const Type &type, const uint8_t *data) {
   std::string out;

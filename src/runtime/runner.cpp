@@ -4,6 +4,7 @@
 #include "runtime/attach.h"
 #include "runtime/map_reader.h"
 #include "runtime/startup_profile.h"
+#include "runtime/symbolizer.h"
 #include "runtime/verifier_log.h"
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <ctime>
 #include <fmt/format.h>
 #include <functional>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -64,6 +66,7 @@ struct EventLoop {
   /// Reports the events lost and map updates failed since the last report (set by Run).
   std::function<void()> report_losses;
   bool discard = false; // draining what was sent after exit(): nothing of it is shown
+  Symbolizer *symbols = nullptr;
 };
 
 int on_record(void *context, void *data, size_t size) {
@@ -122,6 +125,15 @@ int on_record(void *context, void *data, size_t size) {
       loop->out.time(std::string_view(text, n));
     }
     break;
+  case AsyncKind::ProcessSeen:
+    // A process's first stack or symbol: its mappings are read now, while it lives, so that
+    // what it left in maps still resolves after it has exited.
+    if (loop->symbols && size >= sizeof(h) + 8) {
+      uint64_t pid;
+      std::memcpy(&pid, payload, 8);
+      loop->symbols->capture(static_cast<pid_t>(pid));
+    }
+    break;
   case AsyncKind::RuntimeError:
     // Shown the first time only: a warning in a probe that fires a million times a second must
     // not bury the output.
@@ -163,11 +175,14 @@ public:
   Run(const std::vector<uint8_t> &object, const Resources &res, const RunOptions &options,
       Output &output)
       : object_(object), res_(res), options_(options), out_(output),
-        loop_{res, output, {}, 1, false, 0, {}, {}} {
+        loop_{res, output, {}, 1, false, 0, {}, {}}, symbolizer_(res) {
     loop_.report_losses = [this] { report_losses(); };
+    loop_.symbols = &symbolizer_;
+    set_value_symbols(&symbolizer_);
   }
 
   ~Run() {
+    set_value_symbols(nullptr);
     for (Attachment &a : dispatcher_links_)
       detach(a);
     for (Attachment &a : attachments_)
@@ -430,6 +445,12 @@ private:
   }
 
   void release_child() {
+    // A -c child whose stacks or symbols are taken is traced (ptrace, seized: it does not stop)
+    // for one event, its exit: it stops there with its memory still mapped, its mappings are
+    // read, and it goes on exiting. Without this, maps printed at exit name no function of a
+    // process that has just ended, which is what -c users trace.
+    if (options_.child_pid > 0 && res_.user_symbols && options_.child_release_fd >= 0)
+      child_traced_ = ptrace(PTRACE_SEIZE, options_.child_pid, nullptr, PTRACE_O_TRACEEXIT) == 0;
     if (options_.child_release_fd >= 0) {
       char go = 1;
       if (write(options_.child_release_fd, &go, 1) != 1)
@@ -441,8 +462,31 @@ private:
   bool child_exited() {
     if (options_.child_pid <= 0)
       return false;
-    int status;
-    return waitpid(options_.child_pid, &status, WNOHANG) == options_.child_pid;
+    for (;;) {
+      int status;
+      if (waitpid(options_.child_pid, &status, WNOHANG | __WALL) != options_.child_pid)
+        return false;
+      if (WIFEXITED(status) || WIFSIGNALED(status))
+        return true;
+      if (WIFSTOPPED(status))
+        resume_traced_child(status);
+    }
+  }
+
+  /// A stop of the traced -c child (ptrace(2), "Stopped states"): at its exit, its mappings
+  /// are read; a group stop leaves it stopped as it would be untraced; a signal is delivered.
+  void resume_traced_child(int status) {
+    const pid_t pid = options_.child_pid;
+    const int event = status >> 16;
+    if (event == PTRACE_EVENT_EXIT) {
+      symbolizer_.capture(pid);
+      ptrace(PTRACE_CONT, pid, nullptr, nullptr);
+    } else if (event == PTRACE_EVENT_STOP) {
+      ptrace(PTRACE_LISTEN, pid, nullptr, nullptr);
+    } else {
+      ptrace(PTRACE_CONT, pid, nullptr,
+             reinterpret_cast<void *>(static_cast<intptr_t>(WSTOPSIG(status))));
+    }
   }
 
   /// -p: whether the traced process has gone (checked every poll, at most 100 ms late).
@@ -471,7 +515,9 @@ private:
     // A failed write (a full disk, a closed pipe or stdout) ends the run: tracing on with
     // nowhere to write would lose everything silently.
     while (run_loop && !g_stop && !loop_.exit_seen && !out_.write_error()) {
-      int n = ring_buffer__poll(rb_, 100);
+      // A traced -c child waits in its stops (a signal, its exit) for this loop: it looks
+      // every 10 ms then, else every 100 ms.
+      int n = ring_buffer__poll(rb_, child_traced_ ? 10 : 100);
       if (n > 0 && options_.flush_after_batch)
         out_.flush();
       if (n < 0 && n != -EINTR && !loop_.exit_seen) {
@@ -647,6 +693,8 @@ private:
   const RunOptions &options_;
   Output &out_;
   EventLoop loop_;
+  Symbolizer symbolizer_;
+  bool child_traced_ = false; // the -c child is seized for its exit (release_child)
   bpf_object *obj_ = nullptr;
   ring_buffer *rb_ = nullptr;
   std::vector<Attachment> dispatcher_links_; // parallel to res_.dispatchers

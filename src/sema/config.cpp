@@ -1,7 +1,7 @@
 // The config pass: the program's config block, then the BPFTRACE_* environment variables, which
 // override it (as in bpftrace). Reads Program::config and the environment; writes the limits they
-// set: Resources::max_strlen and max_map_keys, and ConfigLimits::max_probes (for probe
-// expansion). Reports unknown keys, keys set twice and values out of range (invalid-config).
+// set: Resources::max_strlen, max_map_keys and stack_mode, and ConfigLimits::max_probes (for
+// probe expansion). Reports unknown keys, keys set twice and values out of range (invalid-config).
 #include "sema/passes.h"
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,39 @@ void set_limit(const Limit &l, uint64_t value, Resources &resources, ConfigLimit
     limits.max_probes = value;
 }
 
+/// "bpftrace", "perf" or "raw" as a stack mode (bpftrace's build_id is not supported).
+std::optional<StackMode> parse_stack_mode(std::string_view text) {
+  for (StackMode m : {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw})
+    if (text == stack_mode_name(m))
+      return m;
+  return std::nullopt;
+}
+
+/// Whether `key` names stack_mode (case-insensitive, with or without "BPFTRACE_").
+bool is_stack_mode_key(std::string key) {
+  for (char &c : key)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key == "stack_mode" || key == "bpftrace_stack_mode";
+}
+
+/// config = { stack_mode = perf } (an identifier, or a string as bpftrace also accepts).
+void read_stack_mode(Config::Entry &e, Resources &resources, Diagnostics &diags) {
+  std::string text;
+  if (auto *id = dynamic_cast<Identifier *>(e.value))
+    text = id->name;
+  else if (auto *str = dynamic_cast<String *>(e.value))
+    text = str->value;
+  auto mode = parse_stack_mode(text);
+  if (!mode) {
+    diags.error(DiagCode::InvalidConfig, e.value->loc,
+                "stack_mode must be bpftrace, perf or raw" +
+                    (text == "build_id" ? std::string(" (build_id is not supported by scry yet)")
+                                        : std::string()));
+    return;
+  }
+  resources.stack_mode = *mode;
+}
+
 } // namespace
 
 ConfigLimits read_config(const Program &program, Resources &resources, Diagnostics &diags) {
@@ -78,11 +112,20 @@ ConfigLimits read_config(const Program &program, Resources &resources, Diagnosti
   std::map<std::string, SourceRange> seen; // canonical key -> where it was first set
   if (program.config) {
     for (Config::Entry &e : program.config->entries) {
+      if (is_stack_mode_key(e.key)) {
+        if (auto [it, fresh] = seen.emplace("stack_mode", e.loc); !fresh)
+          diags.error(DiagCode::InvalidConfig, e.loc, "stack_mode is set twice",
+                      "it was first set at line " + std::to_string(it->second.begin.line) +
+                          "; keep one of them");
+        else
+          read_stack_mode(e, resources, diags);
+        continue;
+      }
       const Limit *l = find_limit(e.key);
       if (!l) {
         diags.error(DiagCode::NotSupported, e.loc,
                     "config key '" + e.key + "' is not supported yet",
-                    "supported: max_strlen, max_map_keys, max_probes");
+                    "supported: max_strlen, max_map_keys, max_probes, stack_mode");
         continue;
       }
       // bpftrace keeps the first value and silently drops the second; either is a surprise.
@@ -137,6 +180,15 @@ ConfigLimits read_config(const Program &program, Resources &resources, Diagnosti
       continue;
     }
     set_limit(l, value, resources, limits);
+  }
+  if (const char *v = std::getenv("BPFTRACE_STACK_MODE")) {
+    if (auto mode = parse_stack_mode(v))
+      resources.stack_mode = *mode;
+    else
+      diags.error(DiagCode::InvalidConfig, kNoLocation,
+                  "environment variable BPFTRACE_STACK_MODE='" + std::string(v) +
+                      "' is not valid: it must be bpftrace, perf or raw",
+                  "fix or unset BPFTRACE_STACK_MODE");
   }
   return limits;
 }

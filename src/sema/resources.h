@@ -212,6 +212,11 @@ struct Resources {
   std::vector<SyscallDispatcher> dispatchers;
   uint32_t max_strlen = 1024;
   uint32_t max_map_keys = 4096;
+  /// How kstack and ustack print when the program names no mode (config stack_mode).
+  StackMode stack_mode = StackMode::Bpftrace;
+  /// Whether a probe takes ustack or usym: its programs tell user space about each process
+  /// they see (AsyncKind::ProcessSeen), so that its mappings are read while it lives.
+  bool user_symbols = false;
 };
 
 } // namespace scry

@@ -46,6 +46,17 @@ struct ArgsFields : ast::Walker {
   }
 };
 
+/// Whether a probe takes the kernel stack (kstack, kstack(...)).
+struct UsesKernelStack : ast::Walker {
+  bool found = false;
+  using Walker::visit;
+  void visit(ast::Identifier &n) override { found = found || n.builtin == BuiltinVariable::Kstack; }
+  void visit(ast::Call &n) override {
+    found = found || n.builtin == BuiltinFunction::Kstack;
+    Walker::visit(n);
+  }
+};
+
 /// Makes tracepoint program `p` attach through the raw tracepoint `name`: its section, context
 /// and attach mechanism (ProbeProgram) change from the classic tracepoint's that the tracepoint
 /// provider gave it.
@@ -180,6 +191,7 @@ std::vector<bool> kernel_has_raw_tracepoints(const std::vector<std::string> &nam
 void plan_tracepoint_attach(SemaResult &result, bool allow_raw) {
   std::vector<ProbeProgram> &programs = result.resources.programs;
   std::map<const ast::Probe *, std::vector<std::string>> fields_by_probe;
+  std::map<const ast::Probe *, bool> kernel_stack_by_probe;
   std::vector<size_t> need_btf_check; // programs whose raw tracepoint must be looked up
   for (size_t i = 0; i < programs.size(); ++i) {
     ProbeProgram &p = programs[i];
@@ -193,6 +205,17 @@ void plan_tracepoint_attach(SemaResult &result, bool allow_raw) {
     }
     p.args_fields = it->second;
     if (!allow_raw)
+      continue;
+    // kstack stays on the classic tracepoint: the kernel gives it the stack saved at the
+    // event's site (perf_syscall_enter, ...), as bpftrace shows it, where a raw tracepoint's
+    // would start with the BPF program and bpf_trace_run frames, different in every program.
+    auto [ks, fresh] = kernel_stack_by_probe.try_emplace(p.probe, false);
+    if (fresh) {
+      UsesKernelStack walker;
+      p.probe->accept(walker);
+      ks->second = walker.found;
+    }
+    if (ks->second)
       continue;
 
     std::string_view category = p.category, event = p.event;

@@ -156,6 +156,11 @@ private:
   void type_call_checked(ast::Call &n);
   void type_aggregation(ast::Call &n);
   void type_printf(ast::Call &n);
+  /// kstack and ustack, as variables and as calls with a mode and a frame limit.
+  Type stack_type(bool user, StackMode mode, uint32_t frames);
+  void type_stack_call(ast::Call &n, bool user);
+  /// ksym(addr), usym(addr), kaddr("name").
+  void type_symbol_call(ast::Call &n);
 
   ast::Program &program_;
   const SemaOptions &options_;

@@ -5,6 +5,7 @@
 #include "base/printf_format.h"
 #include "parser/suggest.h"
 #include "sema/type_checker.h"
+#include "symbols/kernel_symbols.h"
 
 #include <algorithm>
 
@@ -256,6 +257,15 @@ void TypeChecker::type_call_checked(Call &n) {
     n.type = uint64_type();
     break;
   }
+  case BuiltinFunction::Kstack:
+  case BuiltinFunction::Ustack:
+    type_stack_call(n, builtin->id == BuiltinFunction::Ustack);
+    break;
+  case BuiltinFunction::Ksym:
+  case BuiltinFunction::Usym:
+  case BuiltinFunction::Kaddr:
+    type_symbol_call(n);
+    break;
   case BuiltinFunction::Count:
   case BuiltinFunction::Sum:
   case BuiltinFunction::Min:
@@ -266,6 +276,91 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Lhist:
   case BuiltinFunction::None:
     break; // aggregations are typed above
+  }
+}
+
+Type TypeChecker::stack_type(bool user, StackMode mode, uint32_t frames) {
+  if (user && !quiet_)
+    result_.resources.user_symbols = true;
+  return make_stack(user, mode, frames);
+}
+
+// bpftrace's forms: kstack(), kstack(N), kstack(mode), kstack(mode, N), with mode one of
+// bpftrace, perf, raw written as a bare word and N a constant frame limit.
+void TypeChecker::type_stack_call(Call &n, bool user) {
+  if (!arity(n))
+    return;
+  StackMode mode = result_.resources.stack_mode;
+  uint32_t frames = kDefaultStackFrames;
+  size_t next = 0;
+  if (!n.args.empty()) {
+    if (auto *id = dynamic_cast<Identifier *>(n.args[0]); id && !find_builtin_variable(id->name)) {
+      bool known = false;
+      for (StackMode m : {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw})
+        if (id->name == stack_mode_name(m))
+          mode = m, known = true;
+      if (!known) {
+        error(DiagCode::WrongArgumentType, id->loc,
+              n.name + "(): unknown stack mode '" + id->name + "'",
+              id->name == "build_id" ? "build_id is not supported by scry yet; use bpftrace, "
+                                       "perf or raw"
+                                     : "use bpftrace, perf or raw");
+        return;
+      }
+      next = 1;
+    }
+  }
+  if (next < n.args.size()) {
+    if (n.args.size() - next > 1) {
+      error(DiagCode::WrongArgumentCount, n.loc,
+            n.name + "() takes a stack mode and a frame limit, in that order");
+      return;
+    }
+    check(n.args[next]);
+    auto v = constant_value(n.args[next]);
+    // The kernel collects at most perf_event_max_stack frames (127 by default); a larger
+    // limit only makes every stack value larger. bpftrace allows up to 1024.
+    if (!v || *v < 1 || *v > 1024) {
+      constant_required(n.args[next],
+                        n.name + "()'s frame limit must be a constant from 1 to 1024");
+      return;
+    }
+    frames = static_cast<uint32_t>(*v);
+  }
+  n.type = stack_type(user, mode, frames);
+}
+
+void TypeChecker::type_symbol_call(Call &n) {
+  if (!arity(n))
+    return;
+  if (n.builtin == BuiltinFunction::Kaddr) {
+    auto *s = dynamic_cast<String *>(n.args[0]);
+    if (!s) {
+      check(n.args[0]);
+      error(DiagCode::ConstantRequired, n.args[0]->loc,
+            "kaddr()'s argument must be a string literal: the name of a kernel symbol");
+      return;
+    }
+    s->type = make_string(static_cast<uint32_t>(s->value.size() + 1));
+    // Both walks of the type checker reach this call: kallsyms is read once.
+    auto address = n.address ? std::optional<uint64_t>(n.address) : kernel_symbol_address(s->value);
+    if (!address) {
+      error(DiagCode::UnknownSymbol, s->loc, "no kernel symbol '" + s->value + "'",
+            "kernel symbols are listed in /proc/kallsyms");
+      return;
+    }
+    n.address = *address;
+    n.type = uint64_type();
+    return;
+  }
+  check(n.args[0]);
+  want_integer(n, 0, "address");
+  if (n.builtin == BuiltinFunction::Ksym) {
+    n.type = make_ksym();
+  } else {
+    if (!quiet_)
+      result_.resources.user_symbols = true;
+    n.type = make_usym();
   }
 }
 
@@ -371,6 +466,11 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Len:
   case BuiltinFunction::HasKey:
   case BuiltinFunction::Strnlen:
+  case BuiltinFunction::Kstack:
+  case BuiltinFunction::Ustack:
+  case BuiltinFunction::Ksym:
+  case BuiltinFunction::Usym:
+  case BuiltinFunction::Kaddr:
   case BuiltinFunction::None:
     break; // not aggregations
   }

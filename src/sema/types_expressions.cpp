@@ -79,6 +79,11 @@ void TypeChecker::visit(Identifier &n) {
   case BuiltinVariable::Func:
     type_function_builtin(n);
     break;
+  case BuiltinVariable::Kstack:
+  case BuiltinVariable::Ustack:
+    n.type = stack_type(n.builtin == BuiltinVariable::Ustack, result_.resources.stack_mode,
+                        kDefaultStackFrames);
+    break;
   case BuiltinVariable::None:
     break;
   }

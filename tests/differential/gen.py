@@ -501,6 +501,16 @@ def uprobe_programs():
                   f"usdt:{usdt}:scry:guarded /pid == cpid/ {{ @n = count(); @neg = sum((int64)arg1); "
                   f"@a = sum(arg0); }}",
                   cmd="{targets}/scry_target_usdt 10")
+    # Kernel stacks in printf and print: the same frames and layout (indent 8; perf mode's tab
+    # and address). Map keys are left out: 0.17 indents a stack key by 4, the newest by 8. The
+    # frames depend on how many tracers share the tracepoint (one is called directly, several
+    # through __traceiter_sys_enter), so both tools must see the same: they run at once. END
+    # keeps print()'s blank last line away from normalise.py's rule for 0.17's empty maps.
+    yield Program("uprobes.kstack.printf", "uprobes", "cmd",
+                  'tracepoint:syscalls:sys_enter_getpgid /pid == cpid/ { printf("[%s]\\n", kstack(3)); '
+                  'print(kstack(perf, 2)); @[ksym(kaddr("do_syscall_64"))] = count(); } '
+                  'END { printf("end\\n"); }',
+                  cmd="{loadgen} --comm dt_ks getpgid 1,2,3")
 
 
 def programs():

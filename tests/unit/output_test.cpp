@@ -499,3 +499,99 @@ TEST(JsonOutput, ValuesNoticesAndEscapes) {
 
 } // namespace
 } // namespace scry
+
+namespace scry {
+namespace {
+
+// --- stacks and symbols -------------------------------------------------------------------------
+
+/// Resolves two kernel and two user addresses; everything else is unknown.
+struct FakeSymbols : ValueSymbols {
+  std::optional<FrameSymbol> kernel(uint64_t address) override {
+    if (address >= 0xffffffff81000000 && address < 0xffffffff81000100)
+      return FrameSymbol{"vfs_read", address - 0xffffffff81000000, ""};
+    if (address >= 0xffffffff81000100 && address < 0xffffffff81000200)
+      return FrameSymbol{"ksys_read", address - 0xffffffff81000100, ""};
+    return std::nullopt;
+  }
+  std::optional<FrameSymbol> user(uint64_t address, int32_t pid, int32_t probe) override {
+    last_pid = pid, last_probe = probe;
+    if (address >= 0x1000 && address < 0x1100)
+      return FrameSymbol{"scry_add", address - 0x1000, "/bin/app"};
+    return std::nullopt;
+  }
+  int32_t last_pid = 0, last_probe = 0;
+};
+
+/// A stack value: { [i32 pid; i32 probe;] u64 used; u64 frames[limit] }.
+Bytes stack_value(const Type &t, std::vector<uint64_t> frames, int32_t pid = 0, int32_t probe = 0) {
+  Bytes b(t.size, 0);
+  uint32_t header = t.is_user_stack ? kUstackHeader : kKstackHeader;
+  if (t.is_user_stack) {
+    std::memcpy(b.data(), &pid, 4);
+    std::memcpy(b.data() + 4, &probe, 4);
+  }
+  uint64_t used = frames.size();
+  std::memcpy(b.data() + header - 8, &used, 8);
+  std::memcpy(b.data() + header, frames.data(), 8 * frames.size());
+  return b;
+}
+
+struct WithSymbols : ::testing::Test {
+  void SetUp() override { set_value_symbols(&symbols); }
+  void TearDown() override { set_value_symbols(nullptr); }
+  FakeSymbols symbols;
+};
+
+TEST_F(WithSymbols, KernelStackModes) {
+  std::vector<uint64_t> frames = {0xffffffff81000005, 0xffffffff81000110, 0xffffffff90000000};
+  Type t = make_stack(false, StackMode::Bpftrace, 4);
+  EXPECT_EQ(value_to_text(t, stack_value(t, frames).data()),
+            "\n        vfs_read+5\n        ksys_read+16\n        0xffffffff90000000\n");
+  t = make_stack(false, StackMode::Perf, 4);
+  EXPECT_EQ(value_to_text(t, stack_value(t, frames).data()),
+            "\n\tffffffff81000005 vfs_read+5\n\tffffffff81000110 ksys_read+16\n"
+            "\tffffffff90000000 0xffffffff90000000\n");
+  t = make_stack(false, StackMode::Raw, 4);
+  EXPECT_EQ(value_to_text(t, stack_value(t, frames).data()),
+            "\nffffffff81000005\nffffffff81000110\nffffffff90000000\n");
+  // No frames: only the newline, as bpftrace prints an empty stack.
+  EXPECT_EQ(value_to_text(t, stack_value(t, {}).data()), "\n");
+}
+
+TEST_F(WithSymbols, UserStackCarriesItsProcessAndProbe) {
+  Type t = make_stack(true, StackMode::Perf, 2);
+  EXPECT_EQ(value_to_text(t, stack_value(t, {0x1004, 0x9000}, 4242, 3).data()),
+            "\n\t1004 scry_add+4 (/bin/app)\n\t9000 0x9000 ([unknown])\n");
+  EXPECT_EQ(symbols.last_pid, 4242);
+  EXPECT_EQ(symbols.last_probe, 3);
+  // A frame count above the limit (a corrupt value) prints no more than the limit.
+  Bytes v = stack_value(t, {0x1004, 0x1008}, 1, 0);
+  uint64_t too_many = 99;
+  std::memcpy(v.data() + 8, &too_many, 8);
+  EXPECT_EQ(value_to_text(make_stack(true, StackMode::Bpftrace, 2), v.data()),
+            "\n        scry_add+4\n        scry_add+8\n");
+}
+
+TEST_F(WithSymbols, SymbolsPrintTheirNameWithoutOffset) {
+  Bytes k = u64(0xffffffff81000105);
+  EXPECT_EQ(value_to_text(make_ksym(), k.data()), "ksys_read");
+  Bytes unknown = u64(0x77);
+  EXPECT_EQ(value_to_text(make_ksym(), unknown.data()), "0x77");
+  Bytes u = u64(0x1010);
+  int32_t pid = 7, probe = 1;
+  u.resize(16);
+  std::memcpy(u.data() + 8, &pid, 4);
+  std::memcpy(u.data() + 12, &probe, 4);
+  EXPECT_EQ(value_to_text(make_usym(), u.data()), "scry_add");
+  EXPECT_EQ(symbols.last_pid, 7);
+}
+
+TEST(StackText, WithoutAResolverFramesAreAddresses) {
+  Type t = make_stack(false, StackMode::Bpftrace, 1);
+  EXPECT_EQ(value_to_text(t, stack_value(t, {0xffffffff81000005}).data()),
+            "\n        0xffffffff81000005\n");
+}
+
+} // namespace
+} // namespace scry
