@@ -71,7 +71,9 @@ void Generator::visit(Identifier &n) {
   }
   case BuiltinVariable::Probe: {
     result_ = prog_->probe_name_by_nr ? probe_name_by_nr(n.type.size)
-                                      : constant_string(prog_->probe_name, n.type.size);
+              : !prog_->uprobe_group.empty()
+                  ? uprobe_name(0, prog_->uprobe_probe_bytes, n.type.size)
+                  : constant_string(prog_->probe_name, n.type.size);
     break;
   }
   case BuiltinVariable::Cpid: {
@@ -90,7 +92,9 @@ void Generator::visit(Identifier &n) {
     break;
   }
   case BuiltinVariable::Func: {
-    result_ = constant_string(prog_->uprobe.function, n.type.size);
+    result_ = !prog_->uprobe_group.empty()
+                  ? uprobe_name(prog_->uprobe_probe_bytes, prog_->uprobe_func_bytes, n.type.size)
+                  : constant_string(prog_->uprobe.function, n.type.size);
     break;
   }
   case BuiltinVariable::Kstack:

@@ -84,6 +84,13 @@ void Generator::declare_maps() {
                                : mod_.add_map(d.probe_names, kMapArray, kSyscallDispatchEntries, 4,
                                               d.probe_name_bytes));
   }
+  for (size_t i = 0; i < res_.programs.size(); ++i) {
+    const ProbeProgram &p = res_.programs[i];
+    if (!p.uprobe_group.empty())
+      uprobe_names_[static_cast<uint32_t>(i)] =
+          mod_.add_map(p.uprobe_names, kMapArray, static_cast<uint32_t>(p.uprobe_group.size()), 4,
+                       p.uprobe_probe_bytes + p.uprobe_func_bytes);
+  }
   state_ = mod_.add_map(kStateMap, kMapArray, 1, 4, sizeof(RunState));
   // One lost-event counter per program, so that a loss is reported with its probe.
   lost_ = mod_.add_map(kLostMap, kMapPercpuArray,
@@ -219,6 +226,20 @@ llvm::Value *Generator::probe_name_by_nr(uint32_t size) {
   branch_if_null(name, return_block_);
   llvm::Value *dst = scratch(size);
   store_converted(dst, name, make_string(res_.dispatchers[index].probe_name_bytes),
+                  make_string(size));
+  return dst;
+}
+
+llvm::Value *Generator::uprobe_name(uint32_t offset, uint32_t bytes, uint32_t size) {
+  // bpf_get_attach_cookie (linux/bpf.h): the cookie the runtime gave this offset's attachment,
+  // its position in the group.
+  llvm::Value *cookie = call(GetAttachCookie, i64_, {ctx_arg_});
+  llvm::Value *key = entry_alloca(8);
+  b_.CreateStore(b_.CreateTrunc(cookie, i32_), key);
+  llvm::Value *names = call(MapLookupElem, ptr_, {uprobe_names_.at(prog_index_), key});
+  branch_if_null(names, return_block_);
+  llvm::Value *dst = scratch(size);
+  store_converted(dst, b_.CreateGEP(i8_, names, b_.getInt64(offset)), make_string(bytes),
                   make_string(size));
   return dst;
 }

@@ -66,6 +66,7 @@ enum Helper : int64_t {
   RingbufSubmit = BPF_FUNC_ringbuf_submit,
   MapLookupPercpuElem = BPF_FUNC_map_lookup_percpu_elem,
   GetStack = BPF_FUNC_get_stack,
+  GetAttachCookie = BPF_FUNC_get_attach_cookie,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 constexpr uint32_t kMaxScratch = 32 * 1024; // per-CPU map values are limited to 32 KiB
@@ -113,6 +114,10 @@ private:
   /// NUL-padded and sized for the system calls' names only; `size` is the probe's, which other
   /// attach points of the same probe may make longer or shorter.
   llvm::Value *probe_name_by_nr(uint32_t size);
+  /// A shared uprobe program's `probe` (offset 0) or `func` (offset uprobe_probe_bytes): the
+  /// name `bytes` long at `offset` in its names map, under the attachment's cookie, as a
+  /// string of `size` bytes.
+  llvm::Value *uprobe_name(uint32_t offset, uint32_t bytes, uint32_t size);
 
   /// Removes the scratch region's lookup (a helper call on every event) from a program that
   /// never used it. `check` is the block that ends with the lookup's null check.
@@ -433,8 +438,9 @@ private:
   const TracepointFormat *format_ = nullptr;
   llvm::Function *fn_ = nullptr;
   llvm::Value *ctx_arg_ = nullptr;
-  std::vector<llvm::GlobalVariable *> prog_arrays_; // parallel to res_.dispatchers
-  std::vector<llvm::GlobalVariable *> probe_names_; // parallel to res_.dispatchers, or null
+  std::vector<llvm::GlobalVariable *> prog_arrays_;         // parallel to res_.dispatchers
+  std::vector<llvm::GlobalVariable *> probe_names_;         // parallel to res_.dispatchers, or null
+  std::map<uint32_t, llvm::GlobalVariable *> uprobe_names_; // a uprobe group's leader -> names
   llvm::Value *syscall_nr_ = nullptr; // a raw syscall program's system call number, if known
   llvm::Value *record_ = nullptr;     // a tracepoint's record: the context, or a raw program's copy
   llvm::BasicBlock *entry_ = nullptr, *return_block_ = nullptr;

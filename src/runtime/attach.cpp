@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <cerrno>
 #include <cstring>
+#include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -14,6 +15,40 @@ namespace {
 
 std::string errno_text(int err) {
   return std::strerror(err < 0 ? -err : err);
+}
+
+/// BPF_LINK_CREATE's attributes for a uprobe_multi link (include/uapi/linux/bpf.h, union
+/// bpf_attr, link_create with its uprobe_multi member, kernel 6.6), which libbpf 1.1's copy of
+/// the header does not have.
+struct UprobeMultiLinkAttr {
+  uint32_t prog_fd;
+  uint32_t target_fd;
+  uint32_t attach_type;
+  uint32_t flags;
+  uint64_t path;            // const char *
+  uint64_t offsets;         // const u64 *: file offsets
+  uint64_t ref_ctr_offsets; // const u64 *: USDT semaphores, none here
+  uint64_t cookies;         // const u64 *
+  uint32_t cnt;
+  uint32_t multi_flags; // BPF_F_UPROBE_MULTI_RETURN (1) for return probes
+  uint32_t pid;         // only this process, or 0
+  uint32_t padding;
+};
+constexpr uint32_t kUprobeMultiReturn = 1;
+
+/// Creates a uprobe_multi link; returns its fd, or -1 with errno set.
+int create_uprobe_multi_link(int prog_fd, const char *path, const std::vector<uint64_t> &offsets,
+                             const std::vector<uint64_t> &cookies, bool retprobe, pid_t pid) {
+  UprobeMultiLinkAttr attr{};
+  attr.prog_fd = static_cast<uint32_t>(prog_fd);
+  attr.attach_type = kAttachUprobeMulti;
+  attr.path = reinterpret_cast<uint64_t>(path);
+  attr.offsets = reinterpret_cast<uint64_t>(offsets.data());
+  attr.cookies = reinterpret_cast<uint64_t>(cookies.data());
+  attr.cnt = static_cast<uint32_t>(offsets.size());
+  attr.multi_flags = retprobe ? kUprobeMultiReturn : 0;
+  attr.pid = pid > 0 ? static_cast<uint32_t>(pid) : 0;
+  return static_cast<int>(syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr)));
 }
 
 int perf_event_open(perf_event_attr *attr, int cpu) {
@@ -146,6 +181,107 @@ void detach(Attachment &a) {
   for (bpf_link *link : a.links)
     bpf_link__destroy(link);
   a.links.clear();
+  for (int fd : a.link_fds)
+    close(fd);
+  a.link_fds.clear();
+}
+
+bool kernel_has_uprobe_multi() {
+  static const bool has = [] {
+    const bpf_insn insns[] = {
+        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0}, // r0 = 0
+        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},                  // exit
+    };
+    LIBBPF_OPTS(bpf_prog_load_opts, opts,
+                .expected_attach_type = static_cast<bpf_attach_type>(kAttachUprobeMulti));
+    int prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "scry_probe_um", "GPL", insns, 2, &opts);
+    if (prog < 0)
+      return false;
+    std::vector<uint64_t> offsets = {0}, cookies = {0};
+    int link = create_uprobe_multi_link(prog, "/", offsets, cookies, false, 0);
+    int err = errno;
+    if (link >= 0)
+      close(link);
+    close(prog);
+    return link < 0 && err == EBADF;
+  }();
+  return has;
+}
+
+std::string attach_uprobe_group(const std::vector<ProbeProgram> &programs, const ProbeProgram &lead,
+                                bpf_program *prog, pid_t process, bool multi, Attachment &out,
+                                std::string &warning) {
+  const std::vector<uint32_t> &group = lead.uprobe_group;
+  if (multi) {
+    // One link for the whole group; when the kernel refuses it, because it cannot place a
+    // uprobe on one of the functions (ENOTSUPP for an instruction it cannot single-step), the
+    // halves are tried, down to the functions it refuses, which are left out with a warning.
+    std::vector<uint64_t> offsets, cookies;
+    for (size_t k = 0; k < group.size(); ++k) {
+      offsets.push_back(programs[group[k]].uprobe.offset);
+      cookies.push_back(k);
+    }
+    std::vector<size_t> refused;
+    int refused_errno = 0, fatal_errno = 0;
+    auto attach_range = [&](auto &self, size_t lo, size_t hi) -> void {
+      std::vector<uint64_t> o(offsets.begin() + lo, offsets.begin() + hi);
+      std::vector<uint64_t> c(cookies.begin() + lo, cookies.begin() + hi);
+      int fd = create_uprobe_multi_link(bpf_program__fd(prog), lead.uprobe.path.c_str(), o, c,
+                                        lead.uprobe.retprobe, process);
+      if (fd >= 0) {
+        out.link_fds.push_back(fd);
+        return;
+      }
+      int err = errno;
+      if (err == ESRCH || err == ENOENT || err == EPERM || err == EBADF || err == ENOMEM) {
+        fatal_errno = err; // not about one function: splitting cannot help
+        return;
+      }
+      if (hi - lo == 1) {
+        refused.push_back(lo);
+        refused_errno = err;
+        return;
+      }
+      size_t mid = lo + (hi - lo) / 2;
+      self(self, lo, mid);
+      if (!fatal_errno)
+        self(self, mid, hi);
+    };
+    attach_range(attach_range, 0, offsets.size());
+    if (fatal_errno || refused.size() == offsets.size()) {
+      int err = fatal_errno ? fatal_errno : refused_errno;
+      return lead.probe_name + " and the " + std::to_string(group.size() - 1) +
+             " other functions of its probe in " + lead.uprobe.path +
+             ": cannot attach the uprobe_multi link: " +
+             (err == ESRCH ? "process " + std::to_string(process) + " does not exist"
+                           : errno_text(err));
+    }
+    if (!refused.empty()) {
+      warning = std::to_string(refused.size()) + " of the " + std::to_string(group.size()) +
+                " functions of " + lead.uprobe.path + " that the probe at " + lead.probe_name +
+                " matches cannot be probed (" +
+                (refused_errno == 524 ? std::string("the kernel cannot place a uprobe there")
+                                      : errno_text(refused_errno)) +
+                ") and are left out:";
+      for (size_t i = 0; i < refused.size() && i < 10; ++i)
+        warning += " " + programs[group[refused[i]]].uprobe.function;
+      if (refused.size() > 10)
+        warning += " ...";
+    }
+    return {};
+  }
+  for (size_t k = 0; k < group.size(); ++k) {
+    const ProbeProgram &member = programs[group[k]];
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = k, .retprobe = member.uprobe.retprobe);
+    bpf_link *link = bpf_program__attach_uprobe_opts(
+        prog, process > 0 ? process : -1, member.uprobe.path.c_str(), member.uprobe.offset, &opts);
+    if (!link)
+      return member.probe_name + ": cannot attach the uprobe at offset " +
+             std::to_string(member.uprobe.offset) + " of " + member.uprobe.path + ": " +
+             errno_text(errno);
+    out.links.push_back(link);
+  }
+  return {};
 }
 
 } // namespace scry

@@ -17,7 +17,17 @@ namespace scry {
 /// The links of one attached program. Destroying them detaches it.
 struct Attachment {
   std::vector<bpf_link *> links;
+  std::vector<int> link_fds; // BPF links libbpf 1.1 cannot create (uprobe_multi)
 };
+
+/// linux/bpf.h's BPF_TRACE_UPROBE_MULTI (kernel 6.6), which Debian's libbpf 1.1 headers lack: the
+/// expected attach type of a program attached with a uprobe_multi link.
+inline constexpr int kAttachUprobeMulti = 48;
+
+/// Whether this kernel has uprobe_multi links (6.6+, CONFIG_UPROBES): a program of that type
+/// loads, and creating a link on a file that is not a regular file fails with EBADF rather than
+/// EINVAL (libbpf's own probe). Checked once per run, when a program needs it.
+bool kernel_has_uprobe_multi();
 
 /// Attaches `prog` for `probe` by its attach mechanism (a perf event, a tracepoint, a raw
 /// tracepoint, a uprobe). Uprobes fire only in `process` (-p or -c) when it is > 0, else in
@@ -30,6 +40,16 @@ std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, pid_t pro
 
 /// Runs a begin or end program once, now, with BPF_PROG_TEST_RUN (a raw tracepoint program).
 std::string run_special_probe(const ProbeProgram &probe, bpf_program *prog);
+
+/// Attaches the shared program `prog` of a uprobe group (ProbeProgram::uprobe_group, `lead` its
+/// first member) at every member's offset, member k with cookie k: one uprobe_multi link when
+/// `multi` (the program was loaded as kAttachUprobeMulti), else one uprobe per offset. Functions
+/// the kernel cannot place a uprobe on (ENOTSUPP) are left out of a uprobe_multi link, found by
+/// trying halves of the group, and named in `warning`. Returns "" or the reason the group could
+/// not be attached at all, naming the member that failed.
+std::string attach_uprobe_group(const std::vector<ProbeProgram> &programs, const ProbeProgram &lead,
+                                bpf_program *prog, pid_t process, bool multi, Attachment &out,
+                                std::string &warning);
 
 /// Detaches everything in `a`.
 void detach(Attachment &a);

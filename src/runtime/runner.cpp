@@ -215,9 +215,19 @@ public:
       const ProbeProgram &p = res_.programs[i];
       if (p.attach == AttachMechanism::RunAtStart || p.attach == AttachMechanism::RunAtExit)
         continue;
-      std::string err = p.tail_called
-                            ? add_to_dispatcher(p, progs_[i])
+      // A uprobe group's members are attached with their leader, by attach_uprobe_group.
+      if (p.attach == AttachMechanism::Uprobe && p.shares_program_of >= 0) {
+        ++attachable;
+        continue;
+      }
+      std::string warning;
+      std::string err = p.tail_called ? add_to_dispatcher(p, progs_[i])
+                        : !p.uprobe_group.empty()
+                            ? attach_uprobe_group(res_.programs, p, progs_[i], traced_process(),
+                                                  uprobe_multi_, attachments_[i], warning)
                             : attach_probe(p, progs_[i], traced_process(), attachments_[i]);
+      if (!warning.empty())
+        out_.runtime_error("WARNING: " + warning);
       if (!err.empty())
         return fail_attach(i, err);
       ++attachable;
@@ -314,10 +324,20 @@ private:
       }
       progs_.push_back(prog);
     }
+    // A uprobe group's shared program attaches with a uprobe_multi link where the kernel has
+    // them; the program must be loaded for that attach type.
+    for (size_t i = 0; i < res_.programs.size(); ++i)
+      if (!res_.programs[i].uprobe_group.empty() && kernel_has_uprobe_multi()) {
+        uprobe_multi_ = true;
+        bpf_program__set_expected_attach_type(progs_[i],
+                                              static_cast<bpf_attach_type>(kAttachUprobeMulti));
+      }
     if (bpf_object__load(obj_) != 0) {
       report_load_failure(errno);
       return false;
     }
+    if (!fill_uprobe_names())
+      return false;
     if (options_.verbose) {
       for (size_t i = 0; i < progs_.size(); ++i) {
         const ProbeProgram &p = res_.programs[i];
@@ -334,7 +354,15 @@ private:
           break;
         case AttachMechanism::Uprobe:
           how = " (" + std::string(p.uprobe.retprobe ? "uretprobe" : "uprobe") + " at offset " +
-                std::to_string(p.uprobe.offset) + " of " + p.uprobe.path + ")";
+                std::to_string(p.uprobe.offset) + " of " + p.uprobe.path;
+          if (!p.uprobe_group.empty())
+            how += "; its program serves " + std::to_string(p.uprobe_group.size()) +
+                   " functions through " +
+                   (uprobe_multi_ ? "one uprobe_multi link" : "one uprobe each");
+          else if (p.shares_program_of >= 0)
+            how += "; shares the program of " +
+                   res_.programs[static_cast<size_t>(p.shares_program_of)].probe_name;
+          how += ")";
           break;
         case AttachMechanism::Usdt:
           how = " (usdt " + p.usdt.provider + ":" + p.usdt.name + " of " + p.usdt.path + ")";
@@ -369,6 +397,28 @@ private:
     if (!rb_) {
       std::fprintf(stderr, "scry: cannot set up the ring buffer: %s\n", std::strerror(errno));
       return false;
+    }
+    return true;
+  }
+
+  /// Writes each uprobe group's names map: member k's probe name and function at cookie k.
+  bool fill_uprobe_names() {
+    for (const ProbeProgram &p : res_.programs) {
+      if (p.uprobe_group.empty())
+        continue;
+      int fd = bpf_object__find_map_fd_by_name(obj_, p.uprobe_names.c_str());
+      for (uint32_t k = 0; k < p.uprobe_group.size(); ++k) {
+        const ProbeProgram &member = res_.programs[p.uprobe_group[k]];
+        std::string value(p.uprobe_probe_bytes + p.uprobe_func_bytes, '\0');
+        // Each name NUL-terminated within its room (sema sized the rooms for the longest).
+        member.probe_name.copy(value.data(), p.uprobe_probe_bytes - 1);
+        member.uprobe.function.copy(value.data() + p.uprobe_probe_bytes, p.uprobe_func_bytes - 1);
+        if (fd < 0 || bpf_map_update_elem(fd, &k, value.data(), BPF_ANY) != 0) {
+          std::fprintf(stderr, "scry: internal error: cannot write %s: %s\n",
+                       p.uprobe_names.c_str(), std::strerror(errno));
+          return false;
+        }
+      }
     }
     return true;
   }
@@ -695,6 +745,7 @@ private:
   EventLoop loop_;
   Symbolizer symbolizer_;
   bool child_traced_ = false; // the -c child is seized for its exit (release_child)
+  bool uprobe_multi_ = false; // uprobe groups attach with uprobe_multi links
   bpf_object *obj_ = nullptr;
   ring_buffer *rb_ = nullptr;
   std::vector<Attachment> dispatcher_links_; // parallel to res_.dispatchers

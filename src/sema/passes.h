@@ -39,4 +39,10 @@ void type_check(ast::Program &program, const SemaOptions &options, KernelBtf &bt
 /// map_layout.cpp: sizes and kinds of the BPF maps, once every use is known.
 void finish_maps(Resources &resources);
 
+/// Groups the uprobe programs that can share one BPF program (ProbeProgram::uprobe_group): the
+/// expansions of one probe in one binary, of one kind (entry or return), that read no `args`
+/// field (its registers differ from function to function). Groups of one are left alone.
+/// Reads and writes Resources::programs (sema/uprobe_groups.cpp).
+void plan_uprobe_groups(Resources &resources);
+
 } // namespace scry

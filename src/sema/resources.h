@@ -181,6 +181,17 @@ struct ProbeProgram {
   /// others name it here (its index) and in `function`, and have no code of their own.
   bool probe_name_by_nr = false;
   int32_t shares_program_of = -1;
+  /// Uprobe expansions of one probe in one binary (a wildcard, or several attach points) that
+  /// read no `args` field share one BPF program too: the first of them lists the group here
+  /// (program indexes, itself first), is attached at every member's offset with one
+  /// uprobe_multi link (or one uprobe per offset where the kernel has no such link), and reads
+  /// `probe` and `func` from `uprobe_names` by the attachment's cookie, the member's position
+  /// in this list. The others name it in shares_program_of and `function`.
+  std::vector<uint32_t> uprobe_group;
+  /// The group's names: an ARRAY map from cookie to { char probe[uprobe_probe_bytes]; char
+  /// func[uprobe_func_bytes]; }, NUL-padded.
+  std::string uprobe_names;
+  uint32_t uprobe_probe_bytes = 0, uprobe_func_bytes = 0;
   std::vector<std::string> args_fields; // the fields of `args` the probe reads
 };
 

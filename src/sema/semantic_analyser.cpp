@@ -49,8 +49,9 @@ bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, 
   finish_maps(result.resources);
   if (diags.has_errors())
     return false;
-  // 5. How each tracepoint attaches.
+  // 5. How each tracepoint attaches, and which uprobes share a program.
   plan_tracepoint_attach(result, options.raw_tracepoints);
+  plan_uprobe_groups(result.resources);
   return true;
 }
 
