@@ -101,7 +101,13 @@ void Generator::visit(Identifier &n) {
   case BuiltinVariable::Ustack:
     result_ = emit_stack(n.type);
     break;
-  case BuiltinVariable::Args: // sema allows args only with a field (memory.cpp)
+  case BuiltinVariable::Args: // a uprobe's parameters as a record (fields: memory.cpp)
+    if (prog_->context == ContextKind::Registers && n.type.kind == TypeKind::Record) {
+      result_ = uprobe_args_record(n.type);
+      break;
+    }
+    internal_error(n.loc, "'" + n.name + "' has no code");
+    break;
   case BuiltinVariable::None:
     internal_error(n.loc, "'" + n.name + "' has no code");
     break;
@@ -233,6 +239,10 @@ void Generator::visit(Call &n) {
     break;
   case BuiltinFunction::Kaddr:
     result_ = b_.getInt64(n.address);
+    break;
+  case BuiltinFunction::Uptr:
+  case BuiltinFunction::Kptr: // only the type changes (sema)
+    result_ = to_i64(emit(n.args[0]), n.args[0]->type);
     break;
   case BuiltinFunction::Count:
   case BuiltinFunction::Sum:

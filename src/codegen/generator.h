@@ -286,6 +286,8 @@ private:
   llvm::Value *function_argument(uint32_t index);
   /// `args.NAME` of a uprobe: the register sema found for the parameter, as its type.
   llvm::Value *uprobe_arg_field(FieldAccess &n);
+  /// A uprobe's `args` as a whole: a record of its parameters, each from its register.
+  llvm::Value *uprobe_args_record(const Type &t);
 
   /// One u64 of a raw tracepoint program's context: the tracepoint's argument `index`.
   llvm::Value *raw_argument(uint32_t index);

@@ -255,6 +255,8 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Ksym:
   case BuiltinFunction::Usym:
   case BuiltinFunction::Kaddr:
+  case BuiltinFunction::Uptr:
+  case BuiltinFunction::Kptr:
   case BuiltinFunction::Strnlen:
   case BuiltinFunction::None:
     internal_error(call_node.loc, call_node.name + "() is not an aggregation");

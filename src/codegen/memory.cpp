@@ -81,6 +81,24 @@ llvm::Value *Generator::uprobe_arg_field(FieldAccess &n) {
   return b_.getInt64(0);
 }
 
+llvm::Value *Generator::uprobe_args_record(const Type &t) {
+  llvm::Value *record = scratch(t.size);
+  zero(record, t.size, 8); // padding: a record is a map key too
+  for (const Field &f : *t.fields) {
+    const UprobeArg *arg = nullptr;
+    for (const UprobeArg &a : prog_->uprobe.args)
+      if (a.name == f.name)
+        arg = &a;
+    if (!arg) {
+      internal_error(SourceRange{}, "args." + f.name + " has no register");
+      break;
+    }
+    store_value(b_.CreateGEP(i8_, record, b_.getInt64(f.offset)), function_argument(arg->index),
+                *f.type);
+  }
+  return record;
+}
+
 llvm::Value *Generator::raw_syscall_record(const ProbeProgram &p, llvm::Value *nr) {
   uint32_t size = 8;
   for (const TracepointField &f : format_->fields)

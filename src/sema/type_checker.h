@@ -136,6 +136,10 @@ private:
   void type_function_builtin(ast::Identifier &n);
   void type_args_field(ast::FieldAccess &n);
   void type_uprobe_args_field(ast::FieldAccess &n);
+  /// The type of a uprobe's `args.FIELD` (or of `args`, a record of every parameter, when
+  /// `field` is null) from its functions' DWARF, the same in every program of the probe;
+  /// records the registers read in each program's UprobeSpec::args. nullopt after an error.
+  std::optional<Type> type_uprobe_args(SourceRange loc, const std::string *field);
 
   // ---- types_maps.cpp -------------------------------------------------------------------------
   static std::string display(const std::string &name);

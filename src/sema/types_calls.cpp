@@ -266,6 +266,27 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Kaddr:
     type_symbol_call(n);
     break;
+  case BuiltinFunction::Uptr:
+  case BuiltinFunction::Kptr: {
+    // The value as it is, read from then on as an address in the process's (uptr) or the
+    // kernel's (kptr) memory: str(uptr(p)) uses bpf_probe_read_user_str.
+    if (!arity(n))
+      return;
+    check(n.args[0]);
+    Type t = n.args[0]->type;
+    if (t.kind != TypeKind::Integer && t.kind != TypeKind::Pointer) {
+      if (t.kind != TypeKind::None)
+        error(DiagCode::WrongArgumentType, n.args[0]->loc,
+              n.name + "() needs an address (an integer or a pointer), not " + type_name(t));
+      return;
+    }
+    if (t.kind == TypeKind::Integer)
+      t = uint64_type();
+    t.address_space =
+        n.builtin == BuiltinFunction::Uptr ? AddressSpace::User : AddressSpace::Kernel;
+    n.type = t;
+    break;
+  }
   case BuiltinFunction::Count:
   case BuiltinFunction::Sum:
   case BuiltinFunction::Min:
@@ -471,6 +492,8 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Ksym:
   case BuiltinFunction::Usym:
   case BuiltinFunction::Kaddr:
+  case BuiltinFunction::Uptr:
+  case BuiltinFunction::Kptr:
   case BuiltinFunction::None:
     break; // not aggregations
   }

@@ -229,8 +229,13 @@ bool TypeChecker::args_allowed(const SourceRange &loc) {
 void TypeChecker::type_args(Identifier &n) {
   if (!args_allowed(n.loc))
     return;
+  if (current_types_[0] == ProbeType::Uprobe) {
+    if (auto t = type_uprobe_args(n.loc, nullptr))
+      n.type = *t;
+    return;
+  }
   error(DiagCode::NotSupported, n.loc,
-        "args can only be used with a field yet, e.g. args.filename");
+        "a tracepoint's args can only be used with a field yet, e.g. args.filename");
 }
 
 void TypeChecker::type_args_field(FieldAccess &n) {
@@ -292,18 +297,24 @@ void TypeChecker::type_args_field(FieldAccess &n) {
 /// `args.NAME` in a uprobe: parameter NAME of the probed function, typed from the binary's DWARF
 /// (symbols/dwarf_params.h); each program records which argument register holds it.
 void TypeChecker::type_uprobe_args_field(FieldAccess &n) {
+  if (auto t = type_uprobe_args(n.loc, &n.field))
+    n.type = *t;
+}
+
+std::optional<Type> TypeChecker::type_uprobe_args(SourceRange loc, const std::string *field) {
+  const std::string what = field ? "args." + *field : "args";
   std::optional<Type> type;
   std::string first_function;
   for (size_t index : current_programs_) {
     ProbeProgram &p = result_.resources.programs[index];
     const UprobeSpec &u = p.uprobe;
     if (u.function.empty()) {
-      error(DiagCode::BuiltinNotAvailable, n.loc,
+      error(DiagCode::BuiltinNotAvailable, loc,
             "args is not available in " + p.probe_name +
                 ": a probe at an address has no "
                 "function to take parameters from",
             "use arg0, arg1, ...");
-      return;
+      return std::nullopt;
     }
     auto [it, added] = dwarf_params_.try_emplace(u.path + ":" + u.symbol);
     if (added) {
@@ -313,56 +324,65 @@ void TypeChecker::type_uprobe_args_field(FieldAccess &n) {
     }
     const auto &[params, why] = it->second;
     if (!params) {
-      error(DiagCode::UnknownField, n.loc,
-            "args." + n.field + " needs " + u.function + "'s parameters from DWARF: " + why,
+      error(DiagCode::UnknownField, loc,
+            what + " needs " + u.function + "'s parameters from DWARF: " + why,
             "build the program with -g, or use arg0, arg1, ...");
-      return;
+      return std::nullopt;
     }
-    const DwarfParam *param = nullptr;
-    uint32_t position = 0;
-    std::vector<std::string> names;
-    for (uint32_t i = 0; i < params->size(); ++i) {
-      names.push_back((*params)[i].name);
-      if ((*params)[i].name == n.field && !param) {
-        param = &(*params)[i];
-        position = i;
+    // The parameters read: the one named, or all of them for `args` as a whole (a record of
+    // them in order, as bpftrace's print(args) shows them).
+    std::vector<uint32_t> positions;
+    if (field) {
+      std::vector<std::string> names;
+      for (uint32_t i = 0; i < params->size(); ++i) {
+        names.push_back((*params)[i].name);
+        if ((*params)[i].name == *field && positions.empty())
+          positions.push_back(i);
       }
+      if (positions.empty()) {
+        error(DiagCode::UnknownField, loc, u.function + " has no parameter '" + *field + "'",
+              did_you_mean(*field, names, names.empty() ? "it takes no parameters" : ""));
+        return std::nullopt;
+      }
+    } else {
+      for (uint32_t i = 0; i < params->size(); ++i)
+        positions.push_back(i);
     }
-    if (!param) {
-      error(DiagCode::UnknownField, n.loc, u.function + " has no parameter '" + n.field + "'",
-            did_you_mean(n.field, names, names.empty() ? "it takes no parameters" : ""));
-      return;
+    std::vector<std::pair<std::string, Type>> fields;
+    for (uint32_t position : positions) {
+      const DwarfParam &param = (*params)[position];
+      if (!param.supported || position >= 6) {
+        error(DiagCode::NotSupported, loc,
+              "scry cannot read parameter '" + param.name + "' of " + u.function + " (" +
+                  param.type_name + (position >= 6 ? ", passed on the stack" : "") + ") yet",
+              "use arg" + std::to_string(position) + " for its raw value");
+        return std::nullopt;
+      }
+      Type t = make_int(param.size, param.is_signed);
+      if (param.is_pointer) {
+        t = uint64_type();
+        t.address_space = AddressSpace::User;
+      }
+      fields.emplace_back(param.name, t);
+      bool known = false;
+      for (const UprobeArg &a : p.uprobe.args)
+        known = known || a.name == param.name;
+      if (!known)
+        p.uprobe.args.push_back({param.name, position});
     }
-    if (!param->supported || position >= 6) {
-      error(DiagCode::NotSupported, n.loc,
-            "scry cannot read parameter '" + n.field + "' of " + u.function + " (" +
-                param->type_name + (position >= 6 ? ", passed on the stack" : "") + ") yet",
-            "use arg" + std::to_string(position) + " for its raw value");
-      return;
-    }
-    Type t = make_int(param->size, param->is_signed);
-    if (param->is_pointer) {
-      t = uint64_type();
-      t.address_space = AddressSpace::User;
-    }
+    Type t = field ? fields.front().second : make_record_type(fields);
     if (!type) {
       type = t;
       first_function = u.function;
     } else if (!(storage_type(*type) == storage_type(t))) {
-      error(DiagCode::TypeMismatch, n.loc,
-            "args." + n.field + " is " + type_name(*type) + " in " + first_function + " but " +
-                type_name(t) + " in " + u.function,
+      error(DiagCode::TypeMismatch, loc,
+            what + " is " + type_name(*type) + " in " + first_function + " but " + type_name(t) +
+                " in " + u.function,
             "split the probe so each part has one type");
-      return;
+      return std::nullopt;
     }
-    bool known = false;
-    for (const UprobeArg &a : p.uprobe.args)
-      known = known || a.name == n.field;
-    if (!known)
-      p.uprobe.args.push_back({n.field, position});
   }
-  if (type)
-    n.type = *type;
+  return type;
 }
 
 } // namespace scry
