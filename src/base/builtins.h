@@ -62,6 +62,7 @@ enum class BuiltinFunction : uint8_t {
   Ksym,    // ksym(addr): printed as the kernel symbol's name
   Usym,    // usym(addr): printed as the user symbol's name in the current process
   Kaddr,   // kaddr("name"): the kernel symbol's address, resolved when compiling
+  Uaddr,   // uaddr("name"): the address of a symbol of the probed binary, in the process
   Uptr,    // uptr(p): p, read as an address in the process's memory
   Kptr,    // kptr(p): p, read as an address in the kernel's memory
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.

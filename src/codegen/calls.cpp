@@ -240,6 +240,15 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Kaddr:
     result_ = b_.getInt64(n.address);
     break;
+  case BuiltinFunction::Uaddr:
+    // bpf_get_func_ip (linux/bpf.h) gives a uprobe program the address it fired at: the
+    // binary's load address is that minus the probed instruction's link-time address.
+    result_ = b_.getInt64(n.address);
+    if (prog_->uprobe.needs_load_address)
+      result_ = b_.CreateAdd(
+          b_.CreateSub(call(GetFuncIp, i64_, {ctx_arg_}), b_.getInt64(prog_->uprobe.address)),
+          result_);
+    break;
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr: // only the type changes (sema)
     result_ = to_i64(emit(n.args[0]), n.args[0]->type);

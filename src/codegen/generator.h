@@ -67,6 +67,7 @@ enum Helper : int64_t {
   MapLookupPercpuElem = BPF_FUNC_map_lookup_percpu_elem,
   GetStack = BPF_FUNC_get_stack,
   GetAttachCookie = BPF_FUNC_get_attach_cookie,
+  GetFuncIp = BPF_FUNC_get_func_ip,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 constexpr uint32_t kMaxScratch = 32 * 1024; // per-CPU map values are limited to 32 KiB

@@ -255,6 +255,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Ksym:
   case BuiltinFunction::Usym:
   case BuiltinFunction::Kaddr:
+  case BuiltinFunction::Uaddr:
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr:
   case BuiltinFunction::Strnlen:

@@ -119,6 +119,10 @@ struct UprobeSpec {
   uint64_t offset = 0;  // the file offset of the probed instruction, in bytes
   bool retprobe = false;
   std::vector<UprobeArg> args; // the fields of `args` the probe reads
+  /// uaddr() in a position-independent binary: the program finds where the binary is loaded
+  /// from the address it fired at (bpf_get_func_ip), whose link-time address is `address`.
+  bool needs_load_address = false;
+  uint64_t address = 0;
 };
 
 /// Where the fields of `args` come from in a raw tracepoint program.

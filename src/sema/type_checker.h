@@ -13,6 +13,7 @@
 #include "sema/semantic_analyser.h"
 #include "sema/tracepoint_format.h"
 #include "symbols/dwarf_params.h"
+#include "symbols/elf_image.h"
 
 #include <cstdint>
 #include <map>
@@ -165,6 +166,8 @@ private:
   void type_stack_call(ast::Call &n, bool user);
   /// ksym(addr), usym(addr), kaddr("name").
   void type_symbol_call(ast::Call &n);
+  /// uaddr("name"): the symbol in the probed binary of every program of the probe.
+  void type_uaddr(ast::Call &n);
 
   ast::Program &program_;
   const SemaOptions &options_;
@@ -186,6 +189,7 @@ private:
   /// Function parameters from DWARF by "path:function" (nullopt: none, with the reason).
   std::map<std::string, std::pair<std::optional<std::vector<DwarfParam>>, std::string>>
       dwarf_params_;
+  std::map<std::string, std::optional<ElfImage>> elf_images_; // uaddr(): binaries by path
   uint32_t probe_name_size_ = 1;
   uint32_t func_name_size_ = 1; // func: the longest function name of the probe's programs, + 1
   /// One block's variables. `vars` is what a name means in it: scry's lookup, where a variable

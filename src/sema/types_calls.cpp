@@ -266,6 +266,9 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Kaddr:
     type_symbol_call(n);
     break;
+  case BuiltinFunction::Uaddr:
+    type_uaddr(n);
+    break;
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr: {
     // The value as it is, read from then on as an address in the process's (uptr) or the
@@ -349,6 +352,77 @@ void TypeChecker::type_stack_call(Call &n, bool user) {
     frames = static_cast<uint32_t>(*v);
   }
   n.type = stack_type(user, mode, frames);
+}
+
+// bpftrace's uaddr: a pointer to the variable (or function) `name` of the probed binary, typed by
+// the symbol's size (uint8/16/32/64 *, uint64 * otherwise), in the process's memory. In a
+// position-independent binary the link-time address is moved by where the process loaded it,
+// found from the address the probe fired at (bpftrace does this with task_vma iterators).
+void TypeChecker::type_uaddr(Call &n) {
+  if (!arity(n))
+    return;
+  auto *s = dynamic_cast<String *>(n.args[0]);
+  if (!s) {
+    check(n.args[0]);
+    error(DiagCode::ConstantRequired, n.args[0]->loc,
+          "uaddr()'s argument must be a string literal: the name of a symbol");
+    return;
+  }
+  s->type = make_string(static_cast<uint32_t>(s->value.size() + 1));
+  std::optional<uint64_t> address, size;
+  for (size_t index : current_programs_) {
+    ProbeProgram &p = result_.resources.programs[index];
+    const bool uprobe = p.attach == AttachMechanism::Uprobe;
+    if (!uprobe && p.attach != AttachMechanism::Usdt) {
+      error(DiagCode::BuiltinNotAvailable, n.loc,
+            "uaddr() is only available in uprobe, uretprobe and usdt probes, not in " +
+                p.probe_name);
+      return;
+    }
+    const std::string &path = uprobe ? p.uprobe.path : p.usdt.path;
+    auto [it, fresh] = elf_images_.try_emplace(path);
+    std::string why;
+    if (fresh)
+      it->second = read_elf_image(path, why);
+    if (!it->second) {
+      error(DiagCode::UnknownBinary, n.loc, "uaddr(): " + (why.empty() ? path : why));
+      return;
+    }
+    const ElfImage &image = *it->second;
+    const ElfFunction *sym = image.find_object(s->value);
+    if (!sym)
+      sym = image.find(s->value);
+    if (!sym) {
+      error(DiagCode::UnknownSymbol, s->loc, "no symbol '" + s->value + "' in " + path,
+            "uaddr() takes a variable or function of the probed binary");
+      return;
+    }
+    if (image.position_independent) {
+      auto at = uprobe ? image.address_of_offset(p.uprobe.offset) : std::nullopt;
+      if (!at) {
+        error(DiagCode::NotSupported, n.loc,
+              "uaddr() in a usdt probe of a position-independent binary (" + path +
+                  ") is not supported by scry yet",
+              "use a uprobe on a function of the same binary");
+        return;
+      }
+      p.uprobe.needs_load_address = true;
+      p.uprobe.address = *at;
+    }
+    if (address && *address != sym->address) {
+      error(DiagCode::TypeMismatch, n.loc,
+            "uaddr(\"" + s->value + "\") names different symbols in the probe's binaries",
+            "split the probe so that each part probes one binary");
+      return;
+    }
+    address = sym->address;
+    size = sym->size;
+  }
+  if (!address)
+    return;
+  n.address = *address;
+  const uint32_t width = *size == 1 || *size == 2 || *size == 4 ? static_cast<uint32_t>(*size) : 8;
+  n.type = make_pointer(make_int(width, false), AddressSpace::User);
 }
 
 void TypeChecker::type_symbol_call(Call &n) {
@@ -492,6 +566,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Ksym:
   case BuiltinFunction::Usym:
   case BuiltinFunction::Kaddr:
+  case BuiltinFunction::Uaddr:
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr:
   case BuiltinFunction::None:

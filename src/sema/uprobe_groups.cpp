@@ -27,7 +27,10 @@ void plan_uprobe_groups(Resources &resources) {
   std::vector<const std::vector<uint32_t> *> order; // groups in the order of their first member
   for (size_t i = 0; i < programs.size(); ++i) {
     const ProbeProgram &p = programs[i];
-    if (p.attach != AttachMechanism::Uprobe || !p.probe || !p.uprobe.args.empty())
+    // A program that reads args or finds its binary's load address from where it fired
+    // (uaddr) needs its own code per function.
+    if (p.attach != AttachMechanism::Uprobe || !p.probe || !p.uprobe.args.empty() ||
+        p.uprobe.needs_load_address)
       continue;
     auto [it, fresh] = groups.try_emplace({p.probe, p.uprobe.path, p.uprobe.retprobe});
     it->second.push_back(static_cast<uint32_t>(i));

@@ -14,8 +14,10 @@ namespace scry {
 
 namespace {
 
-/// Adds the defined function symbols of the symbol table section `scn` to `out`.
-void read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr &shdr, std::vector<ElfFunction> &out) {
+/// Adds the defined function symbols of the symbol table section `scn` to `out`, and its
+/// variables to `objects`.
+void read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr &shdr, std::vector<ElfFunction> &out,
+                  std::vector<ElfFunction> &objects) {
   Elf_Data *data = elf_getdata(scn, nullptr);
   if (!data || shdr.sh_entsize == 0)
     return;
@@ -25,22 +27,49 @@ void read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr &shdr, std::vector<Elf
     if (!gelf_getsym(data, static_cast<int>(i), &sym))
       continue;
     int type = GELF_ST_TYPE(sym.st_info);
-    if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
-        sym.st_value == 0)
+    const bool function = type == STT_FUNC || type == STT_GNU_IFUNC;
+    if ((!function && type != STT_OBJECT) || sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
       continue;
     const char *name = elf_strptr(elf, shdr.sh_link, sym.st_name);
     if (!name || !*name)
       continue;
-    out.push_back({name, sym.st_value, sym.st_size});
+    (function ? out : objects).push_back({name, sym.st_value, sym.st_size});
   }
+}
+
+/// The symbol named `name` in `symbols` (sorted by name), or null.
+const ElfFunction *find_by_name(const std::vector<ElfFunction> &symbols, const std::string &name) {
+  auto it = std::lower_bound(symbols.begin(), symbols.end(), name,
+                             [](const ElfFunction &f, const std::string &n) { return f.name < n; });
+  return it != symbols.end() && it->name == name ? &*it : nullptr;
+}
+
+/// Sorts `symbols` by name and keeps each name once (the first address: aliases of one name at
+/// two addresses do not occur in well-formed files; .symtab and .dynsym repeat most names).
+void sort_unique(std::vector<ElfFunction> &symbols) {
+  std::stable_sort(symbols.begin(), symbols.end(),
+                   [](const ElfFunction &a, const ElfFunction &b) { return a.name < b.name; });
+  symbols.erase(
+      std::unique(symbols.begin(), symbols.end(),
+                  [](const ElfFunction &a, const ElfFunction &b) { return a.name == b.name; }),
+      symbols.end());
 }
 
 } // namespace
 
 const ElfFunction *ElfImage::find(const std::string &name) const {
-  auto it = std::lower_bound(functions.begin(), functions.end(), name,
-                             [](const ElfFunction &f, const std::string &n) { return f.name < n; });
-  return it != functions.end() && it->name == name ? &*it : nullptr;
+  return find_by_name(functions, name);
+}
+
+const ElfFunction *ElfImage::find_object(const std::string &name) const {
+  return find_by_name(objects, name);
+}
+
+std::optional<uint64_t> ElfImage::address_of_offset(uint64_t offset) const {
+  for (const ElfSegment &s : segments)
+    if (s.executable && offset >= s.offset && offset < s.offset + s.filesz)
+      return offset - s.offset + s.vaddr;
+  return std::nullopt;
 }
 
 std::optional<uint64_t> ElfImage::file_offset(uint64_t address) const {
@@ -82,19 +111,13 @@ std::optional<ElfImage> read_elf_image(const std::string &path, std::string &err
   for (Elf_Scn *scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
     GElf_Shdr shdr;
     if (gelf_getshdr(scn, &shdr) && (shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM))
-      read_symbols(elf, scn, shdr, image.functions);
+      read_symbols(elf, scn, shdr, image.functions, image.objects);
   }
   elf_end(elf);
   close(fd);
 
-  // .symtab and .dynsym repeat most names; keep each name once (the first address: aliases of
-  // one name at two addresses do not occur in well-formed files).
-  std::stable_sort(image.functions.begin(), image.functions.end(),
-                   [](const ElfFunction &a, const ElfFunction &b) { return a.name < b.name; });
-  image.functions.erase(
-      std::unique(image.functions.begin(), image.functions.end(),
-                  [](const ElfFunction &a, const ElfFunction &b) { return a.name == b.name; }),
-      image.functions.end());
+  sort_unique(image.functions);
+  sort_unique(image.objects);
   return image;
 }
 

@@ -29,10 +29,16 @@ struct ElfImage {
   std::string path;
   bool position_independent = false; // ET_DYN: a PIE executable or a shared library
   std::vector<ElfFunction> functions;
+  std::vector<ElfFunction> objects; // STT_OBJECT symbols (global and static variables), by name
   std::vector<ElfSegment> segments;
 
   /// The function named `name` (exactly), or null.
   const ElfFunction *find(const std::string &name) const;
+  /// The variable (STT_OBJECT symbol) named `name`, or null.
+  const ElfFunction *find_object(const std::string &name) const;
+  /// The virtual address of file offset `offset` in an executable PT_LOAD segment (the inverse
+  /// of file_offset()), or nullopt.
+  std::optional<uint64_t> address_of_offset(uint64_t offset) const;
   /// The file offset of the virtual address `address` (what the kernel's uprobe API takes):
   /// address - p_vaddr + p_offset of the executable PT_LOAD segment holding it, or nullopt when
   /// no executable segment does.

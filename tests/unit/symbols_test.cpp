@@ -120,6 +120,25 @@ TEST(UsdtNotes, ProvidersNamesAndSemaphores) {
   EXPECT_NE(error.find("/no/such/file"), std::string::npos);
 }
 
+TEST(UsdtNotes, SharedLibrary) {
+  // A library's notes hold link-time addresses relative to its load address; the semaphore's is
+  // in its own data, which each process maps a copy of.
+  std::string error;
+  auto probes = read_usdt_probes("tests/targets/libscryusdt.so", error);
+  ASSERT_TRUE(error.empty()) << error;
+  ASSERT_EQ(probes.size(), 2u);
+  EXPECT_EQ(probes[0].provider, "scrylib");
+  EXPECT_EQ(probes[0].name, "guarded");
+  EXPECT_TRUE(probes[0].has_semaphore);
+  EXPECT_EQ(probes[1].provider, "scrylib");
+  EXPECT_EQ(probes[1].name, "tick");
+  EXPECT_FALSE(probes[1].has_semaphore);
+  // The executables that link it or dlopen() it declare none of their own.
+  EXPECT_TRUE(read_usdt_probes("tests/targets/scry_target_usdt_lib", error).empty());
+  EXPECT_TRUE(read_usdt_probes("tests/targets/scry_target_dlopen", error).empty());
+  EXPECT_TRUE(error.empty());
+}
+
 TEST(DwarfParams, NamesSizesSignsAndPointers) {
   std::string error;
   auto add = read_dwarf_params("tests/targets/scry_target_pie", "scry_add", error);
