@@ -23,6 +23,7 @@
 #include <string_view>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <unordered_map>
 #include <unordered_set>
@@ -528,7 +529,29 @@ ProcessSymbols::Process *ProcessSymbols::capture_into(pid_t pid) {
 }
 
 bool ProcessSymbols::capture(pid_t pid) {
-  return capture_into(pid) != nullptr;
+  Process *p = capture_into(pid);
+  if (!p)
+    return false;
+  // A mapped file that scry cannot open by its path (a container's, reached through
+  // /proc/PID/root or map_files; one deleted or replaced since) is opened now, while the
+  // process lives: once it has exited, nothing reaches it. Files scry sees as the mapped inode
+  // wait for the first resolve, as before.
+  if (!p->parsed) {
+    p->mappings = parse_maps(p->maps);
+    p->parsed = true;
+  }
+  for (size_t i = 0; i < p->mappings.size(); ++i) {
+    const Mapping &m = p->mappings[i];
+    if (m.path.empty() || m.path.front() != '/' || m.inode == 0 ||
+        p->files.count({m.device, m.inode}))
+      continue;
+    struct stat st;
+    if (stat(m.path.c_str(), &st) == 0 && st.st_ino == m.inode &&
+        (static_cast<uint64_t>(major(st.st_dev)) << 32 | minor(st.st_dev)) == m.device)
+      continue;
+    file_of(*p, i);
+  }
+  return true;
 }
 
 bool ProcessSymbols::has_capture(pid_t pid) const {
