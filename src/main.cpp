@@ -418,10 +418,11 @@ std::optional<std::string> read_script(const std::string &path, bool json) {
   return text;
 }
 
-// Whether execvp() would find `program` and be allowed to run it (PATH search when it has no '/').
-bool runnable(const std::string &program) {
+// The file execvp() would run for `program` (PATH search when it has no '/'), or "" with errno
+// set when there is none it may run.
+std::string program_path(const std::string &program) {
   if (program.find('/') != std::string::npos)
-    return access(program.c_str(), X_OK) == 0;
+    return access(program.c_str(), X_OK) == 0 ? program : std::string();
   const char *path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
   size_t start = 0;
@@ -432,17 +433,18 @@ bool runnable(const std::string &program) {
     std::string dir = dirs.substr(start, end - start);
     std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
     if (access(candidate.c_str(), X_OK) == 0)
-      return true;
+      return candidate;
     start = end + 1;
   }
   errno = ENOENT;
-  return false;
+  return {};
 }
 
 // The -c command: forked early and held until the probes are attached (bpftrace's behaviour), so
 // that its first instructions are traced. Killed if scry ends while it still runs.
 struct Child {
   pid_t pid = 0;
+  std::string program; // the file it runs
   int release_fd = -1;
 
   bool start(const std::string &command) {
@@ -453,7 +455,8 @@ struct Child {
     }
     // A command that cannot be run is an error before anything is compiled or attached.
     std::string program = words.we_wordv[0];
-    if (!runnable(program)) {
+    this->program = program_path(program);
+    if (this->program.empty()) {
       error(fmt::format("-c: cannot run '{}': {}", program,
                         program.find('/') == std::string::npos ? "not found in PATH"
                                                                : std::strerror(errno)));
@@ -694,6 +697,7 @@ int run(int argc, char **argv) {
   scry::SemaOptions sema_options;
   sema_options.params = params;
   sema_options.has_child = !opts.command.empty();
+  sema_options.child_program = child.program;
   sema_options.target_pid = static_cast<pid_t>(opts.pid);
   sema_options.unsafe = opts.unsafe;
   sema_options.tracefs_root = tracefs_root;

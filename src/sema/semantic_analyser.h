@@ -23,6 +23,7 @@ namespace scry {
 struct SemaOptions {
   std::vector<std::string> params; // positional parameters: $1 is params[0]
   bool has_child = false;          // -c was given, so cpid means something
+  std::string child_program;       // -c: its program's path (uprobe targets default to it)
   pid_t target_pid = 0;            // -p: uprobe targets are looked up in this process
   bool unsafe = false;             // --unsafe: probes scry cannot check are allowed
   std::string tracefs_root;        // where tracepoint formats are read from (empty: none)

@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <fstream>
+#include <gelf.h>
 #include <glob.h>
+#include <libelf.h>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
@@ -91,7 +94,107 @@ constexpr const char *kLibraryDirs[] = {"/lib/x86_64-linux-gnu",
                                         "/lib",
                                         "/usr/lib"};
 
+/// What the dynamic loader reads from an object's dynamic section: its DT_NEEDED names and its
+/// search paths (DT_RPATH, DT_RUNPATH; ':'-separated, $ORIGIN not yet expanded).
+struct DynamicEntries {
+  std::vector<std::string> needed;
+  std::string rpath, runpath;
+};
+
+DynamicEntries read_dynamic(const std::string &path) {
+  DynamicEntries out;
+  elf_version(EV_CURRENT);
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return out;
+  Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+  for (Elf_Scn *scn = elf ? elf_nextscn(elf, nullptr) : nullptr; scn; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_DYNAMIC || shdr.sh_entsize == 0)
+      continue;
+    Elf_Data *data = elf_getdata(scn, nullptr);
+    for (size_t i = 0; data && i < shdr.sh_size / shdr.sh_entsize; ++i) {
+      GElf_Dyn dyn;
+      if (!gelf_getdyn(data, static_cast<int>(i), &dyn))
+        continue;
+      const char *text = dyn.d_tag == DT_NEEDED || dyn.d_tag == DT_RPATH || dyn.d_tag == DT_RUNPATH
+                             ? elf_strptr(elf, shdr.sh_link, dyn.d_un.d_val)
+                             : nullptr;
+      if (!text)
+        continue;
+      if (dyn.d_tag == DT_NEEDED)
+        out.needed.emplace_back(text);
+      else if (dyn.d_tag == DT_RPATH)
+        out.rpath = text;
+      else
+        out.runpath = text;
+    }
+  }
+  if (elf)
+    elf_end(elf);
+  close(fd);
+  return out;
+}
+
+/// The directories of a DT_RPATH or DT_RUNPATH value, $ORIGIN (and ${ORIGIN}) replaced by the
+/// directory of the object that has it.
+std::vector<std::string> search_dirs(const std::string &value, const std::string &object) {
+  std::vector<std::string> dirs;
+  const std::string origin =
+      object.substr(0, object.rfind('/') == std::string::npos ? 0 : object.rfind('/'));
+  std::stringstream parts(value);
+  std::string dir;
+  while (std::getline(parts, dir, ':')) {
+    for (const char *token : {"${ORIGIN}", "$ORIGIN"})
+      for (size_t at = dir.find(token); at != std::string::npos; at = dir.find(token))
+        dir.replace(at, std::strlen(token), origin.empty() ? "." : origin);
+    if (!dir.empty())
+      dirs.push_back(dir);
+  }
+  return dirs;
+}
+
 } // namespace
+
+std::vector<std::string> program_libraries(const std::string &program) {
+  std::vector<std::string> libs;
+  std::set<std::string> seen_names;
+  std::vector<std::pair<std::string, std::string>> cache; // read when first needed
+  std::vector<std::string> queue = {program};
+  for (size_t next = 0; next < queue.size(); ++next) {
+    const std::string object = queue[next];
+    const DynamicEntries dyn = read_dynamic(object);
+    std::vector<std::string> dirs =
+        search_dirs(dyn.runpath.empty() ? dyn.rpath : dyn.runpath, object);
+    for (const std::string &name : dyn.needed) {
+      if (!seen_names.insert(name).second)
+        continue;
+      std::string found;
+      if (name.find('/') != std::string::npos) {
+        found = is_regular_file(name) ? name : "";
+      } else {
+        for (const std::string &dir : dirs)
+          if (found.empty() && is_regular_file(dir + "/" + name))
+            found = dir + "/" + name;
+        if (found.empty()) {
+          if (cache.empty())
+            cache = ld_so_cache();
+          for (const auto &[soname, path] : cache)
+            if (found.empty() && soname == name && is_regular_file(path))
+              found = path;
+        }
+        for (const char *dir : kLibraryDirs)
+          if (found.empty() && is_regular_file(std::string(dir) + "/" + name))
+            found = std::string(dir) + "/" + name;
+      }
+      if (found.empty())
+        continue;
+      libs.push_back(found);
+      queue.push_back(found);
+    }
+  }
+  return libs;
+}
 
 std::vector<std::pair<std::string, std::string>> ld_so_cache() {
   std::vector<std::pair<std::string, std::string>> libs;
@@ -129,7 +232,8 @@ std::vector<std::pair<std::string, std::string>> ld_so_cache() {
   return libs;
 }
 
-std::string resolve_binary(const std::string &target, pid_t pid, std::string &error) {
+std::string resolve_binary(const std::string &target, pid_t pid, std::string &error,
+                           const std::string &program) {
   if (target.find('/') != std::string::npos) {
     std::string path = in_process_root(target, pid);
     if (is_regular_file(path))
@@ -141,6 +245,14 @@ std::string resolve_binary(const std::string &target, pid_t pid, std::string &er
     for (const std::string &file : mapped_files(pid))
       if (names_library(basename_of(file), target) || basename_of(file) == target)
         return in_process_root(file, pid);
+  if (pid <= 0 && !program.empty()) {
+    std::vector<std::string> files = {program};
+    for (std::string &lib : program_libraries(program))
+      files.push_back(std::move(lib));
+    for (const std::string &file : files)
+      if (names_library(basename_of(file), target) || basename_of(file) == target)
+        return file;
+  }
   if (std::string path = on_path(target); !path.empty())
     return path;
   for (const auto &[name, path] : ld_so_cache())
@@ -163,8 +275,18 @@ std::string resolve_binary(const std::string &target, pid_t pid, std::string &er
   return {};
 }
 
-std::vector<std::string> expand_binary_wildcard(const std::string &pattern, pid_t pid) {
+std::vector<std::string> expand_binary_wildcard(const std::string &pattern, pid_t pid,
+                                                const std::string &program) {
   std::set<std::string> files;
+  if (pid <= 0 && !program.empty() && pattern.find('/') == std::string::npos) {
+    std::vector<std::string> candidates = {program};
+    for (std::string &lib : program_libraries(program))
+      candidates.push_back(std::move(lib));
+    for (const std::string &file : candidates)
+      if (pattern == "*" || fnmatch(pattern.c_str(), basename_of(file).c_str(), 0) == 0)
+        files.insert(file);
+    return {files.begin(), files.end()};
+  }
   if (pid > 0) {
     for (const std::string &file : mapped_files(pid))
       if (pattern == "*" || fnmatch(pattern.c_str(), file.c_str(), 0) == 0 ||

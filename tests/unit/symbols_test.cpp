@@ -7,6 +7,7 @@
 #include "symbols/elf_image.h"
 #include "symbols/usdt_notes.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -177,6 +178,31 @@ TEST(BuiltinArgIndex, ArgNamesOnly) {
   ASSERT_NE(find_builtin_variable("arg3"), nullptr);
   EXPECT_EQ(find_builtin_variable("arg3")->id, BuiltinVariable::Arg);
   EXPECT_EQ(find_builtin_variable("argN"), nullptr);
+}
+
+} // namespace
+} // namespace scry
+
+namespace scry {
+namespace {
+
+TEST(ProgramLibraries, FollowsRunpathAndTheLoaderCache) {
+  // scry_target_pie needs libscrytarget.so (found through its RUNPATH) and libc.so.6 (through
+  // ld.so.cache); the order is the loader's, breadth first.
+  std::vector<std::string> libs = program_libraries("tests/targets/scry_target_pie");
+  auto named = [&](const std::string &name) {
+    return std::find_if(libs.begin(), libs.end(), [&](const std::string &p) {
+      return p.size() >= name.size() && p.compare(p.size() - name.size(), name.size(), name) == 0;
+    });
+  };
+  ASSERT_NE(named("/libscrytarget.so"), libs.end());
+  ASSERT_NE(named("/libc.so.6"), libs.end());
+  EXPECT_LT(named("/libscrytarget.so"), named("/libc.so.6"));
+  EXPECT_TRUE(program_libraries("/nonexistent/scry").empty());
+  // With the program standing in for a process that has not run, a library name resolves.
+  std::string error;
+  EXPECT_EQ(resolve_binary("libscrytarget", 0, error, "tests/targets/scry_target_pie"),
+            *named("/libscrytarget.so"));
 }
 
 } // namespace

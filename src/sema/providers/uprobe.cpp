@@ -87,6 +87,11 @@ bool at_instruction_start(Expansion &x, const ast::AttachPoint &ap, const ElfIma
 
 std::vector<std::string> user_binaries(Expansion &x, const ast::AttachPoint &ap) {
   pid_t pid = x.options.target_pid;
+  // -c: the command has not run yet (it maps nothing); its program and the libraries it will
+  // load stand in for its mappings.
+  const std::string program = pid > 0 ? std::string() : x.options.child_program;
+  if (ap.target.empty() && !program.empty())
+    return {program};
   if (ap.target.empty()) {
     if (pid <= 0) {
       x.diags.error(DiagCode::UnknownBinary, ap.loc,
@@ -109,7 +114,7 @@ std::vector<std::string> user_binaries(Expansion &x, const ast::AttachPoint &ap)
     return path.empty() ? std::vector<std::string>{} : std::vector<std::string>{path};
   }
   if (has_wildcard(ap.target)) {
-    if (pid <= 0 && ap.target.find('/') == std::string::npos) {
+    if (pid <= 0 && program.empty() && ap.target.find('/') == std::string::npos) {
       x.diags.error(DiagCode::UnknownBinary, ap.loc,
                     "'" + ap.target +
                         "' is a wildcard over the files a process maps, and there "
@@ -118,13 +123,14 @@ std::vector<std::string> user_binaries(Expansion &x, const ast::AttachPoint &ap)
                     "/usr/lib/x86_64-linux-gnu/lib*.so*");
       return {};
     }
-    std::vector<std::string> found = expand_binary_wildcard(ap.target, pid);
+    std::vector<std::string> found = expand_binary_wildcard(ap.target, pid, program);
     if (found.empty())
       x.diags.error(DiagCode::UnknownBinary, ap.loc, "no file matches '" + ap.target + "'",
-                    pid > 0 ? "" : "a wildcard over library names needs -p PID");
+                    pid > 0 || !program.empty() ? ""
+                                                : "a wildcard over library names needs -p PID");
     return found;
   }
-  std::string error, path = resolve_binary(ap.target, pid, error);
+  std::string error, path = resolve_binary(ap.target, pid, error, program);
   if (path.empty()) {
     x.diags.error(DiagCode::UnknownBinary, ap.loc, error,
                   ap.target.find('/') != std::string::npos
