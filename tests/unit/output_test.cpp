@@ -533,7 +533,8 @@ Bytes stack_value(const Type &t, std::vector<uint64_t> frames, int32_t pid = 0, 
   }
   uint64_t used = frames.size();
   std::memcpy(b.data() + header - 8, &used, 8);
-  std::memcpy(b.data() + header, frames.data(), 8 * frames.size());
+  if (!frames.empty()) // memcpy from an empty vector's null data() is undefined
+    std::memcpy(b.data() + header, frames.data(), 8 * frames.size());
   return b;
 }
 
