@@ -213,4 +213,85 @@ std::optional<uint64_t> kernel_symbol_address(const std::string &name, const std
   return match && *match != 0 ? match : std::nullopt;
 }
 
+namespace {
+
+/// Whether a kallsyms text symbol is a stub or a fragment rather than a function kprobes and
+/// fentry could name: the padding before a function (__pfx_, CONFIG_FUNCTION_PADDING), CFI
+/// hashes (__cfi_), and the cold part GCC splits off a function (NAME.cold).
+bool is_function_fragment(std::string_view name) {
+  return name.starts_with("__pfx_") || name.starts_with("__cfi_") || name.ends_with(".cold") ||
+         name.find(".cold.") != std::string_view::npos;
+}
+
+void sort_unique(std::vector<KernelFunction> &functions) {
+  std::sort(functions.begin(), functions.end());
+  functions.erase(std::unique(functions.begin(), functions.end()), functions.end());
+}
+
+} // namespace
+
+KernelFunctionList traceable_kernel_functions(const std::string &tracefs_root,
+                                              const std::string &kallsyms) {
+  KernelFunctionList list;
+  const std::string filter_functions = tracefs_root + "/available_filter_functions";
+  int fd = open(filter_functions.c_str(), O_RDONLY | O_CLOEXEC);
+  std::string filter_error;
+  if (fd >= 0) {
+    bool ok = for_each_block(fd, [&](const char *p, const char *end) {
+      while (p < end) {
+        const char *line_end = static_cast<const char *>(std::memchr(p, '\n', end - p));
+        if (!line_end)
+          line_end = end;
+        std::string_view line(p, static_cast<size_t>(line_end - p));
+        p = line_end < end ? line_end + 1 : end;
+        size_t space = line.find(' ');
+        std::string_view name = line.substr(0, space), module;
+        if (space != std::string_view::npos) {
+          std::string_view rest = line.substr(space + 1);
+          if (rest.size() > 2 && rest.front() == '[' && rest.back() == ']')
+            module = rest.substr(1, rest.size() - 2);
+        }
+        if (!name.empty() && !is_function_fragment(name))
+          list.functions.push_back({std::string(name), std::string(module)});
+      }
+      return true;
+    });
+    int err = errno;
+    close(fd);
+    if (ok && !list.functions.empty()) {
+      sort_unique(list.functions);
+      return list;
+    }
+    filter_error = ok ? "it lists no function" : std::strerror(err);
+    list.functions.clear();
+  } else {
+    filter_error = std::strerror(errno);
+  }
+
+  list.from_kallsyms = true;
+  fd = open(kallsyms.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    list.error = "cannot read " + filter_functions + " (" + filter_error + ") nor " + kallsyms +
+                 " (" + std::strerror(errno) + ")";
+    return list;
+  }
+  for_each_block(fd, [&](const char *p, const char *end) {
+    while (p < end) {
+      KallsymsLine sym;
+      p = parse_line(p, end, sym);
+      if ((sym.type == 't' || sym.type == 'T') && !sym.name.empty() &&
+          !is_function_fragment(sym.name) && sym.module != "bpf" &&
+          !sym.module.starts_with("__builtin"))
+        list.functions.push_back({std::string(sym.name), std::string(sym.module)});
+    }
+    return true;
+  });
+  close(fd);
+  sort_unique(list.functions);
+  if (list.functions.empty())
+    list.error = filter_functions + " cannot be read (" + filter_error + ") and " + kallsyms +
+                 " lists no function";
+  return list;
+}
+
 } // namespace scry

@@ -69,4 +69,34 @@ private:
 std::optional<uint64_t> kernel_symbol_address(const std::string &name,
                                               const std::string &path = "/proc/kallsyms");
 
+/// A kernel function by name, and the module it is in ("" for vmlinux).
+struct KernelFunction {
+  std::string name;
+  std::string module;
+  bool operator<(const KernelFunction &o) const {
+    return name != o.name ? name < o.name : module < o.module;
+  }
+  bool operator==(const KernelFunction &o) const { return name == o.name && module == o.module; }
+};
+
+/// The kernel functions kprobes and fentry can attach to.
+struct KernelFunctionList {
+  std::vector<KernelFunction> functions; // sorted by name, then module; no duplicates
+  /// The list is kallsyms's text symbols (types t and T), because tracefs's
+  /// available_filter_functions could not be read: it may name functions that ftrace cannot
+  /// trace (inlined copies, notrace functions), which then fail to attach.
+  bool from_kallsyms = false;
+  std::string error; // why neither file could be read, when `functions` is empty
+};
+
+/// The traceable kernel functions: tracefs's available_filter_functions ("NAME" or
+/// "NAME [MODULE]" a line: the functions ftrace patched a call into, so neither inlined nor
+/// notrace; kernel/trace/ftrace.c, t_show()), else the text symbols of the kallsyms file
+/// `kallsyms`, without the padding and CFI stubs (__pfx_*, __cfi_*) and cold parts (*.cold)
+/// that are not functions of their own. Some kernels refuse available_filter_functions even to
+/// root (EPERM, as this project's CI machines do); kallsyms is the fallback then.
+KernelFunctionList
+traceable_kernel_functions(const std::string &tracefs_root = "/sys/kernel/tracing",
+                           const std::string &kallsyms = "/proc/kallsyms");
+
 } // namespace scry

@@ -125,6 +125,49 @@ TEST(KernelSymbols, HiddenAddressesAndMissingFilesAreErrors) {
   EXPECT_NE(error.find("no kernel symbol"), std::string::npos) << error;
 }
 
+TEST(KernelSymbols, TraceableFunctionsFromFtracesList) {
+  // available_filter_functions: "NAME" or "NAME [MODULE]"; a name two modules define, and a
+  // padding stub that is not a function.
+  char dir[] = "/tmp/scry_tracefs_XXXXXX";
+  ASSERT_TRUE(mkdtemp(dir));
+  const std::string list = std::string(dir) + "/available_filter_functions";
+  {
+    FILE *f = std::fopen(list.c_str(), "w");
+    ASSERT_TRUE(f);
+    std::fputs("vfs_read\nvfs_write\nmod_open [mymod]\nshared [a]\nshared [b]\n"
+               "__pfx_vfs_read\nvfs_read\n",
+               f);
+    std::fclose(f);
+  }
+  TempFile kallsyms(kKallsyms);
+  KernelFunctionList l = traceable_kernel_functions(dir, kallsyms.path());
+  unlink(list.c_str());
+  rmdir(dir);
+  EXPECT_FALSE(l.from_kallsyms);
+  std::vector<std::string> got;
+  for (const KernelFunction &f : l.functions)
+    got.push_back(f.name + "@" + f.module);
+  EXPECT_EQ(got, (std::vector<std::string>{"mod_open@mymod", "shared@a", "shared@b", "vfs_read@",
+                                           "vfs_write@"}));
+}
+
+TEST(KernelSymbols, TraceableFunctionsFallBackToKallsymsTextSymbols) {
+  // No available_filter_functions (or one that cannot be read): kallsyms's t and T symbols,
+  // without absolute symbols.
+  TempFile kallsyms(kKallsyms);
+  KernelFunctionList l = traceable_kernel_functions("/no/such/tracefs", kallsyms.path());
+  EXPECT_TRUE(l.from_kallsyms);
+  std::vector<std::string> got;
+  for (const KernelFunction &f : l.functions)
+    got.push_back(f.name + "@" + f.module);
+  EXPECT_EQ(got, (std::vector<std::string>{"first_alias@", "first_func@", "mod_func1@mymod",
+                                           "mod_func2@mymod", "second_func@", "shared_name@",
+                                           "shared_name@othermod", "third_func@"}));
+  KernelFunctionList none = traceable_kernel_functions("/no/such/tracefs", "/no/such/kallsyms");
+  EXPECT_TRUE(none.functions.empty());
+  EXPECT_NE(none.error.find("/no/such/kallsyms"), std::string::npos) << none.error;
+}
+
 TEST(KernelSymbols, RealKallsyms) {
   auto vfs_read = kernel_symbol_address("vfs_read");
   ASSERT_TRUE(vfs_read) << "vfs_read is not in /proc/kallsyms (not root?)";
