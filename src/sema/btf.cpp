@@ -1,13 +1,21 @@
 #include "sema/btf.h"
 
+#include <algorithm>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <linux/btf.h>
 
 namespace scry {
 
 KernelBtf::~KernelBtf() {
+  for (auto &[name, b] : modules_)
+    if (b)
+      btf__free(b);
   if (btf_)
     btf__free(btf_);
 }
@@ -183,6 +191,231 @@ int32_t KernelBtf::task_struct_id() {
     return 0;
   __s32 id = btf__find_by_name_kind(btf_, "task_struct", BTF_KIND_STRUCT);
   return id > 0 ? id : 0;
+}
+
+namespace {
+
+/// btf_dump's output, collected into a string.
+void append_printf(void *ctx, const char *format, va_list args) {
+  char buf[512];
+  int n = std::vsnprintf(buf, sizeof buf, format, args);
+  if (n > 0)
+    static_cast<std::string *>(ctx)->append(
+        buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+}
+
+/// The C declaration of type `id` of `in`, naming it `name` ("const char *filename").
+std::string c_declaration(struct btf *in, int32_t id, const std::string &name) {
+  std::string out;
+  struct btf_dump *d = btf_dump__new(in, append_printf, &out, nullptr);
+  if (!d)
+    return name;
+  LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = name.c_str());
+  if (btf_dump__emit_type_decl(d, static_cast<__u32>(id), &opts) != 0)
+    out = name;
+  btf_dump__free(d);
+  return out;
+}
+
+} // namespace
+
+struct btf *KernelBtf::module_btf(const std::string &module) {
+  for (auto &[name, b] : modules_)
+    if (name == module)
+      return b;
+  struct btf *b = nullptr;
+  if (load() && module.find('/') == std::string::npos && module != "vmlinux")
+    b = btf__parse_split(("/sys/kernel/btf/" + module).c_str(), btf_);
+  if (b && libbpf_get_error(b))
+    b = nullptr;
+  modules_.emplace_back(module, b);
+  return b;
+}
+
+Type KernelBtf::type_in(struct btf *in, int32_t id) {
+  if (in == btf_ || id < static_cast<int32_t>(btf__type_cnt(btf_)))
+    return type_of(id);
+  // A type only the module defines: integers by size, pointers as void pointers, the rest as
+  // u64 (scry's struct types are vmlinux's).
+  const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(id));
+  for (int guard = 0; t && guard < 16; ++guard) {
+    switch (btf_kind(t)) {
+    case BTF_KIND_TYPEDEF:
+    case BTF_KIND_VOLATILE:
+    case BTF_KIND_CONST:
+    case BTF_KIND_RESTRICT:
+    case BTF_KIND_TYPE_TAG:
+      if (static_cast<int32_t>(t->type) < static_cast<int32_t>(btf__type_cnt(btf_)))
+        return type_of(static_cast<int32_t>(t->type));
+      t = btf__type_by_id(in, t->type);
+      continue;
+    case BTF_KIND_INT:
+    case BTF_KIND_ENUM:
+    case BTF_KIND_ENUM64:
+      return make_int(t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8,
+                      btf_kind(t) == BTF_KIND_INT && (btf_int_encoding(t) & BTF_INT_SIGNED));
+    case BTF_KIND_PTR:
+      return make_pointer(make_void(), AddressSpace::Kernel);
+    default:
+      return make_int(8, false);
+    }
+  }
+  return make_int(8, false);
+}
+
+BtfFunction KernelBtf::prototype(struct btf *in, int32_t proto, size_t first) {
+  BtfFunction f;
+  const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(proto));
+  f.return_type = t->type ? type_in(in, static_cast<int32_t>(t->type)) : make_void();
+  f.return_c_type = t->type ? c_declaration(in, static_cast<int32_t>(t->type), "") : "void";
+  const struct btf_param *p = btf_params(t);
+  for (__u16 i = 0; i < btf_vlen(t); ++i, ++p) {
+    if (i < first)
+      continue;
+    if (p->type == 0)
+      break; // "..." in a variadic function
+    BtfParam param;
+    const char *name = btf__name_by_offset(in, p->name_off);
+    param.name = name ? name : "";
+    param.type = type_in(in, static_cast<int32_t>(p->type));
+    param.c_decl = c_declaration(in, static_cast<int32_t>(p->type), param.name);
+    f.params.push_back(std::move(param));
+  }
+  return f;
+}
+
+std::optional<BtfFunction> KernelBtf::function(std::string_view name, std::string_view module,
+                                               std::string &error) {
+  if (!load()) {
+    error = error_;
+    return std::nullopt;
+  }
+  struct btf *in = btf_;
+  if (!module.empty() && module != "vmlinux") {
+    in = module_btf(std::string(module));
+    if (!in) {
+      error = "module " + std::string(module) + " has no BTF (/sys/kernel/btf/" +
+              std::string(module) + "): is it loaded?";
+      return std::nullopt;
+    }
+  }
+  std::string n(name);
+  __s32 id = btf__find_by_name_kind(in, n.c_str(), BTF_KIND_FUNC);
+  if (id <= 0) {
+    error = "the kernel's BTF has no function " + n +
+            (module.empty() ? "" : " in module " + std::string(module));
+    return std::nullopt;
+  }
+  const struct btf_type *func = btf__type_by_id(in, static_cast<__u32>(id));
+  BtfFunction f = prototype(in, static_cast<int32_t>(func->type), 0);
+  f.name = n;
+  f.module = in == btf_ ? "" : std::string(module);
+  return f;
+}
+
+std::optional<BtfFunction> KernelBtf::raw_tracepoint(std::string_view name, std::string_view module,
+                                                     std::string &error) {
+  if (!load()) {
+    error = error_;
+    return std::nullopt;
+  }
+  const std::string type_name = "btf_trace_" + std::string(name);
+  std::vector<std::string> where;
+  if (module.empty() || module == "vmlinux")
+    where.push_back("");
+  if (!module.empty() && module != "vmlinux")
+    where.push_back(std::string(module));
+  else
+    for (const std::string &m : btf_modules())
+      where.push_back(m);
+  for (const std::string &m : where) {
+    struct btf *in = m.empty() ? btf_ : module_btf(m);
+    if (!in)
+      continue;
+    // The kernel's __bpf_trace_NAME(void *__data, ARGS...) has the arguments' names; the
+    // typedef, whose prototype names none, is the fallback.
+    const std::string func_name = "__bpf_trace_" + std::string(name);
+    __s32 func = btf__find_by_name_kind(in, func_name.c_str(), BTF_KIND_FUNC);
+    if (func > 0 && (m.empty() || func >= static_cast<__s32>(btf__type_cnt(btf_)))) {
+      const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(func));
+      BtfFunction f = prototype(in, static_cast<int32_t>(t->type), 1);
+      f.name = std::string(name);
+      f.module = m;
+      return f;
+    }
+    __s32 id = btf__find_by_name_kind(in, type_name.c_str(), BTF_KIND_TYPEDEF);
+    if (id <= 0 || (!m.empty() && id < static_cast<__s32>(btf__type_cnt(btf_))))
+      continue;
+    // typedef void (*btf_trace_NAME)(void *__data, ARGS...);
+    const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(id));
+    const struct btf_type *ptr = btf__type_by_id(in, t->type);
+    if (!ptr || btf_kind(ptr) != BTF_KIND_PTR)
+      continue;
+    const struct btf_type *proto = btf__type_by_id(in, ptr->type);
+    if (!proto || btf_kind(proto) != BTF_KIND_FUNC_PROTO)
+      continue;
+    BtfFunction f = prototype(in, static_cast<int32_t>(ptr->type), 1);
+    f.name = std::string(name);
+    f.module = m;
+    f.return_type = make_void();
+    f.return_c_type = "void";
+    return f;
+  }
+  error = "the kernel's BTF has no raw tracepoint " + std::string(name) +
+          (module.empty() ? "" : " in module " + std::string(module));
+  return std::nullopt;
+}
+
+std::vector<std::string> KernelBtf::btf_modules() {
+  std::vector<std::string> out;
+  if (DIR *d = opendir("/sys/kernel/btf")) {
+    while (dirent *e = readdir(d))
+      if (e->d_name[0] != '.' && std::strcmp(e->d_name, "vmlinux") != 0)
+        out.emplace_back(e->d_name);
+    closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+/// The names of `in`'s types of `kind` from id `first` on, with `prefix` removed (those without
+/// it left out), appended to `out` as functions of `module`.
+void collect(struct btf *in, __u32 first, int kind, std::string_view prefix,
+             const std::string &module, std::vector<KernelFunction> &out) {
+  for (__u32 id = first; id < btf__type_cnt(in); ++id) {
+    const struct btf_type *t = btf__type_by_id(in, id);
+    if (!t || btf_kind(t) != kind)
+      continue;
+    std::string_view name = btf__name_by_offset(in, t->name_off);
+    if (!name.starts_with(prefix))
+      continue;
+    out.push_back({std::string(name.substr(prefix.size())), module});
+  }
+}
+
+} // namespace
+
+std::vector<KernelFunction> KernelBtf::all_named(int kind, std::string_view prefix) {
+  std::vector<KernelFunction> out;
+  if (!load())
+    return out;
+  collect(btf_, 1, kind, prefix, "", out);
+  for (const std::string &m : btf_modules())
+    if (struct btf *in = module_btf(m))
+      collect(in, btf__type_cnt(btf_), kind, prefix, m, out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<KernelFunction> KernelBtf::functions() {
+  return all_named(BTF_KIND_FUNC, "");
+}
+
+std::vector<KernelFunction> KernelBtf::raw_tracepoints() {
+  return all_named(BTF_KIND_TYPEDEF, "btf_trace_");
 }
 
 } // namespace scry

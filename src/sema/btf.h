@@ -7,11 +7,13 @@
 #pragma once
 
 #include "base/types.h"
+#include "symbols/kernel_symbols.h"
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct btf;
 
@@ -24,6 +26,22 @@ struct BtfField {
                                // for bitfields)
   uint32_t bitfield_bits = 0;  // 0 for an ordinary member
   uint32_t bitfield_shift = 0; // bits to shift right after loading `type.size` bytes at `offset`
+};
+
+/// A parameter of a kernel function (or a raw tracepoint), from its BTF prototype.
+struct BtfParam {
+  std::string name;   // "" when BTF has none
+  Type type;          // as scry reads it (pointers are kernel pointers)
+  std::string c_decl; // its C declaration, "const char *filename"
+};
+
+/// A kernel function's (or a raw tracepoint's) prototype, from the kernel's BTF.
+struct BtfFunction {
+  std::string name;
+  std::string module; // "" for vmlinux
+  std::vector<BtfParam> params;
+  Type return_type; // void for a raw tracepoint
+  std::string return_c_type;
 };
 
 class KernelBtf {
@@ -55,10 +73,45 @@ public:
   /// The id of the struct task_struct (for curtask), 0 when missing.
   int32_t task_struct_id();
 
+  /// The prototype of kernel function `name` (a BTF FUNC), in vmlinux or, when `module` is not
+  /// empty, in that module's BTF (/sys/kernel/btf/MODULE). Types only a module defines are read
+  /// as integers and void pointers of their size (scry converts vmlinux types only). Nullopt with
+  /// `error` set when the function or the BTF is missing.
+  std::optional<BtfFunction> function(std::string_view name, std::string_view module,
+                                      std::string &error);
+
+  /// The arguments of raw tracepoint `name` as a BTF-typed (tp_btf) program gets them: the
+  /// prototype of the kernel's `btf_trace_NAME` typedef (include/trace/bpf_probe.h) without its
+  /// first parameter, the tracepoint's private data. Searched in vmlinux, then in `module` (or,
+  /// when empty, every module's BTF). Nullopt with `error` set when there is none.
+  std::optional<BtfFunction> raw_tracepoint(std::string_view name, std::string_view module,
+                                            std::string &error);
+
+  /// Every function (BTF FUNC) of vmlinux and of the loaded modules' BTF, sorted by name: what
+  /// fentry and fexit can name (if ftrace can trace it too).
+  std::vector<KernelFunction> functions();
+
+  /// Every raw tracepoint with BTF (a `btf_trace_NAME` typedef) of vmlinux and of the loaded
+  /// modules, as (NAME, module), sorted.
+  std::vector<KernelFunction> raw_tracepoints();
+
+  /// The names of the modules with BTF (/sys/kernel/btf/ but vmlinux), sorted.
+  static std::vector<std::string> btf_modules();
+
 private:
   int32_t skip_modifiers(int32_t id);
+  /// The module's split BTF, loaded once (null when it has none).
+  struct ::btf *module_btf(const std::string &module);
+  /// The prototype FUNC_PROTO `proto` of `in` (vmlinux's BTF or a module's), from parameter
+  /// `first` on.
+  BtfFunction prototype(struct ::btf *in, int32_t proto, size_t first);
+  Type type_in(struct ::btf *in, int32_t id);
+  /// The types of BTF kind `kind` whose names start with `prefix`, in vmlinux and every module,
+  /// by name without the prefix, sorted.
+  std::vector<KernelFunction> all_named(int kind, std::string_view prefix);
 
   struct ::btf *btf_ = nullptr;
+  std::vector<std::pair<std::string, struct ::btf *>> modules_;
   bool tried_ = false;
   std::string error_;
 };
