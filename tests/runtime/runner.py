@@ -8,8 +8,13 @@ following lines when they are indented (the common indentation is removed); blan
 such a block are kept. Lines starting with `#` at the left margin are comments.
 
     NAME: what the test checks (default: the file name)
-    REQUIRES: root bpf tracefs btf cmd:NAME path:PATH kconfig:CONFIG_NAME   (all must hold)
-    TIMEOUT: seconds for RUN (default 10)
+    REQUIRES: root bpf tracefs btf cmd:NAME path:PATH kconfig:CONFIG_NAME feature:NAME
+                      (all must hold). feature:NAME holds when `$SCRY --info` prints a line
+                      `  NAME: yes` (kprobe, kprobe_multi, fentry, uprobe_multi,
+                      hardware_breakpoint, ...); when --info fails, it does not. The kernel
+                      matrix (scripts/test-kernels) runs every test that needs feature:kprobe,
+                      feature:fentry or feature:hardware_breakpoint on Debian 12's 6.1 kernel.
+    TIMEOUT: seconds for RUN (default 10), times $SCRY_TEST_TIMEOUT_SCALE when it is set
     FILE: NAME        the indented lines below are written to NAME in the test's directory
     SETUP: shell      run before RUN; exit 77 skips the test (its last output line is the reason)
     RUN: shell        the command under test, run by bash -o pipefail in a fresh temporary
@@ -48,6 +53,9 @@ import tempfile
 import textwrap
 
 SKIP = 77
+# Every TIMEOUT is multiplied by $SCRY_TEST_TIMEOUT_SCALE (default 1): the kernel matrix's
+# emulated guest runs 5 to 10 times slower than the machines the TIMEOUTs were set on.
+TIMEOUT_SCALE = float(os.environ.get("SCRY_TEST_TIMEOUT_SCALE", "1") or "1")
 EXPECT_KEYS = {"STDOUT", "STDOUT~", "STDOUT!~", "STDERR", "STDERR~", "STDERR!~"}
 SHELL_KEYS = {"SETUP", "RUN", "CLEANUP"}
 KEYS = {"NAME", "REQUIRES", "TIMEOUT", "FILE", "EXIT"} | SHELL_KEYS | EXPECT_KEYS
@@ -165,9 +173,29 @@ def kernel_config(name):
     return re.search(rf"^{re.escape(name)}=[ym]$", text, re.M) is not None
 
 
-def unmet_requirement(req, path):
+_scry_features = {}  # scry binary -> the features its --info reports as available, or None
+
+
+def scry_features(scry):
+    """The names that `scry --info` prints as `  NAME: yes` (under its section headers), or None
+    when --info fails. Asked once per binary and runner process: it probes the kernel."""
+    if scry not in _scry_features:
+        try:
+            proc = subprocess.run([scry, "--info"], stdin=subprocess.DEVNULL, capture_output=True,
+                                  timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            proc = None
+        if proc is None or proc.returncode != 0:
+            _scry_features[scry] = None
+        else:
+            text = proc.stdout.decode("utf-8", "replace")
+            _scry_features[scry] = set(re.findall(r"^[ \t]*(\S+): yes[ \t]*$", text, re.M))
+    return _scry_features[scry]
+
+
+def unmet_requirement(req, path, scry):
     """None when `req` holds on this machine, else the reason the test cannot run. `path` is the
-    PATH that RUN will see, for cmd:NAME."""
+    PATH that RUN will see, for cmd:NAME; `scry` the binary under test, for feature:NAME."""
     if req == "root":
         return None if os.geteuid() == 0 else "needs root"
     if req == "bpf":
@@ -182,6 +210,11 @@ def unmet_requirement(req, path):
         return None if shutil.which(arg, path=path) else f"needs the command {arg}"
     if kind == "path" and arg:
         return None if os.path.exists(arg) else f"needs {arg}"
+    if kind == "feature" and arg:
+        features = scry_features(scry)
+        if features is None:
+            return "scry --info failed"
+        return None if arg in features else f"needs the kernel feature {arg} (scry --info)"
     if kind == "kconfig" and arg:
         present = kernel_config(arg)
         if present is None:
@@ -212,7 +245,7 @@ def shell(script, cwd, env, timeout):
 def check(test, status, out, err, timed_out):
     """The list of problems with one RUN's result (empty when it passed)."""
     if timed_out:
-        return [f"timed out after {test.timeout:g} s"]
+        return [f"timed out after {test.timeout * TIMEOUT_SCALE:g} s"]
     problems = []
     if status >= 128:
         problems.append(f"died from signal {status - 128}")
@@ -259,7 +292,7 @@ def run_test(test, scry, srcdir):
     """Returns ("PASS" | "FAIL" | "SKIP", message)."""
     env = test_env(scry, srcdir)
     for req in test.requires:
-        reason = unmet_requirement(req, env["PATH"])
+        reason = unmet_requirement(req, env["PATH"], scry)
         if reason:
             return "SKIP", reason
     with tempfile.TemporaryDirectory(prefix="scry-test-") as tmp:
@@ -275,7 +308,7 @@ def run_test(test, scry, srcdir):
             if status != 0:
                 return "FAIL", f"SETUP exited {status}\n{clip(out)}{clip(err)}"
         try:
-            status, out, err, timed_out = shell(test.run, tmp, env, test.timeout)
+            status, out, err, timed_out = shell(test.run, tmp, env, test.timeout * TIMEOUT_SCALE)
         finally:
             if test.cleanup is not None:
                 c_status, c_out, c_err, _ = shell(test.cleanup, tmp, env, 60)
