@@ -2,17 +2,21 @@
 // the pipeline's stages in order. Everything else lives in src/parser, src/sema, src/codegen and
 // src/runtime.
 #include "base/diagnostics.h"
+#include "base/script_file.h"
 #include "base/source.h"
 #include "codegen/codegen.h"
 #include "parser/ast.h"
 #include "parser/attach_point.h"
 #include "parser/parse.h"
 #include "parser/printer.h"
+#include "runtime/info.h"
+#include "runtime/kernel_features.h"
 #include "runtime/output.h"
 #include "runtime/runner.h"
 #include "runtime/startup_profile.h"
 #include "runtime/tracefs.h"
 #include "sema/btf.h"
+#include "sema/listing.h"
 #include "sema/semantic_analyser.h"
 
 #include <cctype>
@@ -43,6 +47,7 @@ constexpr const char *kUsage = R"(USAGE:
     scry [options] FILE [--] [params...]
     scry [options] - [--] [params...]            (program from stdin)
     scry [options] -e 'PROGRAM' [--] [params...]
+    scry -l [-v] [-p PID] [SEARCH | FILE | -e 'PROGRAM']
 
 Positional parameters ($1, $2, ..., $#) follow the program. Needs root to load and attach.
 
@@ -51,6 +56,8 @@ OPTIONS:
     -d, --debug STAGE      print a stage's output: ast, codegen (LLVM IR), codegen-opt
                            (optimized IR) or all (repeatable, or STAGE,STAGE)
     --dry-run              run every stage, loading through the verifier; stop before attaching
+    --test                 run the test:NAME probes and report each (same as --mode test)
+    --bench                time the bench:NAME probes (same as --mode bench)
     -c, --cmd CMD          run CMD (cpid is its pid); exit when it exits
     -p, --pid PID          probes other than begin/end fire only in process PID
     -o, --output FILE      write the program's output to FILE
@@ -59,6 +66,9 @@ OPTIONS:
     -q, --quiet            print only the program's own output
     -v, --verbose          print more: program ids, the verifier's whole log on failure
     --no-warnings          do not print warnings
+    -l, --list [SEARCH]    list the probes SEARCH matches ('t:syscalls:*', '*sleep*'), or the
+                           program's; -v adds arguments; -lv 'struct NAME' prints a kernel type
+    --info                 show what this kernel and this build support
     -b, --btf              no effect; kept for compatibility
     -h, --help             show this help and exit
     -V, --version          show the version and exit
@@ -71,8 +81,6 @@ ACCEPTED, NOTHING TO ACT ON YET:
 
 NOT IMPLEMENTED YET (accepted, then refused with an error):
     --include FILE         #include FILE before the program
-    -l, --list [SEARCH]    list probes
-    --info                 show build and kernel features
     --probe-filter REGEX   attach only the probes matching REGEX
     --emit-elf FILE        write the BPF object to FILE
     --emit-llvm FILE       write the LLVM IR to FILE
@@ -100,6 +108,9 @@ enum LongOnly {
   kProbeFilter,
   kEmitElf,
   kEmitLlvm,
+  kTest,
+  kBench,
+  kMode,
 };
 
 // The leading ':' makes getopt_long return ':' for a missing argument and print nothing, so that
@@ -127,6 +138,9 @@ const option kLongOptions[] = {
     {"probe-filter", required_argument, nullptr, kProbeFilter},
     {"emit-elf", required_argument, nullptr, kEmitElf},
     {"emit-llvm", required_argument, nullptr, kEmitLlvm},
+    {"test", no_argument, nullptr, kTest},
+    {"bench", no_argument, nullptr, kBench},
+    {"mode", required_argument, nullptr, kMode},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -141,12 +155,15 @@ struct Options {
   std::string output_file;  // -o
   bool json = false;        // -f json
   bool dry_run = false;
+  scry::RunMode mode = scry::RunMode::Trace; // --test, --bench, --mode
   bool verbose = false;
   bool quiet = false;
   bool runtime_warnings = false; // -k
   bool no_warnings = false;
   bool unsafe = false;
   bool usdt_file_activation = false;
+  bool list = false;                      // -l
+  bool info = false;                      // --info
   int buffering = _IOLBF;                 // -B
   std::vector<std::string> include_dirs;  // -I
   std::vector<std::string> include_files; // --include
@@ -305,13 +322,13 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
       opts.command = optarg;
       break;
     case 'l':
-      unimplemented("-l");
+      opts.list = true;
       break;
     case 'o':
       opts.output_file = optarg;
       break;
     case kInfo:
-      unimplemented("--info");
+      opts.info = true;
       break;
     case kProbeFilter:
       unimplemented("--probe-filter");
@@ -322,6 +339,20 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
     case kEmitLlvm:
       unimplemented("--emit-llvm");
       break;
+    case kTest:
+    case kBench:
+    case kMode: {
+      std::string_view mode = c == kTest ? "test" : c == kBench ? "bench" : optarg;
+      if (mode == "test" || mode == "bench")
+        opts.mode = mode == "test" ? scry::RunMode::Test : scry::RunMode::Bench;
+      else if (mode == "codegen" || mode == "compiler-bench" || mode == "format")
+        unimplemented("--mode " + std::string(mode));
+      else {
+        usage_error(fmt::format("invalid mode '{}' (valid: test, bench)", mode));
+        return 1;
+      }
+      break;
+    }
     case ':': {
       bool known_long;
       usage_error(
@@ -340,82 +371,6 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
   for (int i = optind; i < argc; ++i)
     opts.positional.emplace_back(argv[i]);
   return std::nullopt;
-}
-
-// The largest program file scry reads (bytes): far beyond any script (a 70,000-statement
-// program is 1.3 MiB), small enough that /dev/zero or a runaway generator ends with an error
-// instead of exhausting memory.
-constexpr size_t kMaxScriptBytes = 16u << 20;
-
-// Reads all of `fd` into `out`, at most kMaxScriptBytes; false with errno set on failure (EFBIG
-// when the input is larger).
-bool read_all(int fd, std::string &out) {
-  char buf[65536];
-  while (true) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n == 0)
-      return true;
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return false;
-    }
-    if (out.size() + static_cast<size_t>(n) > kMaxScriptBytes) {
-      errno = EFBIG;
-      return false;
-    }
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
-
-/// Reports a program larger than kMaxScriptBytes: a diagnostic (program-too-large) without a
-/// location, in text or JSON.
-void report_too_large(const std::string &what, bool json) {
-  scry::Diagnostics diags;
-  diags.error(scry::DiagCode::ProgramTooLarge, scry::kNoLocation,
-              fmt::format("cannot read {}: it is larger than {} MiB", what, kMaxScriptBytes >> 20),
-              "split the script, or generate less of it");
-  scry::SourceFile none(what, "");
-  if (json)
-    diags.print_json(std::cerr, none);
-  else
-    diags.print(std::cerr, none);
-}
-
-// Reads the script at `path` ("-" is stdin). Reports failures itself (in JSON with `json`).
-std::optional<std::string> read_script(const std::string &path, bool json) {
-  std::string text;
-  if (path == "-") {
-    if (!read_all(STDIN_FILENO, text)) {
-      if (errno == EFBIG)
-        report_too_large("the program from stdin", json);
-      else
-        error(fmt::format("cannot read the program from stdin: {}", std::strerror(errno)));
-      return std::nullopt;
-    }
-    return text;
-  }
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-    // A device or a directory is never a script (/dev/zero would never end); a pipe, as from
-    // `scry <(generate)`, is read up to the size limit.
-    close(fd);
-    error(fmt::format("cannot read script '{}': not a regular file", path));
-    return std::nullopt;
-  }
-  if (fd < 0 || !read_all(fd, text)) {
-    int err = errno;
-    if (fd >= 0)
-      close(fd);
-    if (err == EFBIG)
-      report_too_large("script '" + path + "'", json);
-    else
-      error(fmt::format("cannot read script '{}': {}", path, std::strerror(err)));
-    return std::nullopt;
-  }
-  close(fd);
-  return text;
 }
 
 // The file execvp() would run for `program` (PATH search when it has no '/'), or "" with errno
@@ -594,6 +549,13 @@ bool has_tracepoint(const scry::ast::Program &program) {
   return false;
 }
 
+/// -l without a program: lists the probes (or kernel types) the search matches.
+int list_search(const Options &opts) {
+  scry::ListOptions list{scry::tracefs_find({scry::kTracefsPath, scry::kTracefsDebugfsPath}),
+                         opts.pid, opts.verbose, scry::kernel_has_named};
+  return scry::list_probes(opts.positional.empty() ? "" : opts.positional[0], list, stdout) ? 0 : 1;
+}
+
 /// Prints `diags` on stderr: in bpftrace's text layout, or as JSON lines with -f json.
 void print_diagnostics(const scry::Diagnostics &diags, const scry::SourceFile &source, bool json) {
   if (json)
@@ -628,6 +590,19 @@ int run(int argc, char **argv) {
     error(fmt::format("'{}' is not implemented yet", opts.unimplemented));
     return 1;
   }
+  if (opts.info) {
+    scry::print_info(stdout, SCRY_VERSION);
+    return 0;
+  }
+  if (opts.pid && kill(opts.pid, 0) != 0 && errno == ESRCH) {
+    error(fmt::format("-p {}: no such process", opts.pid));
+    return 1;
+  }
+  // -l's argument is a script when it names a file, else a search (bpftrace's rule).
+  struct stat script;
+  if (opts.list && !opts.program &&
+      (opts.positional.empty() || stat(opts.positional[0].c_str(), &script) != 0))
+    return list_search(opts);
 
   // With -e every positional argument is a parameter; otherwise the first names the script.
   std::string name;
@@ -639,7 +614,7 @@ int run(int argc, char **argv) {
     params = opts.positional;
   } else if (!opts.positional.empty()) {
     const std::string &path = opts.positional.front();
-    std::optional<std::string> script = read_script(path, opts.json);
+    std::optional<std::string> script = scry::read_script(path, opts.json);
     if (!script)
       return 1;
     name = path == "-" ? "stdin" : path;
@@ -682,15 +657,11 @@ int run(int argc, char **argv) {
       fmt::print(stderr, "scry: mounted tracefs at {}\n", tracefs.path);
     tracefs_root = tracefs.path;
   }
-  if (opts.pid && kill(opts.pid, 0) != 0 && errno == ESRCH) {
-    error(fmt::format("-p {}: no such process", opts.pid));
-    return 1;
-  }
 
   // -c: the child is created first, so that cpid is known when the program is compiled, and
   // waits until every probe is attached.
   Child child;
-  if (!opts.command.empty() && !opts.dry_run && !child.start(opts.command))
+  if (!opts.command.empty() && !opts.dry_run && !opts.list && !child.start(opts.command))
     return 1;
 
   scry::KernelBtf btf;
@@ -706,6 +677,12 @@ int run(int argc, char **argv) {
   sema_options.ncpus = online > 0 ? static_cast<uint32_t>(online) : 1;
   scry::SemaResult sema;
   scry::Diagnostics sema_diags;
+  if (opts.list) {
+    bool listed =
+        scry::list_program_probes(*program, sema_options, btf, opts.verbose, stdout, sema_diags);
+    print_diagnostics(sema_diags, source, opts.json);
+    return listed ? 0 : 1;
+  }
   bool typed = scry::analyse(*program, sema_options, btf, sema, sema_diags);
   scry::startup_mark("sema");
   if (!opts.no_warnings || !typed)
@@ -759,6 +736,7 @@ int run(int argc, char **argv) {
   run_options.quiet = opts.quiet;
   run_options.verbose = opts.verbose;
   run_options.dry_run = opts.dry_run;
+  run_options.mode = opts.mode;
   run_options.notify = std::getenv("SCRY_NOTIFY_PROBES_ATTACHED") ||
                        std::getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED");
   run_options.child_pid = child.pid;

@@ -42,6 +42,7 @@ enum class BuiltinVariable : uint8_t {
   Func,
   Kstack, // kstack: the kernel stack, as kstack() without arguments
   Ustack, // ustack: the user stack, as ustack() without arguments
+  Ctx,    // ctx: the program's context (iter: struct bpf_iter__NAME *)
 };
 
 enum class BuiltinFunction : uint8_t {

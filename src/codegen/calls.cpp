@@ -37,6 +37,7 @@ void Generator::visit(Identifier &n) {
   }
   case BuiltinVariable::Comm: {
     llvm::Value *buf = scratch(16);
+    zero(buf, 16, 8); // the helper pads only on newer kernels (see build_key)
     call(GetCurrentComm, i64_, {buf, b_.getInt64(16)});
     result_ = buf;
     break;
@@ -70,10 +71,9 @@ void Generator::visit(Identifier &n) {
     break;
   }
   case BuiltinVariable::Probe: {
-    result_ = prog_->probe_name_by_nr ? probe_name_by_nr(n.type.size)
-              : !prog_->uprobe_group.empty()
-                  ? uprobe_name(0, prog_->uprobe_probe_bytes, n.type.size)
-                  : constant_string(prog_->probe_name, n.type.size);
+    result_ = prog_->probe_name_by_nr       ? probe_name_by_nr(n.type.size)
+              : !prog_->probe_group.empty() ? group_name(0, prog_->group_probe_bytes, n.type.size)
+                                            : constant_string(prog_->probe_name, n.type.size);
     break;
   }
   case BuiltinVariable::Cpid: {
@@ -84,26 +84,37 @@ void Generator::visit(Identifier &n) {
     uint32_t index = static_cast<uint32_t>(builtin_arg_index(n.name));
     result_ = prog_->context == ContextKind::UsdtArguments
                   ? call_stdlib("__scry_usdt_arg", i64_, {ctx_arg_, b_.getInt64(index)})
-                  : function_argument(index);
+              : prog_->context == ContextKind::BtfArguments ? raw_argument(index)
+                                                            : function_argument(index);
     break;
   }
   case BuiltinVariable::Retval: {
-    result_ = load_context(arch::kReturnOffset, make_int(8, false));
+    // fexit: the return value follows the arguments in the context.
+    result_ = prog_->context == ContextKind::BtfArguments
+                  ? btf_argument(prog_->kernel_function.arg_count, n.type)
+                  : load_context(arch::kReturnOffset, make_int(8, false));
     break;
   }
   case BuiltinVariable::Func: {
-    result_ = !prog_->uprobe_group.empty()
-                  ? uprobe_name(prog_->uprobe_probe_bytes, prog_->uprobe_func_bytes, n.type.size)
-                  : constant_string(prog_->uprobe.function, n.type.size);
+    result_ = !prog_->probe_group.empty()
+                  ? group_name(prog_->group_probe_bytes, prog_->group_func_bytes, n.type.size)
+                  : constant_string(prog_->traced_function(), n.type.size);
     break;
   }
   case BuiltinVariable::Kstack:
   case BuiltinVariable::Ustack:
     result_ = emit_stack(n.type);
     break;
+  case BuiltinVariable::Ctx: // an iterator's context, read with probe_read_kernel (memory.cpp)
+    result_ = b_.CreatePtrToInt(ctx_arg_, i64_);
+    break;
   case BuiltinVariable::Args: // a uprobe's parameters as a record (fields: memory.cpp)
     if (prog_->context == ContextKind::Registers && n.type.kind == TypeKind::Record) {
       result_ = uprobe_args_record(n.type);
+      break;
+    }
+    if (prog_->context == ContextKind::BtfArguments && n.type.kind == TypeKind::Record) {
+      result_ = btf_args_record(n.type);
       break;
     }
     internal_error(n.loc, "'" + n.name + "' has no code");
@@ -309,6 +320,8 @@ llvm::Value *Generator::reserve(uint32_t size, AsyncKind kind, uint32_t id) {
 }
 
 void Generator::emit_printf(Call &n) {
+  if (prog_->context == ContextKind::Iterator && !prog_->iterator_pin.empty())
+    return emit_seq_printf(n);
   const PrintfInfo &info = res_.printfs[static_cast<size_t>(n.id)];
   std::vector<llvm::Value *> values;
   for (size_t i = 1; i < n.args.size(); ++i)

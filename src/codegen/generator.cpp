@@ -86,10 +86,10 @@ void Generator::declare_maps() {
   }
   for (size_t i = 0; i < res_.programs.size(); ++i) {
     const ProbeProgram &p = res_.programs[i];
-    if (!p.uprobe_group.empty())
-      uprobe_names_[static_cast<uint32_t>(i)] =
-          mod_.add_map(p.uprobe_names, kMapArray, static_cast<uint32_t>(p.uprobe_group.size()), 4,
-                       p.uprobe_probe_bytes + p.uprobe_func_bytes);
+    if (!p.probe_group.empty())
+      group_names_[static_cast<uint32_t>(i)] =
+          mod_.add_map(p.group_names, kMapArray, static_cast<uint32_t>(p.probe_group.size()), 4,
+                       p.group_probe_bytes + p.group_func_bytes);
   }
   state_ = mod_.add_map(kStateMap, kMapArray, 1, 4, sizeof(RunState));
   // One lost-event counter per program, so that a loss is reported with its probe.
@@ -127,6 +127,8 @@ void Generator::generate_program(size_t index) {
   ctx_arg_ = fn_->getArg(0);
   entry_ = &fn_->getEntryBlock();
   return_block_ = llvm::BasicBlock::Create(ctx_, "return", fn_);
+  return_value_ = entry_alloca(8);
+  b_.CreateStore(b_.getInt64(0), return_value_);
 
   // What the program's context holds (ContextKind). The cheapest checks first: a raw syscall
   // program for one system call returns at once for the others, before anything else is looked
@@ -137,6 +139,7 @@ void Generator::generate_program(size_t index) {
   case ContextKind::None:
   case ContextKind::PerfSample:       // nothing reads the sample yet
   case ContextKind::Registers:        // argN and retval read the registers themselves
+  case ContextKind::BtfArguments:     // argN, args.NAME and retval read the context themselves
   case ContextKind::TracepointRecord: // args.* read the context itself
     break;
   case ContextKind::UsdtArguments:
@@ -149,6 +152,13 @@ void Generator::generate_program(size_t index) {
     raw_arguments = true;
     syscall_nr = raw_syscall_number(p);
     break;
+  case ContextKind::Iterator: {
+    // After the last object the kernel calls the program once more with the object (the
+    // context's first member after `meta`) NULL (bpf_iter.h's bpf_iter_run_prog callers).
+    llvm::Value *object = b_.CreateLoad(i64_, b_.CreateGEP(i8_, ctx_arg_, b_.getInt64(8)));
+    branch_unless(b_.CreateICmpNE(object, b_.getInt64(0)), return_block_);
+    break;
+  }
   }
   syscall_nr_ = syscall_nr;
   if (options_.filter_pid && p.pid_filter) {
@@ -182,7 +192,7 @@ void Generator::generate_program(size_t index) {
   if (!b_.GetInsertBlock()->getTerminator())
     b_.CreateBr(return_block_);
   b_.SetInsertPoint(return_block_);
-  b_.CreateRet(b_.getInt64(0));
+  b_.CreateRet(b_.CreateLoad(i64_, return_value_));
   if (scratch_peak_ == 0)
     drop_scratch_lookup(scratch_check);
 
@@ -230,13 +240,13 @@ llvm::Value *Generator::probe_name_by_nr(uint32_t size) {
   return dst;
 }
 
-llvm::Value *Generator::uprobe_name(uint32_t offset, uint32_t bytes, uint32_t size) {
+llvm::Value *Generator::group_name(uint32_t offset, uint32_t bytes, uint32_t size) {
   // bpf_get_attach_cookie (linux/bpf.h): the cookie the runtime gave this offset's attachment,
   // its position in the group.
   llvm::Value *cookie = call(GetAttachCookie, i64_, {ctx_arg_});
   llvm::Value *key = entry_alloca(8);
   b_.CreateStore(b_.CreateTrunc(cookie, i32_), key);
-  llvm::Value *names = call(MapLookupElem, ptr_, {uprobe_names_.at(prog_index_), key});
+  llvm::Value *names = call(MapLookupElem, ptr_, {group_names_.at(prog_index_), key});
   branch_if_null(names, return_block_);
   llvm::Value *dst = scratch(size);
   store_converted(dst, b_.CreateGEP(i8_, names, b_.getInt64(offset)), make_string(bytes),

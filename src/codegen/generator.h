@@ -68,6 +68,7 @@ enum Helper : int64_t {
   GetStack = BPF_FUNC_get_stack,
   GetAttachCookie = BPF_FUNC_get_attach_cookie,
   GetFuncIp = BPF_FUNC_get_func_ip,
+  SeqPrintf = BPF_FUNC_seq_printf,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 constexpr uint32_t kMaxScratch = 32 * 1024; // per-CPU map values are limited to 32 KiB
@@ -115,10 +116,10 @@ private:
   /// NUL-padded and sized for the system calls' names only; `size` is the probe's, which other
   /// attach points of the same probe may make longer or shorter.
   llvm::Value *probe_name_by_nr(uint32_t size);
-  /// A shared uprobe program's `probe` (offset 0) or `func` (offset uprobe_probe_bytes): the
+  /// A shared uprobe program's `probe` (offset 0) or `func` (offset group_probe_bytes): the
   /// name `bytes` long at `offset` in its names map, under the attachment's cookie, as a
   /// string of `size` bytes.
-  llvm::Value *uprobe_name(uint32_t offset, uint32_t bytes, uint32_t size);
+  llvm::Value *group_name(uint32_t offset, uint32_t bytes, uint32_t size);
 
   /// Removes the scratch region's lookup (a helper call on every event) from a program that
   /// never used it. `check` is the block that ends with the lookup's null check.
@@ -289,6 +290,13 @@ private:
   llvm::Value *uprobe_arg_field(FieldAccess &n);
   /// A uprobe's `args` as a whole: a record of its parameters, each from its register.
   llvm::Value *uprobe_args_record(const Type &t);
+  /// Argument `index` of an fentry, fexit or tp_btf program (ContextKind::BtfArguments) as type
+  /// `t`; fexit's return value is the one after the last argument.
+  llvm::Value *btf_argument(uint32_t index, const Type &t);
+  /// `args.NAME` of such a program: the argument of that name in its BTF prototype.
+  llvm::Value *btf_arg_field(FieldAccess &n);
+  /// Its `args` as a whole: a record of the arguments.
+  llvm::Value *btf_args_record(const Type &t);
 
   /// One u64 of a raw tracepoint program's context: the tracepoint's argument `index`.
   llvm::Value *raw_argument(uint32_t index);
@@ -351,6 +359,8 @@ private:
   void with_record(llvm::Value *rec, uint32_t, Fill fill);
 
   void emit_printf(Call &n);
+  /// printf in a pinned iterator: bpf_seq_printf into its seq_file (seq_printf.cpp).
+  void emit_seq_printf(Call &n);
 
   // ---- stacks.cpp: kstack, ustack, ksym, usym -------------------------------------------------
   /// A kstack or ustack value of type `t` (base/types.h's layout) in scratch memory.
@@ -441,12 +451,13 @@ private:
   const TracepointFormat *format_ = nullptr;
   llvm::Function *fn_ = nullptr;
   llvm::Value *ctx_arg_ = nullptr;
-  std::vector<llvm::GlobalVariable *> prog_arrays_;         // parallel to res_.dispatchers
-  std::vector<llvm::GlobalVariable *> probe_names_;         // parallel to res_.dispatchers, or null
-  std::map<uint32_t, llvm::GlobalVariable *> uprobe_names_; // a uprobe group's leader -> names
+  std::vector<llvm::GlobalVariable *> prog_arrays_;        // parallel to res_.dispatchers
+  std::vector<llvm::GlobalVariable *> probe_names_;        // parallel to res_.dispatchers, or null
+  std::map<uint32_t, llvm::GlobalVariable *> group_names_; // a uprobe group's leader -> names
   llvm::Value *syscall_nr_ = nullptr; // a raw syscall program's system call number, if known
   llvm::Value *record_ = nullptr;     // a tracepoint's record: the context, or a raw program's copy
   llvm::BasicBlock *entry_ = nullptr, *return_block_ = nullptr;
+  llvm::Value *return_value_ = nullptr; // what the program returns: `return N` (test probes)
   llvm::Value *scratch_base_ = nullptr;
   uint32_t scratch_used_ = 0, scratch_peak_ = 0;
   std::map<uint32_t, llvm::Value *> u32_slots_;

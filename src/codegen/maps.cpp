@@ -60,8 +60,10 @@ llvm::Value *Generator::build_key(const MapInfo &info, Expression *key, llvm::Va
   auto *id = dynamic_cast<Identifier *>(key);
   if (id && id->builtin == BuiltinVariable::Comm && info.key.kind == TypeKind::String &&
       info.key.size == 16 && user_bytes == 16) {
-    // bpf_get_current_comm() pads with zeros (strscpy_pad, kernel/bpf/helpers.c): straight
-    // into the key, no copy and no zeroing.
+    // Straight into the key, no copy. The key is cleared first: bpf_get_current_comm() pads
+    // with zeros only on newer kernels (strscpy_pad in kernel/bpf/helpers.c; 6.1's strscpy
+    // leaves the bytes after the name as they were, and equal names would be different keys).
+    zero(dst, 16, 8);
     call(GetCurrentComm, i64_, {dst, b_.getInt64(16)});
   } else if (key && !is_composite(info.key) && info.key.size == user_bytes) {
     store_converted(dst, emit(key), key->type, info.key); // fills the key: no padding

@@ -5,6 +5,7 @@
 #include "base/arch.h"
 #include "codegen/generator.h"
 
+#include <algorithm>
 #include <llvm/IR/InlineAsm.h>
 
 namespace scry::codegen_detail {
@@ -62,7 +63,46 @@ llvm::Value *Generator::function_argument(uint32_t index) {
     return load_context(arch::kArgOffsets[index], make_int(8, false));
   llvm::Value *sp = load_context(arch::kSpOffset, make_int(8, false));
   uint64_t above = 8 * (index - std::size(arch::kArgOffsets) + 1);
-  return read_memory(b_.CreateAdd(sp, b_.getInt64(above)), make_int(8, false), AddressSpace::User);
+  return read_memory(b_.CreateAdd(sp, b_.getInt64(above)), make_int(8, false),
+                     prog_->attach == AttachMechanism::Kprobe ? AddressSpace::Kernel
+                                                              : AddressSpace::User);
+}
+
+llvm::Value *Generator::btf_argument(uint32_t index, const Type &t) {
+  // The context holds every argument in 8 bytes (include/linux/bpf.h, bpf_trace_run*: each
+  // argument cast to u64); a narrower one is truncated to its type and widened by its sign.
+  llvm::Value *raw = raw_argument(index);
+  if (t.kind == TypeKind::Boolean)
+    return b_.CreateZExt(b_.CreateTrunc(raw, b_.getInt8Ty()), i64_);
+  if (t.kind != TypeKind::Integer || t.size >= 8)
+    return raw;
+  llvm::Value *narrow = b_.CreateTrunc(raw, b_.getIntNTy(8 * t.size));
+  return t.is_signed ? b_.CreateSExt(narrow, i64_) : b_.CreateZExt(narrow, i64_);
+}
+
+llvm::Value *Generator::btf_arg_field(FieldAccess &n) {
+  const std::vector<std::string> &params = prog_->kernel_function.params;
+  for (uint32_t i = 0; i < params.size(); ++i)
+    if (params[i] == n.field)
+      return btf_argument(i, n.type);
+  internal_error(n.loc, "args." + n.field + " is not an argument of " + prog_->probe_name);
+  return b_.getInt64(0);
+}
+
+llvm::Value *Generator::btf_args_record(const Type &t) {
+  llvm::Value *record = scratch(t.size);
+  zero(record, t.size, 8); // padding: a record is a map key too
+  const std::vector<std::string> &params = prog_->kernel_function.params;
+  for (const Field &f : *t.fields) {
+    auto it = std::find(params.begin(), params.end(), f.name);
+    if (it == params.end()) {
+      internal_error(SourceRange{}, "args." + f.name + " is not an argument");
+      break;
+    }
+    llvm::Value *v = btf_argument(static_cast<uint32_t>(it - params.begin()), *f.type);
+    store_value(b_.CreateGEP(i8_, record, b_.getInt64(f.offset)), v, *f.type);
+  }
+  return record;
 }
 
 llvm::Value *Generator::uprobe_arg_field(FieldAccess &n) {
@@ -127,7 +167,9 @@ llvm::Value *Generator::raw_syscall_record(const ProbeProgram &p, llvm::Value *n
 
 void Generator::visit(FieldAccess &n) {
   if (auto *id = dynamic_cast<Identifier *>(n.base); id && id->name == "args") {
-    result_ = prog_->context == ContextKind::Registers ? uprobe_arg_field(n) : tracepoint_field(n);
+    result_ = prog_->context == ContextKind::Registers      ? uprobe_arg_field(n)
+              : prog_->context == ContextKind::BtfArguments ? btf_arg_field(n)
+                                                            : tracepoint_field(n);
     return;
   }
   const Type &bt = n.base->type;
@@ -272,6 +314,9 @@ llvm::Value *Generator::read_at(llvm::Value *address, const Type &t, AddressSpac
   if (is_composite(t)) {
     llvm::Value *dst = scratch(t.size);
     if (t.kind == TypeKind::String) {
+      // The helper leaves the bytes after the terminator as they were (scratch memory holds an
+      // earlier event's string there): cleared first, so that equal strings are equal keys.
+      zero(dst, t.size, 1);
       call(space == AddressSpace::User ? ProbeReadUserStr : ProbeReadKernelStr, i64_,
            {dst, b_.getInt64(t.size), src});
     } else {
@@ -307,9 +352,15 @@ llvm::Value *Generator::tracepoint_field(FieldAccess &n) {
   }
   if (is_composite(n.type)) {
     llvm::Value *dst = scratch(n.type.size);
+    if (n.type.kind == TypeKind::String) {
+      // A char array in the record is copied whole by the kernel (memcpy of a task's comm), so
+      // bytes after the terminator may hold an older name: only the string is read, into a
+      // cleared buffer, so that equal strings are equal map keys.
+      zero(dst, n.type.size, 1);
+      call(ProbeReadKernelStr, i64_, {dst, b_.getInt64(n.type.size), at});
+      return dst;
+    }
     call(ProbeReadKernel, i64_, {dst, b_.getInt64(n.type.size), at});
-    if (n.type.kind == TypeKind::String)
-      b_.CreateStore(b_.getInt8(0), b_.CreateGEP(i8_, dst, b_.getInt64(n.type.size - 1)));
     return dst;
   }
   return in_context ? load_context(f->offset, n.type) : load_value(at, n.type);

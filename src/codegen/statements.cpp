@@ -172,6 +172,8 @@ void Generator::visit(Jump &n) {
     b_.CreateBr(loops_.back().continue_target);
     break;
   case Jump::Kind::Return:
+    if (n.value) // a test probe's result (sema allows a value nowhere else)
+      b_.CreateStore(b_.CreateSExtOrTrunc(emit(n.value), i64_), return_value_);
     b_.CreateBr(return_block_);
     break;
   }

@@ -1,5 +1,8 @@
 #include "runtime/attach.h"
 
+#include "runtime/kernel_attach.h"
+#include "runtime/kernel_features.h"
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
@@ -94,6 +97,52 @@ std::string attach_perf(const ProbeProgram &probe, bpf_program *prog, perf_event
   return {};
 }
 
+/// Attaches `prog` to a hardware breakpoint: on `process`'s threads (-p, -c) at a user address,
+/// else on every CPU at a kernel address.
+std::string attach_watchpoint(const ProbeProgram &probe, bpf_program *prog, pid_t process,
+                              Attachment &out) {
+  perf_event_attr attr{};
+  attr.size = sizeof(attr);
+  attr.type = PERF_TYPE_BREAKPOINT;
+  attr.bp_addr = probe.watchpoint.address;
+  attr.bp_len = probe.watchpoint.length;
+  attr.bp_type = probe.watchpoint.type;
+  attr.sample_period = 1; // every access
+  attr.exclude_kernel = process > 0;
+  std::vector<int> cpus = process > 0 ? std::vector<int>{-1} : online_cpus();
+  for (int cpu : cpus) {
+    int fd = static_cast<int>(syscall(SYS_perf_event_open, &attr, process > 0 ? process : -1, cpu,
+                                      -1, PERF_FLAG_FD_CLOEXEC));
+    if (fd < 0) {
+      int err = errno;
+      if (err == ENODEV && cpu >= 0 && static_cast<size_t>(cpu) + 1 < cpus.size())
+        continue; // an offline CPU
+      std::string why = errno_text(err);
+      if (err == ENOSPC)
+        why = "no hardware breakpoint register is free (x86 has 4 per thread)";
+      else if (err == ENOENT || err == EOPNOTSUPP || err == ENODEV ||
+               !kernel_has(KernelFeature::HardwareBreakpoint))
+        why = "this kernel has no hardware breakpoints (CONFIG_HAVE_HW_BREAKPOINT), or this "
+              "machine (a VM) exposes no debug registers (perf_event_open: " +
+              errno_text(err) + ")";
+      else if (err == ESRCH)
+        why = "process " + std::to_string(process) + " does not exist";
+      else if (err == EINVAL)
+        why += " (the address, length or mode is not one the CPU can watch)";
+      return probe.probe_name + ": cannot open the hardware breakpoint: " + why;
+    }
+    bpf_link *link = bpf_program__attach_perf_event(prog, fd);
+    if (!link) {
+      int err = errno;
+      close(fd);
+      return probe.probe_name +
+             ": cannot attach the BPF program to its hardware breakpoint: " + errno_text(err);
+    }
+    out.links.push_back(link);
+  }
+  return {};
+}
+
 } // namespace
 
 std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, pid_t process,
@@ -127,6 +176,10 @@ std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, pid_t pro
     out.links.push_back(link);
     return {};
   }
+  case AttachMechanism::Kprobe:
+    return attach_kprobe(probe, prog, out);
+  case AttachMechanism::Tracing:
+    return attach_tracing(probe, prog, out);
   case AttachMechanism::Tracepoint: {
     bpf_link *link =
         bpf_program__attach_tracepoint(prog, probe.category.c_str(), probe.event.c_str());
@@ -158,9 +211,22 @@ std::string attach_probe(const ProbeProgram &probe, bpf_program *prog, pid_t pro
     return attach_perf(probe, prog, attr, spec.every_cpu ? online_cpus() : std::vector<int>{0},
                        out);
   }
+  case AttachMechanism::Iterator: {
+    bpf_link *link = bpf_program__attach_iter(prog, nullptr);
+    if (!link)
+      return probe.probe_name + ": cannot create the iterator: " + errno_text(errno) +
+             (kernel_has(KernelFeature::Iter) ? "" : " (this kernel has no BPF iterators)");
+    out.links.push_back(link);
+    return {}; // read or pinned by runtime/iterators.h
+  }
+  case AttachMechanism::Watchpoint:
+    return attach_watchpoint(probe, prog, process, out);
   case AttachMechanism::RunAtStart:
   case AttachMechanism::RunAtExit:
-    return {}; // run_special_probe() runs them
+  case AttachMechanism::RunOnSignal:
+  case AttachMechanism::RunAsTest:
+  case AttachMechanism::RunAsBench:
+    return {}; // run with run_special_probe()
   case AttachMechanism::None:
     break; // refused by semantic analysis
   }
@@ -187,31 +253,13 @@ void detach(Attachment &a) {
 }
 
 bool kernel_has_uprobe_multi() {
-  static const bool has = [] {
-    const bpf_insn insns[] = {
-        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0}, // r0 = 0
-        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},                  // exit
-    };
-    LIBBPF_OPTS(bpf_prog_load_opts, opts,
-                .expected_attach_type = static_cast<bpf_attach_type>(kAttachUprobeMulti));
-    int prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "scry_probe_um", "GPL", insns, 2, &opts);
-    if (prog < 0)
-      return false;
-    std::vector<uint64_t> offsets = {0}, cookies = {0};
-    int link = create_uprobe_multi_link(prog, "/", offsets, cookies, false, 0);
-    int err = errno;
-    if (link >= 0)
-      close(link);
-    close(prog);
-    return link < 0 && err == EBADF;
-  }();
-  return has;
+  return kernel_has(KernelFeature::UprobeMulti);
 }
 
 std::string attach_uprobe_group(const std::vector<ProbeProgram> &programs, const ProbeProgram &lead,
                                 bpf_program *prog, pid_t process, bool multi, Attachment &out,
                                 std::string &warning) {
-  const std::vector<uint32_t> &group = lead.uprobe_group;
+  const std::vector<uint32_t> &group = lead.probe_group;
   if (multi) {
     // One link for the whole group; when the kernel refuses it, because it cannot place a
     // uprobe on one of the functions (ENOTSUPP for an instruction it cannot single-step), the
@@ -280,6 +328,80 @@ std::string attach_uprobe_group(const std::vector<ProbeProgram> &programs, const
              std::to_string(member.uprobe.offset) + " of " + member.uprobe.path + ": " +
              errno_text(errno);
     out.links.push_back(link);
+  }
+  return {};
+}
+
+std::string describe_attachment(const std::vector<ProbeProgram> &programs, size_t index,
+                                bool uprobe_multi, bool kprobe_multi) {
+  const ProbeProgram &p = programs[index];
+  std::string how;
+  switch (p.attach) {
+  case AttachMechanism::Tracepoint:
+    how = " (tracepoint)";
+    break;
+  case AttachMechanism::RawTracepoint:
+    how = " (raw tracepoint " + p.raw_tracepoint +
+          (p.syscall_nr >= 0 ? ", system call " + std::to_string(p.syscall_nr) : std::string()) +
+          (p.tail_called ? ", through dispatch_" + p.raw_tracepoint : std::string()) + ")";
+    break;
+  case AttachMechanism::Uprobe:
+    how = " (" + std::string(p.uprobe.retprobe ? "uretprobe" : "uprobe") + " at offset " +
+          std::to_string(p.uprobe.offset) + " of " + p.uprobe.path;
+    if (!p.probe_group.empty())
+      how += "; its program serves " + std::to_string(p.probe_group.size()) +
+             " functions through " + (uprobe_multi ? "one uprobe_multi link" : "one uprobe each");
+    else if (p.shares_program_of >= 0)
+      how += "; shares the program of " +
+             programs[static_cast<size_t>(p.shares_program_of)].probe_name;
+    how += ")";
+    break;
+  case AttachMechanism::Usdt:
+    how = " (usdt " + p.usdt.provider + ":" + p.usdt.name + " of " + p.usdt.path + ")";
+    break;
+  case AttachMechanism::Kprobe:
+    how =
+        " (" + std::string(p.kprobe.retprobe ? "kretprobe" : "kprobe") +
+        (p.probe_group.empty() ? std::string()
+                               : "; its program serves " + std::to_string(p.probe_group.size()) +
+                                     " functions through " +
+                                     (kprobe_multi ? "one kprobe_multi link" : "one kprobe each")) +
+        ")";
+    break;
+  case AttachMechanism::Tracing:
+    how = " (" + p.section + ")";
+    break;
+  case AttachMechanism::Iterator:
+    how = " (iterator " + p.iterator +
+          (p.iterator_pin.empty() ? "" : ", pinned at " + p.iterator_pin) + ")";
+    break;
+  case AttachMechanism::None:
+  case AttachMechanism::RunAtStart:
+  case AttachMechanism::RunAtExit:
+  case AttachMechanism::RunOnSignal:
+  case AttachMechanism::RunAsTest:
+  case AttachMechanism::RunAsBench:
+  case AttachMechanism::PerfEvent:
+  case AttachMechanism::Watchpoint:
+    break;
+  }
+  return how;
+}
+
+std::string fill_group_names(bpf_object *obj, const std::vector<ProbeProgram> &programs) {
+  for (const ProbeProgram &p : programs) {
+    if (p.probe_group.empty())
+      continue;
+    int fd = bpf_object__find_map_fd_by_name(obj, p.group_names.c_str());
+    for (uint32_t k = 0; k < p.probe_group.size(); ++k) {
+      const ProbeProgram &member = programs[p.probe_group[k]];
+      std::string value(p.group_probe_bytes + p.group_func_bytes, '\0');
+      // Each name NUL-terminated within its room (sema sized the rooms for the longest).
+      member.probe_name.copy(value.data(), p.group_probe_bytes - 1);
+      member.traced_function().copy(value.data() + p.group_probe_bytes, p.group_func_bytes - 1);
+      if (fd < 0 || bpf_map_update_elem(fd, &k, value.data(), BPF_ANY) != 0)
+        return "cannot write " + p.group_names + ": " + std::strerror(errno);
+    }
   }
   return {};
 }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace scry {
@@ -73,6 +74,10 @@ public:
   virtual void map_full(const MapInfo &info, uint64_t count) = 0;
   /// A runtime error or warning from a probe.
   virtual void runtime_error(std::string_view message) = 0;
+  /// One test probe's result (--test): its name ("test:okay") and whether it passed.
+  virtual void test_result(std::string_view name, bool passed) = 0;
+  /// The bench probes' average times (--bench), in nanoseconds per run, in declaration order.
+  virtual void benchmark_results(const std::vector<std::pair<std::string, uint64_t>> &rows) = 0;
   /// The blank line bpftrace prints before the maps at exit (text mode only; bpftrace writes
   /// two newlines there). Call it once the event loop is done, then map() for every map in name
   /// order.
@@ -117,6 +122,10 @@ private:
 ///     "Attached 1 probe", "Attached N probes", "Lost N events from PROBE", the message as
 ///     given; map_full() too: "N updates of @m failed: the map is full (K keys); ...".
 ///   - end_of_run(): two newlines on `out`, as bpftrace prints before the maps at exit.
+///   - test_result(): `PASS test:okay` or `FAIL test:failure` on `out`.
+///   - benchmark_results(): bpftrace's table: `| BENCHMARK | AVERAGE TIME |` between `+---+`
+///     rules, one row per bench probe (its name without "bench:"), the time in the largest unit
+///     (ns, us, ms, s) it is at least one of, then a blank line.
 std::unique_ptr<Output> make_text_output(FILE *out, FILE *err);
 /// JSON lines (bpftrace's -f json objects: {"type": ..., "data": ...}), all on `out`.
 ///
@@ -129,6 +138,9 @@ std::unique_ptr<Output> make_text_output(FILE *out, FILE *err);
 ///           bucket's open end has no "min" / "max"; keyed: {"@h": {"key": [...]}}
 ///   stats   {"type": "stats", "data": {"@s": {"count": 2, "average": 6, "total": 12}}}; avg
 ///           maps use this type too, with the average as the value
+///   test_result       {"type": "test_result", "data": {"name": "test:okay", "passed": true}}
+///   benchmark_result  {"type": "benchmark_result", "data": {"name": "count", "average_ns": 40}},
+///                     one line per bench probe
 ///   time, attached_probes ({"count": N, "data": {"probes": N}}), lost_events
 ///   ({"count": N, "data": {"events": N}}), runtime_error ({"msg": "..."}).
 /// Integers that a double cannot hold exactly are written as strings ("9223372036854775807"),

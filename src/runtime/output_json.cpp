@@ -195,6 +195,22 @@ public:
 
   void end_of_run() override {}
 
+  void test_result(std::string_view name, bool passed) override {
+    Json data = Json::object();
+    data["name"] = std::string(name);
+    data["passed"] = passed;
+    line("test_result", data);
+  }
+
+  void benchmark_results(const std::vector<std::pair<std::string, uint64_t>> &rows) override {
+    for (const auto &[name, ns] : rows) {
+      Json data = Json::object();
+      data["name"] = name;
+      data["average_ns"] = ns;
+      line("benchmark_result", data);
+    }
+  }
+
   void flush() override { flush_out(out_); }
 
 private:

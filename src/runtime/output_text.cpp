@@ -250,6 +250,17 @@ void append_histogram(std::string &out, const std::vector<HistRow> &rows) {
   }
 }
 
+/// A duration in its largest whole unit, as bpftrace's util::duration_str: 40ns, 12us, 3ms.
+std::string duration_text(uint64_t ns) {
+  if (ns >= 1000000000)
+    return std::to_string(ns / 1000000000) + "s";
+  if (ns >= 1000000)
+    return std::to_string(ns / 1000000) + "ms";
+  if (ns >= 1000)
+    return std::to_string(ns / 1000) + "us";
+  return std::to_string(ns) + "ns";
+}
+
 class TextOutput final : public Output {
 public:
   TextOutput(FILE *out, FILE *err) : out_(out), err_(err) {}
@@ -312,6 +323,25 @@ public:
   }
 
   void end_of_run() override { write_out(out_, "\n\n"); }
+
+  void test_result(std::string_view name, bool passed) override {
+    write_out(out_, fmt::format("{} {}\n", passed ? "PASS" : "FAIL", name));
+  }
+
+  void benchmark_results(const std::vector<std::pair<std::string, uint64_t>> &rows) override {
+    const std::string_view name_header = "BENCHMARK", time_header = "AVERAGE TIME";
+    size_t width = name_header.size();
+    for (const auto &row : rows)
+      width = std::max(width, row.first.size());
+    const std::string rule =
+        "+" + std::string(width + 2, '-') + "+" + std::string(time_header.size() + 2, '-') + "+\n";
+    std::string text =
+        rule + fmt::format("| {:<{}} | {} |\n", name_header, width, time_header) + rule;
+    for (const auto &[name, ns] : rows)
+      text +=
+          fmt::format("| {:<{}} | {:<{}} |\n", name, width, duration_text(ns), time_header.size());
+    write_out(out_, text + rule + "\n");
+  }
 
   void flush() override {
     flush_out(out_);

@@ -2,7 +2,11 @@
 
 #include "base/bpf_abi.h"
 #include "runtime/attach.h"
+#include "runtime/iterators.h"
+#include "runtime/kernel_attach.h"
+#include "runtime/kernel_features.h"
 #include "runtime/map_reader.h"
+#include "runtime/self_probes.h"
 #include "runtime/startup_profile.h"
 #include "runtime/symbolizer.h"
 #include "runtime/verifier_log.h"
@@ -65,16 +69,20 @@ struct EventLoop {
   std::vector<bool> errors_reported; // parallel to res.runtime_errors: each is shown once
   /// Reports the events lost and map updates failed since the last report (set by Run).
   std::function<void()> report_losses;
-  bool discard = false; // draining what was sent after exit(): nothing of it is shown
+  bool discard = false;           // draining what was sent after exit(): nothing of it is shown
+  size_t runtime_errors_seen = 0; // shown or discarded (--test fails a test that reports one)
   Symbolizer *symbols = nullptr;
 };
 
 int on_record(void *context, void *data, size_t size) {
   auto *loop = static_cast<EventLoop *>(context);
-  if (size < sizeof(AsyncHeader) || loop->discard)
+  if (size < sizeof(AsyncHeader))
     return 0;
   AsyncHeader h;
   std::memcpy(&h, data, sizeof(h));
+  loop->runtime_errors_seen += static_cast<AsyncKind>(h.kind) == AsyncKind::RuntimeError;
+  if (loop->discard)
+    return 0;
   const uint8_t *payload = static_cast<const uint8_t *>(data) + sizeof(h);
   const Resources &res = loop->res;
   std::string error;
@@ -200,6 +208,8 @@ public:
     if (options_.dry_run)
       return 0;
     install_signal_handlers();
+    if (options_.mode != RunMode::Trace)
+      return run_tests_or_benchmarks();
 
     // begin probes run before anything else is attached, in declaration order.
     for (size_t i = 0; i < res_.programs.size(); ++i) {
@@ -210,26 +220,42 @@ public:
         return fail_attach(i, err);
     }
     size_t attachable = 0;
+    size_t left_out = 0, first_left_out = 0; // missing_probes = warn or ignore
     attachments_.resize(res_.programs.size());
     for (size_t i = 0; i < res_.programs.size(); ++i) {
       const ProbeProgram &p = res_.programs[i];
-      if (p.attach == AttachMechanism::RunAtStart || p.attach == AttachMechanism::RunAtExit)
-        continue;
+      if (p.attach == AttachMechanism::RunAtStart || p.attach == AttachMechanism::RunAtExit ||
+          p.attach == AttachMechanism::RunAsTest || p.attach == AttachMechanism::RunAsBench)
+        continue; // test and bench probes run only with --test and --bench
       // A uprobe group's members are attached with their leader, by attach_uprobe_group.
-      if (p.attach == AttachMechanism::Uprobe && p.shares_program_of >= 0) {
+      if ((p.attach == AttachMechanism::Uprobe || p.attach == AttachMechanism::Kprobe) &&
+          p.shares_program_of >= 0) {
         ++attachable;
         continue;
       }
       std::string warning;
-      std::string err = p.tail_called ? add_to_dispatcher(p, progs_[i])
-                        : !p.uprobe_group.empty()
-                            ? attach_uprobe_group(res_.programs, p, progs_[i], traced_process(),
-                                                  uprobe_multi_, attachments_[i], warning)
-                            : attach_probe(p, progs_[i], traced_process(), attachments_[i]);
+      std::string err =
+          p.tail_called ? add_to_dispatcher(p, progs_[i])
+          : !p.probe_group.empty() && p.attach == AttachMechanism::Kprobe
+              ? attach_kprobe_group(res_.programs, p, progs_[i], kprobe_multi_, attachments_[i])
+          : !p.probe_group.empty()
+              ? attach_uprobe_group(res_.programs, p, progs_[i], traced_process(), uprobe_multi_,
+                                    attachments_[i], warning)
+              : attach_probe(p, progs_[i], traced_process(), attachments_[i]);
       if (!warning.empty())
         out_.runtime_error("WARNING: " + warning);
-      if (!err.empty())
+      if (!err.empty() && res_.missing_probes == MissingProbes::Error)
         return fail_attach(i, err);
+      if (!err.empty()) { // config missing_probes = warn or ignore: the others run
+        if (res_.missing_probes == MissingProbes::Warn)
+          out_.runtime_error("WARNING: " + err + " (left out: config missing_probes = warn)");
+        detach(attachments_[i]);
+        if (left_out++ == 0)
+          first_left_out = i;
+        if (left_out == res_.programs.size() || (i + 1 == res_.programs.size() && !attachable))
+          return fail_attach(first_left_out, "no probe could be attached: " + err);
+        continue;
+      }
       ++attachable;
     }
     // The dispatchers last: their probes start together, once every one is in its array.
@@ -255,7 +281,7 @@ public:
     if (options_.on_attached)
       options_.on_attached();
     if (!options_.quiet)
-      out_.attached_probes(res_.programs.size());
+      out_.attached_probes(res_.programs.size() - left_out);
     if (options_.notify) {
       std::fputs("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n", options_.notify_out);
       std::fflush(options_.notify_out);
@@ -264,6 +290,12 @@ public:
 
     // A program of only begin/end probes ends by itself after begin (bpftrace 0.24+).
     bool run_loop = attachable > 0 || options_.child_pid > 0 || options_.target_pid > 0;
+    size_t failed = 0; // iterators are read to their end (or pinned) here
+    std::string err = iterators_run(
+        res_.programs, attachments_, out_, [this] { ring_buffer__consume(rb_); }, failed);
+    if (!err.empty())
+      return fail_attach(failed, err);
+    run_loop &= !has_iterator(res_.programs);
     poll_until_done(run_loop);
 
     detach_all();
@@ -326,53 +358,32 @@ private:
     }
     // A uprobe group's shared program attaches with a uprobe_multi link where the kernel has
     // them; the program must be loaded for that attach type.
-    for (size_t i = 0; i < res_.programs.size(); ++i)
-      if (!res_.programs[i].uprobe_group.empty() && kernel_has_uprobe_multi()) {
+    // A kprobe group's, with a kprobe_multi link.
+    for (size_t i = 0; i < res_.programs.size(); ++i) {
+      const ProbeProgram &p = res_.programs[i];
+      if (p.probe_group.empty())
+        continue;
+      if (p.attach == AttachMechanism::Uprobe && kernel_has_uprobe_multi()) {
         uprobe_multi_ = true;
         bpf_program__set_expected_attach_type(progs_[i],
                                               static_cast<bpf_attach_type>(kAttachUprobeMulti));
+      } else if (p.attach == AttachMechanism::Kprobe && kernel_has(KernelFeature::KprobeMulti)) {
+        kprobe_multi_ = true;
+        bpf_program__set_expected_attach_type(progs_[i], BPF_TRACE_KPROBE_MULTI);
       }
+    }
     if (bpf_object__load(obj_) != 0) {
       report_load_failure(errno);
       return false;
     }
-    if (!fill_uprobe_names())
+    if (std::string err = fill_group_names(obj_, res_.programs); !err.empty()) {
+      std::fprintf(stderr, "scry: internal error: %s\n", err.c_str());
       return false;
+    }
     if (options_.verbose) {
       for (size_t i = 0; i < progs_.size(); ++i) {
         const ProbeProgram &p = res_.programs[i];
-        std::string how;
-        switch (p.attach) {
-        case AttachMechanism::Tracepoint:
-          how = " (tracepoint)";
-          break;
-        case AttachMechanism::RawTracepoint:
-          how = " (raw tracepoint " + p.raw_tracepoint +
-                (p.syscall_nr >= 0 ? ", system call " + std::to_string(p.syscall_nr)
-                                   : std::string()) +
-                (p.tail_called ? ", through dispatch_" + p.raw_tracepoint : std::string()) + ")";
-          break;
-        case AttachMechanism::Uprobe:
-          how = " (" + std::string(p.uprobe.retprobe ? "uretprobe" : "uprobe") + " at offset " +
-                std::to_string(p.uprobe.offset) + " of " + p.uprobe.path;
-          if (!p.uprobe_group.empty())
-            how += "; its program serves " + std::to_string(p.uprobe_group.size()) +
-                   " functions through " +
-                   (uprobe_multi_ ? "one uprobe_multi link" : "one uprobe each");
-          else if (p.shares_program_of >= 0)
-            how += "; shares the program of " +
-                   res_.programs[static_cast<size_t>(p.shares_program_of)].probe_name;
-          how += ")";
-          break;
-        case AttachMechanism::Usdt:
-          how = " (usdt " + p.usdt.provider + ":" + p.usdt.name + " of " + p.usdt.path + ")";
-          break;
-        case AttachMechanism::None:
-        case AttachMechanism::RunAtStart:
-        case AttachMechanism::RunAtExit:
-        case AttachMechanism::PerfEvent:
-          break;
-        }
+        std::string how = describe_attachment(res_.programs, i, uprobe_multi_, kprobe_multi_);
         std::fprintf(stderr, "Program ID for %s: %d%s\n", p.probe_name.c_str(),
                      bpf_program__fd(progs_[i]) >= 0 ? program_id(progs_[i]) : -1, how.c_str());
       }
@@ -397,28 +408,6 @@ private:
     if (!rb_) {
       std::fprintf(stderr, "scry: cannot set up the ring buffer: %s\n", std::strerror(errno));
       return false;
-    }
-    return true;
-  }
-
-  /// Writes each uprobe group's names map: member k's probe name and function at cookie k.
-  bool fill_uprobe_names() {
-    for (const ProbeProgram &p : res_.programs) {
-      if (p.uprobe_group.empty())
-        continue;
-      int fd = bpf_object__find_map_fd_by_name(obj_, p.uprobe_names.c_str());
-      for (uint32_t k = 0; k < p.uprobe_group.size(); ++k) {
-        const ProbeProgram &member = res_.programs[p.uprobe_group[k]];
-        std::string value(p.uprobe_probe_bytes + p.uprobe_func_bytes, '\0');
-        // Each name NUL-terminated within its room (sema sized the rooms for the longest).
-        member.probe_name.copy(value.data(), p.uprobe_probe_bytes - 1);
-        member.uprobe.function.copy(value.data() + p.uprobe_probe_bytes, p.uprobe_func_bytes - 1);
-        if (fd < 0 || bpf_map_update_elem(fd, &k, value.data(), BPF_ANY) != 0) {
-          std::fprintf(stderr, "scry: internal error: cannot write %s: %s\n",
-                       p.uprobe_names.c_str(), std::strerror(errno));
-          return false;
-        }
-      }
     }
     return true;
   }
@@ -492,6 +481,22 @@ private:
     sa.sa_flags = 0; // no SA_RESTART: a signal interrupts the poll
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    self_signals_install();
+  }
+
+  /// --test, --bench: runs those probes (runtime/test_runs.h) instead of tracing.
+  int run_tests_or_benchmarks() {
+    TestRunHooks hooks{[this](bool show) {
+                         loop_.discard = !show;
+                         ring_buffer__consume(rb_);
+                         loop_.discard = loop_.exit_seen = false;
+                       },
+                       state_fd_, &loop_.runtime_errors_seen};
+    int status = test_mode_run(options_.mode, res_.programs, progs_, out_, hooks, options_.quiet);
+    print_maps_at_exit(true);
+    report_losses();
+    out_.flush();
+    return status;
   }
 
   void release_child() {
@@ -584,6 +589,8 @@ private:
       }
       if (child_exited() || target_exited())
         break;
+      while (self_signal_take())
+        self_probes_run(res_.programs, progs_, SIGUSR1, out_);
       // Losses are reported as they happen, at most once a second.
       auto now = std::chrono::steady_clock::now();
       if (now - last_loss_check_ >= std::chrono::seconds(1)) {
@@ -593,7 +600,9 @@ private:
     }
   }
 
-  void print_maps_at_exit() {
+  /// Prints the maps in name order, after bpftrace's separator unless `separated` (--bench has
+  /// printed it, and its results after it).
+  void print_maps_at_exit(bool separated = false) {
     std::vector<size_t> order(res_.maps.size());
     for (size_t i = 0; i < order.size(); ++i)
       order[i] = i;
@@ -601,7 +610,8 @@ private:
               [&](size_t a, size_t b) { return res_.maps[a].name < res_.maps[b].name; });
     // bpftrace separates the maps from the run's output with two newlines whether or not any
     // map has entries (src/bpftrace.cpp; the change to drop them, its PR #4782, was not merged).
-    out_.end_of_run();
+    if (!separated)
+      out_.end_of_run();
     for (size_t i : order) {
       std::string error;
       auto entries = read_map(loop_.map_fds[i], res_.maps[i], loop_.ncpus, &error);
@@ -679,6 +689,12 @@ private:
       std::fputs(tail(log, 25).c_str(), stderr);
     const std::string hint =
         options_.verbose ? std::string() : "run with -v for the verifier's whole log";
+    // fentry and fexit programs do not even load where BPF trampolines are missing.
+    for (const ProbeProgram &p : res_.programs)
+      if (std::string missing = missing_kernel_support(p); !missing.empty()) {
+        report(DiagCode::LoadRefused, p.loc, p.probe_name + ": " + missing);
+        return;
+      }
     VerifierStop stop = verifier_stop(g_libbpf_log);
     if (stop.line > 0) {
       report(DiagCode::VerifierRejected, source_line_range(stop),
@@ -746,6 +762,7 @@ private:
   Symbolizer symbolizer_;
   bool child_traced_ = false; // the -c child is seized for its exit (release_child)
   bool uprobe_multi_ = false; // uprobe groups attach with uprobe_multi links
+  bool kprobe_multi_ = false; // kprobe groups attach with kprobe_multi links
   bpf_object *obj_ = nullptr;
   ring_buffer *rb_ = nullptr;
   std::vector<Attachment> dispatcher_links_; // parallel to res_.dispatchers

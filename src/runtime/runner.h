@@ -6,6 +6,7 @@
 #include "base/diagnostics.h"
 #include "base/source.h"
 #include "runtime/output.h"
+#include "runtime/test_runs.h"
 #include "sema/resources.h"
 
 #include <cstdint>
@@ -18,13 +19,14 @@
 namespace scry {
 
 struct RunOptions {
-  bool quiet = false;        // -q: no "Attached N probes"
-  bool verbose = false;      // -v: the verifier's log, program ids
-  bool notify = false;       // print __BPFTRACE_NOTIFY_PROBES_ATTACHED on stdout once attached
-  bool dry_run = false;      // --dry-run: load (verify) but do not attach or run anything
-  pid_t child_pid = 0;       // -c: the child to release once attached, and to wait for
-  pid_t target_pid = 0;      // -p: scry ends when this process does
-  int child_release_fd = -1; // writing a byte here lets the child exec
+  bool quiet = false;            // -q: no "Attached N probes"
+  bool verbose = false;          // -v: the verifier's log, program ids
+  bool notify = false;           // print __BPFTRACE_NOTIFY_PROBES_ATTACHED on stdout once attached
+  bool dry_run = false;          // --dry-run: load (verify) but do not attach or run anything
+  RunMode mode = RunMode::Trace; // --test, --bench: run those probes instead of tracing
+  pid_t child_pid = 0;           // -c: the child to release once attached, and to wait for
+  pid_t target_pid = 0;          // -p: scry ends when this process does
+  int child_release_fd = -1;     // writing a byte here lets the child exec
   FILE *notify_out = stdout;
   /// Flush the output after every batch of ring-buffer records (-B line, the default): lines
   /// appear as soon as they are read, and a flood of them costs one write(2) per batch, not per

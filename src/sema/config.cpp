@@ -1,7 +1,8 @@
 // The config pass: the program's config block, then the BPFTRACE_* environment variables, which
 // override it (as in bpftrace). Reads Program::config and the environment; writes the limits they
-// set: Resources::max_strlen, max_map_keys and stack_mode, and ConfigLimits::max_probes (for
-// probe expansion). Reports unknown keys, keys set twice and values out of range (invalid-config).
+// set: Resources::max_strlen, max_map_keys, stack_mode and missing_probes, and
+// ConfigLimits::max_probes (for probe expansion). Reports unknown keys, keys set twice and values
+// out of range (invalid-config).
 #include "sema/passes.h"
 
 #include <algorithm>
@@ -105,6 +106,24 @@ void read_stack_mode(Config::Entry &e, Resources &resources, Diagnostics &diags)
   resources.stack_mode = *mode;
 }
 
+/// config = { missing_probes = warn } (an identifier or a string, as for stack_mode).
+void read_missing_probes(Config::Entry &e, Resources &resources, Diagnostics &diags) {
+  std::string text;
+  if (auto *id = dynamic_cast<Identifier *>(e.value))
+    text = id->name;
+  else if (auto *str = dynamic_cast<String *>(e.value))
+    text = str->value;
+  if (text == "error")
+    resources.missing_probes = MissingProbes::Error;
+  else if (text == "warn")
+    resources.missing_probes = MissingProbes::Warn;
+  else if (text == "ignore")
+    resources.missing_probes = MissingProbes::Ignore;
+  else
+    diags.error(DiagCode::InvalidConfig, e.value->loc,
+                "missing_probes must be error, warn or ignore");
+}
+
 } // namespace
 
 ConfigLimits read_config(const Program &program, Resources &resources, Diagnostics &diags) {
@@ -112,20 +131,26 @@ ConfigLimits read_config(const Program &program, Resources &resources, Diagnosti
   std::map<std::string, SourceRange> seen; // canonical key -> where it was first set
   if (program.config) {
     for (Config::Entry &e : program.config->entries) {
-      if (is_stack_mode_key(e.key)) {
-        if (auto [it, fresh] = seen.emplace("stack_mode", e.loc); !fresh)
-          diags.error(DiagCode::InvalidConfig, e.loc, "stack_mode is set twice",
+      // The keys whose values are names: each read once, by its reader.
+      const char *named = is_stack_mode_key(e.key)    ? "stack_mode"
+                          : e.key == "missing_probes" ? "missing_probes"
+                                                      : nullptr;
+      if (named) {
+        if (auto [it, fresh] = seen.emplace(named, e.loc); !fresh)
+          diags.error(DiagCode::InvalidConfig, e.loc, std::string(named) + " is set twice",
                       "it was first set at line " + std::to_string(it->second.begin.line) +
                           "; keep one of them");
-        else
+        else if (named == std::string_view("stack_mode"))
           read_stack_mode(e, resources, diags);
+        else
+          read_missing_probes(e, resources, diags);
         continue;
       }
       const Limit *l = find_limit(e.key);
       if (!l) {
         diags.error(DiagCode::NotSupported, e.loc,
                     "config key '" + e.key + "' is not supported yet",
-                    "supported: max_strlen, max_map_keys, max_probes, stack_mode");
+                    "supported: max_strlen, max_map_keys, max_probes, stack_mode, missing_probes");
         continue;
       }
       // bpftrace keeps the first value and silently drops the second; either is a surprise.

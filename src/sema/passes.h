@@ -25,8 +25,8 @@ ConfigLimits read_config(const ast::Program &program, Resources &resources, Diag
 /// probe_expansion.cpp: one ProbeProgram (and its tracepoint format, or null) per concrete attach
 /// point, made by its probe type's provider (providers/providers.h), wildcards expanded, appended
 /// to result.resources.programs and result.tracepoint_formats.
-void expand_probes(const ast::Program &program, const SemaOptions &options, SemaResult &result,
-                   Diagnostics &diags);
+void expand_probes(const ast::Program &program, const SemaOptions &options, KernelBtf &btf,
+                   SemaResult &result, Diagnostics &diags);
 
 /// probe_expansion.cpp: false, with an error, when the plan has more programs than max_probes.
 bool check_max_probes(const Resources &resources, const ConfigLimits &limits, Diagnostics &diags);
@@ -39,10 +39,11 @@ void type_check(ast::Program &program, const SemaOptions &options, KernelBtf &bt
 /// map_layout.cpp: sizes and kinds of the BPF maps, once every use is known.
 void finish_maps(Resources &resources);
 
-/// Groups the uprobe programs that can share one BPF program (ProbeProgram::uprobe_group): the
-/// expansions of one probe in one binary, of one kind (entry or return), that read no `args`
-/// field (its registers differ from function to function). Groups of one are left alone.
-/// Reads and writes Resources::programs (sema/uprobe_groups.cpp).
-void plan_uprobe_groups(Resources &resources);
+/// Groups the uprobe and kprobe programs that can share one BPF program
+/// (ProbeProgram::probe_group): the expansions of one probe in one binary (or in the kernel), of
+/// one kind (entry or return), that read no `args` field (its registers differ from function to
+/// function) and, for kprobes, have no offset and no module. Groups of one are left alone.
+/// Reads and writes Resources::programs (sema/probe_groups.cpp).
+void plan_probe_groups(Resources &resources);
 
 } // namespace scry

@@ -36,9 +36,9 @@ ProbeProgram &Expansion::add_program(Probe &probe, const AttachPoint &ap, std::s
   return result.resources.programs.back();
 }
 
-void expand_probes(const Program &program, const SemaOptions &options, SemaResult &result,
-                   Diagnostics &diags) {
-  Expansion expansion(options, result, diags);
+void expand_probes(const Program &program, const SemaOptions &options, KernelBtf &btf,
+                   SemaResult &result, Diagnostics &diags) {
+  Expansion expansion(options, btf, result, diags);
   for (Probe *probe : program.probes) {
     for (AttachPoint *ap : probe->attach_points) {
       if (ap->type == ProbeType::Invalid)
@@ -53,6 +53,15 @@ void expand_probes(const Program &program, const SemaOptions &options, SemaResul
             "supported today: begin, end, tracepoint, interval, profile, software, hardware");
     }
   }
+  // An iterator runs alone: scry reads it and exits (as in bpftrace).
+  const std::vector<ProbeProgram> &programs = result.resources.programs;
+  for (const ProbeProgram &p : programs)
+    if (p.attach == AttachMechanism::Iterator && programs.size() > 1) {
+      diags.error(DiagCode::InvalidAttachPoint, p.loc,
+                  "an iter probe cannot be mixed with other probes, not even another iter probe",
+                  "run each iterator in a program of its own");
+      break;
+    }
 }
 
 bool check_max_probes(const Resources &resources, const ConfigLimits &limits, Diagnostics &diags) {

@@ -71,6 +71,14 @@ enum class ContextKind : uint8_t {
   /// at a register plus an offset, a constant), read by stdlib/usdt.bpf.c from what libbpf
   /// stored when it attached.
   UsdtArguments,
+  /// An iterator's context (struct bpf_iter__NAME: meta, then the object and its companions).
+  /// The kernel calls the program once more after the last object with the object NULL; the
+  /// program returns at once then.
+  Iterator,
+  /// A BTF-typed program's context (fentry, fexit, a raw tracepoint with BTF: tp_btf): the
+  /// traced function's or tracepoint's arguments, 8 bytes each, as its BTF prototype
+  /// (ProbeProgram::kernel_function) types them; fexit's return value follows them.
+  BtfArguments,
 };
 
 /// How the runtime starts a program (runtime/attach.cpp): one case per kernel API. Set by the
@@ -96,6 +104,58 @@ enum class AttachMechanism : uint8_t {
   /// of the probe's sites, its semaphore incremented by the kernel (the uprobe's reference
   /// counter) while attached.
   Usdt,
+  /// Run with BPF_PROG_TEST_RUN each time scry receives the signal ProbeProgram::signal (self),
+  /// as begin and end are run.
+  RunOnSignal,
+  /// Run once each with BPF_PROG_TEST_RUN with --test (test) or many times with --bench
+  /// (bench), and ignored otherwise.
+  RunAsTest,
+  RunAsBench,
+  /// A BPF iterator (ProbeProgram::iterator): a link created, read to its end, then scry exits;
+  /// or pinned at ProbeProgram::iterator_pin for others to read.
+  Iterator,
+  /// A hardware breakpoint perf event (ProbeProgram::watchpoint) in the -p or -c process.
+  Watchpoint,
+  /// A kprobe or kretprobe (ProbeProgram::kprobe) through the kernel's kprobe perf event PMU,
+  /// or, for a group (ProbeProgram::probe_group), one kprobe_multi link where the kernel has
+  /// them. Needs CONFIG_KPROBES.
+  Kprobe,
+  /// A BPF trampoline (fentry, fexit) or a BTF-typed raw tracepoint (tp_btf): the program is
+  /// loaded for its target (ProbeProgram::kernel_function), found in the kernel's BTF, and
+  /// attached with a tracing link. fentry and fexit need BPF trampolines
+  /// (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS on x86-64).
+  Tracing,
+};
+
+/// config missing_probes: error (the default), warn or ignore.
+enum class MissingProbes : uint8_t { Error, Warn, Ignore };
+
+/// Where a kprobe or kretprobe program attaches.
+struct KprobeSpec {
+  std::string function; // the kernel function, as `func` prints it
+  std::string module;   // its module, "" for vmlinux or when the attach point names none
+  uint64_t offset = 0;  // bytes into the function (kprobe:f+OFFSET)
+  bool retprobe = false;
+};
+
+/// The kernel function (fentry, fexit) or raw tracepoint (tp_btf) a BTF-typed program is loaded
+/// for, with the arguments the program reads by name.
+struct KernelFunctionSpec {
+  std::string name;       // "vfs_read", "sched_switch"
+  std::string module;     // "" for vmlinux
+  uint32_t arg_count = 0; // arguments in the context (fexit's return value comes after them)
+  bool fexit = false;
+  /// The parameters of the prototype, in order: `args.NAME` reads ctx[index].
+  std::vector<std::string> params;
+  std::vector<Type> param_types; // their types, from BTF
+  Type return_type;              // fexit's retval
+};
+
+/// Where a watchpoint program attaches: PERF_TYPE_BREAKPOINT's bp_addr, bp_len and bp_type.
+struct WatchpointSpec {
+  uint64_t address = 0;
+  uint32_t length = 0; // bytes: 1, 2, 4 or 8
+  uint32_t type = 0;   // HW_BREAKPOINT_R (1) | HW_BREAKPOINT_W (2), or HW_BREAKPOINT_X (4)
 };
 
 /// Where a USDT program attaches.
@@ -186,17 +246,43 @@ struct ProbeProgram {
   bool probe_name_by_nr = false;
   int32_t shares_program_of = -1;
   /// Uprobe expansions of one probe in one binary (a wildcard, or several attach points) that
-  /// read no `args` field share one BPF program too: the first of them lists the group here
-  /// (program indexes, itself first), is attached at every member's offset with one
-  /// uprobe_multi link (or one uprobe per offset where the kernel has no such link), and reads
-  /// `probe` and `func` from `uprobe_names` by the attachment's cookie, the member's position
-  /// in this list. The others name it in shares_program_of and `function`.
-  std::vector<uint32_t> uprobe_group;
-  /// The group's names: an ARRAY map from cookie to { char probe[uprobe_probe_bytes]; char
-  /// func[uprobe_func_bytes]; }, NUL-padded.
-  std::string uprobe_names;
-  uint32_t uprobe_probe_bytes = 0, uprobe_func_bytes = 0;
+  /// read no `args` field share one BPF program too, and so do the kprobe expansions of one
+  /// probe (sema/probe_groups.cpp): the first of them lists the group here (program indexes,
+  /// itself first), is attached at every member with one uprobe_multi or kprobe_multi link (or
+  /// one uprobe or kprobe each where the kernel has no such link), and reads `probe` and `func`
+  /// from `group_names` by the attachment's cookie, the member's position in this list. The
+  /// others name it in shares_program_of and `function`.
+  std::vector<uint32_t> probe_group;
+  /// The group's names: an ARRAY map from cookie to { char probe[group_probe_bytes]; char
+  /// func[group_func_bytes]; }, NUL-padded.
+  std::string group_names;
+  uint32_t group_probe_bytes = 0, group_func_bytes = 0;
   std::vector<std::string> args_fields; // the fields of `args` the probe reads
+  /// Self programs only: the signal that runs it (SIGUSR1).
+  int signal = 0;
+  /// Iterator programs only: the iterator ("task", "task_file") and, when it is pinned, the
+  /// path of its pin under bpffs ("" to read it now).
+  std::string iterator, iterator_pin;
+  /// Watchpoint programs only.
+  WatchpointSpec watchpoint;
+  /// Kprobe programs only.
+  KprobeSpec kprobe;
+  /// fentry, fexit and raw tracepoint (tp_btf) programs only.
+  KernelFunctionSpec kernel_function;
+
+  /// The function `func` names: a uprobe's, a kprobe's, an fentry's; "" for other types.
+  const std::string &traced_function() const {
+    switch (type) {
+    case ast::ProbeType::Kprobe:
+    case ast::ProbeType::Kretprobe:
+      return kprobe.function;
+    case ast::ProbeType::Fentry:
+    case ast::ProbeType::Fexit:
+      return kernel_function.name;
+    default:
+      return uprobe.function;
+    }
+  }
 };
 
 /// A program that runs first on a raw syscall tracepoint and tail-calls the probe program of the
@@ -229,6 +315,10 @@ struct Resources {
   uint32_t max_map_keys = 4096;
   /// How kstack and ustack print when the program names no mode (config stack_mode).
   StackMode stack_mode = StackMode::Bpftrace;
+  /// What a probe that cannot be attached (or whose kernel function does not exist) does to the
+  /// run (config missing_probes, as in bpftrace): ends it with an error, is left out with a
+  /// warning, or is left out silently. A run with no probe left is an error all the same.
+  MissingProbes missing_probes = MissingProbes::Error;
   /// Whether a probe takes ustack or usym: its programs tell user space about each process
   /// they see (AsyncKind::ProcessSeen), so that its mappings are read while it lives.
   bool user_symbols = false;

@@ -40,9 +40,15 @@ bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, 
   // 2. The config block and the environment.
   const ConfigLimits limits = read_config(program, result.resources, diags);
   // 3. Probe expansion: one ProbeProgram per concrete attach point, at most max_probes.
-  expand_probes(program, options, result, diags);
+  expand_probes(program, options, btf, result, diags);
   if (diags.has_errors() || !check_max_probes(result.resources, limits, diags))
     return false;
+  if (result.resources.programs.empty() && !program.probes.empty()) {
+    // Every attach point was left out (config missing_probes = warn or ignore).
+    diags.error(DiagCode::NoProbes, program.probes.front()->loc,
+                "no probe is left to attach: the kernel has none of the program's functions");
+    return false;
+  }
   report_unsupported_declarations(program, diags);
   // 4. Type checking (two walks: map types, then all types), then the BPF maps' layout.
   type_check(program, options, btf, result, diags);
@@ -51,7 +57,7 @@ bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, 
     return false;
   // 5. How each tracepoint attaches, and which uprobes share a program.
   plan_tracepoint_attach(result, options.raw_tracepoints);
-  plan_uprobe_groups(result.resources);
+  plan_probe_groups(result.resources);
   return true;
 }
 

@@ -134,6 +134,7 @@ private:
   Type resolve_type(ast::TypeSpec &spec);
   bool args_allowed(const SourceRange &loc);
   void type_args(ast::Identifier &n);
+  void type_ctx(ast::Identifier &n);
   void type_function_builtin(ast::Identifier &n);
   void type_args_field(ast::FieldAccess &n);
   void type_uprobe_args_field(ast::FieldAccess &n);
@@ -141,6 +142,15 @@ private:
   /// `field` is null) from its functions' DWARF, the same in every program of the probe;
   /// records the registers read in each program's UprobeSpec::args. nullopt after an error.
   std::optional<Type> type_uprobe_args(SourceRange loc, const std::string *field);
+  /// `args` and `args.NAME` in fentry, fexit and rawtracepoint probes: the BTF prototype's
+  /// parameters (KernelFunctionSpec), the same type in every program of the probe.
+  std::optional<Type> type_btf_args(SourceRange loc, const std::string *field);
+  void type_fexit_retval(ast::Identifier &n);
+  /// Takes `t`, the type of `what` in the program at `where`, into `type`, the probe's (set by
+  /// its first program, at `first_where`). False, with an error at `loc`, when the two are not
+  /// stored alike: the probe's one body cannot read both.
+  bool same_type_everywhere(std::optional<Type> &type, std::string &first_where, const Type &t,
+                            const std::string &where, const std::string &what, SourceRange loc);
 
   // ---- types_maps.cpp -------------------------------------------------------------------------
   static std::string display(const std::string &name);

@@ -2,6 +2,7 @@
 // function's arguments, aggregations, and the formats of printf() and time().
 // Reads the calls and their arguments; writes Call::type and Call::id, Resources::printfs,
 // time_formats and print_values.
+#include "base/kernel_printf.h"
 #include "base/printf_format.h"
 #include "parser/suggest.h"
 #include "sema/type_checker.h"
@@ -609,6 +610,19 @@ void TypeChecker::type_printf(Call &n) {
                          : n.loc;
     error(DiagCode::InvalidPrintfFormat, at, "printf: " + problem);
     return;
+  }
+  // A pinned iterator's printf is formatted by the kernel (codegen/seq_printf.cpp).
+  if (!current_programs_.empty() &&
+      !result_.resources.programs[current_programs_[0]].iterator_pin.empty()) {
+    kernel_printf_format(fmt->value, types, problem);
+    if (!problem.empty()) {
+      error(DiagCode::NotSupported, n.loc,
+            "printf in a pinned iterator is formatted by the kernel (bpf_seq_printf), which "
+            "cannot print " +
+                problem,
+            "use %d, %i, %u, %x, %X, %c, %p or %s of a string, without precision");
+      return;
+    }
   }
   n.id = static_cast<int>(result_.resources.printfs.size());
   result_.resources.printfs.push_back({fmt->value, make_tuple_type(types), n.loc});

@@ -84,9 +84,33 @@ void TypeChecker::visit(Identifier &n) {
     n.type = stack_type(n.builtin == BuiltinVariable::Ustack, result_.resources.stack_mode,
                         kDefaultStackFrames);
     break;
+  case BuiltinVariable::Ctx:
+    type_ctx(n);
+    break;
   case BuiltinVariable::None:
     break;
   }
+}
+
+/// ctx: in an iter probe, a kernel pointer to the iterator's context, struct bpf_iter__NAME
+/// from BTF (ctx.task, ctx.file, ctx.fd, ...). Other probe types do not offer it in scry.
+void TypeChecker::type_ctx(Identifier &n) {
+  n.type = uint64_type();
+  const std::string iterator =
+      current_programs_.empty() ? "" : result_.resources.programs[current_programs_[0]].iterator;
+  if (iterator.empty()) {
+    error(DiagCode::BuiltinNotAvailable, n.loc,
+          "'ctx' is only available in iter probes, not in " + current_probe_kinds());
+    return;
+  }
+  std::optional<Type> record =
+      btf_.load() ? btf_.struct_type("bpf_iter__" + iterator) : std::nullopt;
+  if (!record) {
+    error(DiagCode::BuiltinNotAvailable, n.loc,
+          "the kernel's BTF has no struct bpf_iter__" + iterator + " for ctx", btf_.error());
+    return;
+  }
+  n.type = make_pointer(*record, AddressSpace::Kernel);
 }
 
 /// argN, retval and func: the traced function's arguments (entry probes), return value (return
@@ -95,11 +119,14 @@ void TypeChecker::visit(Identifier &n) {
 void TypeChecker::type_function_builtin(Identifier &n) {
   const bool is_ret = n.builtin == BuiltinVariable::Retval;
   for (ProbeType t : current_types_) {
-    bool entry = t == ProbeType::Uprobe || t == ProbeType::Usdt;
-    bool exit = t == ProbeType::Uretprobe;
-    bool ok = n.builtin == BuiltinVariable::Func ? (entry || exit) && t != ProbeType::Usdt
-              : is_ret                           ? exit
-                                                 : entry;
+    // argN: the registers (uprobe, kprobe), a USDT note, a raw tracepoint's arguments; fentry
+    // names its arguments (args.NAME) instead.
+    bool entry = t == ProbeType::Uprobe || t == ProbeType::Usdt || t == ProbeType::Kprobe ||
+                 t == ProbeType::RawTracepoint;
+    bool exit = t == ProbeType::Uretprobe || t == ProbeType::Kretprobe || t == ProbeType::Fexit;
+    bool function = t == ProbeType::Uprobe || t == ProbeType::Uretprobe || t == ProbeType::Kprobe ||
+                    t == ProbeType::Kretprobe || t == ProbeType::Fentry || t == ProbeType::Fexit;
+    bool ok = n.builtin == BuiltinVariable::Func ? function : is_ret ? exit : entry;
     if (ok)
       continue;
     std::string kinds = is_ret ? "return probes (kretprobe, uretprobe, fexit)"
@@ -118,9 +145,38 @@ void TypeChecker::type_function_builtin(Identifier &n) {
   }
   // A USDT argument is sign- or zero-extended by its note's size and sign (stdlib/usdt.bpf.c),
   // so negative arguments print as negative numbers.
-  bool usdt = !current_types_.empty() && current_types_[0] == ProbeType::Usdt;
-  n.type = usdt ? int64_type() : uint64_type();
-  n.type.address_space = AddressSpace::User;
+  const ProbeType first = current_types_.empty() ? ProbeType::Invalid : current_types_[0];
+  if (is_ret && first == ProbeType::Fexit) {
+    type_fexit_retval(n);
+    return;
+  }
+  n.type = first == ProbeType::Usdt ? int64_type() : uint64_type();
+  // A uprobe's and a USDT probe's pointers are the process's. A kernel function's may be
+  // either (a system call's char *filename is a user address): str() reads them with the
+  // helper that tells the two apart.
+  const bool kernel = first == ProbeType::Kprobe || first == ProbeType::Kretprobe ||
+                      first == ProbeType::RawTracepoint;
+  n.type.address_space = kernel ? AddressSpace::None : AddressSpace::User;
+}
+
+/// fexit's retval: the function's return value as its BTF prototype types it, the same in
+/// every program of the probe.
+void TypeChecker::type_fexit_retval(Identifier &n) {
+  std::optional<Type> type;
+  std::string first_function;
+  for (size_t index : current_programs_) {
+    const KernelFunctionSpec &k = result_.resources.programs[index].kernel_function;
+    Type t = k.return_type;
+    if (t.kind == TypeKind::Void) {
+      error(DiagCode::BuiltinNotAvailable, n.loc, k.name + " returns void: it has no retval");
+      return;
+    }
+    if (t.kind == TypeKind::Pointer && t.address_space == AddressSpace::Kernel)
+      t.address_space = AddressSpace::None;
+    if (!same_type_everywhere(type, first_function, t, k.name, "retval", n.loc))
+      return;
+  }
+  n.type = type ? *type : uint64_type();
 }
 
 void TypeChecker::not_a_builtin_variable(Identifier &n) {

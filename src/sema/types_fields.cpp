@@ -209,21 +209,51 @@ Type TypeChecker::resolve_type(TypeSpec &spec) {
   return base;
 }
 
+namespace {
+
+std::string join_names(const std::vector<std::string> &names) {
+  std::string out;
+  for (const std::string &n : names)
+    out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+/// The kind of `args` a probe type has: a tracepoint's record, a uprobe's DWARF parameters,
+/// a kernel function's or raw tracepoint's BTF parameters; 0 for none.
+int args_kind(ProbeType t) {
+  switch (t) {
+  case ProbeType::Tracepoint:
+    return 1;
+  case ProbeType::Uprobe:
+    return 2;
+  case ProbeType::Fentry:
+  case ProbeType::Fexit:
+  case ProbeType::RawTracepoint:
+    return 3;
+  default:
+    return 0;
+  }
+}
+
+} // namespace
+
 bool TypeChecker::args_allowed(const SourceRange &loc) {
-  // args is a tracepoint's record or a uprobe's parameters: one or the other for the whole probe.
-  const bool uprobe = !current_types_.empty() && current_types_[0] == ProbeType::Uprobe;
+  // args is a tracepoint's record, a uprobe's parameters or a kernel function's: one kind for
+  // the whole probe.
+  const int kind = current_types_.empty() ? 0 : args_kind(current_types_[0]);
   for (ProbeType t : current_types_) {
-    if (t == (uprobe ? ProbeType::Uprobe : ProbeType::Tracepoint))
+    if (kind != 0 && args_kind(t) == kind)
       continue;
     error(DiagCode::BuiltinNotAvailable, loc,
           std::string("args is not available in ") + probe_type_name(t) + " probes" +
-              (t == ProbeType::Uprobe || t == ProbeType::Tracepoint
-                   ? " of a probe that also has " + std::string(uprobe ? "uprobes" : "tracepoints")
-                   : ""),
-          "args holds a tracepoint's fields or a uprobe's parameters; split the probe");
+              (args_kind(t) != 0 ? " of a probe that also has " +
+                                       std::string(probe_type_name(current_types_[0])) + " probes"
+                                 : ""),
+          "args holds a tracepoint's fields, or a uprobe's, fentry's or rawtracepoint's "
+          "parameters; split the probe");
     return false;
   }
-  return uprobe || !current_formats_.empty();
+  return kind == 2 || kind == 3 || !current_formats_.empty();
 }
 
 void TypeChecker::type_args(Identifier &n) {
@@ -231,6 +261,11 @@ void TypeChecker::type_args(Identifier &n) {
     return;
   if (current_types_[0] == ProbeType::Uprobe) {
     if (auto t = type_uprobe_args(n.loc, nullptr))
+      n.type = *t;
+    return;
+  }
+  if (args_kind(current_types_[0]) == 3) {
+    if (auto t = type_btf_args(n.loc, nullptr))
       n.type = *t;
     return;
   }
@@ -243,6 +278,11 @@ void TypeChecker::type_args_field(FieldAccess &n) {
     return;
   if (current_types_[0] == ProbeType::Uprobe) {
     type_uprobe_args_field(n);
+    return;
+  }
+  if (args_kind(current_types_[0]) == 3) {
+    if (auto t = type_btf_args(n.loc, &n.field))
+      n.type = *t;
     return;
   }
   std::optional<Type> type;
@@ -370,17 +410,69 @@ std::optional<Type> TypeChecker::type_uprobe_args(SourceRange loc, const std::st
       if (!known)
         p.uprobe.args.push_back({param.name, position});
     }
-    Type t = field ? fields.front().second : make_record_type(fields);
-    if (!type) {
-      type = t;
-      first_function = u.function;
-    } else if (!(storage_type(*type) == storage_type(t))) {
-      error(DiagCode::TypeMismatch, loc,
-            what + " is " + type_name(*type) + " in " + first_function + " but " + type_name(t) +
-                " in " + u.function,
-            "split the probe so each part has one type");
+    if (!same_type_everywhere(type, first_function,
+                              field ? fields.front().second : make_record_type(fields), u.function,
+                              what, loc))
+      return std::nullopt;
+  }
+  return type;
+}
+
+bool TypeChecker::same_type_everywhere(std::optional<Type> &type, std::string &first_where,
+                                       const Type &t, const std::string &where,
+                                       const std::string &what, SourceRange loc) {
+  if (!type) {
+    type = t;
+    first_where = where;
+    return true;
+  }
+  if (storage_type(*type) == storage_type(t))
+    return true;
+  error(DiagCode::TypeMismatch, loc,
+        what + " is " + type_name(*type) + " in " + first_where + " but " + type_name(t) + " in " +
+            where,
+        "split the probe so each part has one type");
+  return false;
+}
+
+std::optional<Type> TypeChecker::type_btf_args(SourceRange loc, const std::string *field) {
+  const std::string what = field ? "args." + *field : "args";
+  std::optional<Type> type;
+  std::string first_probe;
+  for (size_t index : current_programs_) {
+    const ProbeProgram &p = result_.resources.programs[index];
+    const KernelFunctionSpec &k = p.kernel_function;
+    if (k.param_types.size() != k.params.size()) {
+      error(DiagCode::BuiltinNotAvailable, loc,
+            what + " is not available in " + p.probe_name +
+                ": the kernel's BTF does not describe it",
+            "use arg0, arg1, ...");
       return std::nullopt;
     }
+    std::vector<std::pair<std::string, Type>> fields;
+    for (size_t i = 0; i < k.params.size(); ++i) {
+      if (field && k.params[i] != *field)
+        continue;
+      Type t = k.param_types[i];
+      // A pointer argument may be a user address (a system call's buffers): see argN.
+      if (t.kind == TypeKind::Pointer && t.address_space == AddressSpace::Kernel)
+        t.address_space = AddressSpace::None;
+      fields.emplace_back(k.params[i], t);
+      if (field)
+        break;
+    }
+    if (field && fields.empty()) {
+      std::string kind = p.type == ProbeType::RawTracepoint ? "raw tracepoint " : "";
+      error(DiagCode::UnknownField, loc, kind + k.name + " has no argument '" + *field + "'",
+            did_you_mean(*field, k.params,
+                         k.params.empty() ? "it takes no arguments"
+                                          : "its arguments: " + join_names(k.params)));
+      return std::nullopt;
+    }
+    if (!same_type_everywhere(type, first_probe,
+                              field ? fields.front().second : make_record_type(fields),
+                              p.probe_name, what, loc))
+      return std::nullopt;
   }
   return type;
 }

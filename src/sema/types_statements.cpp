@@ -5,6 +5,8 @@
 #include "sema/macro_expansion.h"
 #include "sema/type_checker.h"
 
+#include <algorithm>
+
 namespace scry {
 
 using namespace ast;
@@ -182,8 +184,17 @@ void TypeChecker::visit(Jump &n) {
               " is only allowed in a loop");
   if (n.value) {
     check(n.value);
-    error(DiagCode::InvalidStatement, n.value->loc, "a probe's return takes no value",
-          "write 'return;'");
+    // A test probe's value is its result: 0 passes (bpftrace's test probes).
+    bool test = !current_types_.empty() &&
+                std::all_of(current_types_.begin(), current_types_.end(),
+                            [](ast::ProbeType t) { return t == ast::ProbeType::Test; });
+    if (!test)
+      error(DiagCode::InvalidStatement, n.value->loc,
+            "a probe's return takes no value (only a test probe's does: 0 passes)",
+            "write 'return;'");
+    else if (!n.value->type.is_integer())
+      error(DiagCode::TypeMismatch, n.value->loc,
+            "a test probe returns an integer, not " + type_name(n.value->type));
   }
 }
 

@@ -525,6 +525,19 @@ EXPECTATIONS = {
             checks=[stdout_lines_with(r"^Program$", 1),
                     stdout_lines_with(r"^\s+attach point: begin", 1),
                     stderr_has(r"^Program ID for begin: \d+$"), stderr_lacks(r"^Attached")]),
+        "a7d6169dc71d": Expect(
+            "-l: the tracepoints of the syscalls category, by wildcard", stops="exits",
+            attaches=False,
+            checks=[stdout_lines_with(r"^tracepoint:syscalls:sys_enter_openat$", 1),
+                    stdout_lines_with(r"^tracepoint:syscalls:sys_enter_", 100)]),
+        "cd61d3b6a243": Expect(
+            "-lv: a kernel struct from BTF", stops="exits", attaches=False,
+            checks=[stdout_lines_with(r"^struct task_struct \{", 1),
+                    stdout_lines_with(r"^\s+pid_t pid;", 1)]),
+        "bfac1e6c2a41": Expect(
+            "--info: kprobe and fentry support, yes or no", stops="exits", attaches=False,
+            checks=[stdout_lines_with(r"^\s*kprobe: (yes|no)$", 1),
+                    stdout_lines_with(r"^\s*fentry: (yes|no)$", 1)]),
         "e7d4652507ee": Expect("script.bt with positional parameters", stops="exits",
                                attaches=False, files={"script.bt": PARAMS_SCRIPT},
                                checks=[stdout_is("/bin/bash 42, 2 parameters")]),

@@ -777,7 +777,9 @@ const ErrorCase kErrors[] = {
     {"unroll_too_many", "begin { unroll (101) { } }", {{C::ConstantRequired, "101"}}},
     {"return_value", "begin { return 1; }", {{C::InvalidStatement, "1"}}},
     // Not supported (yet): a clear error, never a silent wrong answer.
-    {"kprobe", "kprobe:do_nanosleep { }", {{C::NotSupported, "kprobe:do_nanosleep"}}},
+    {"kprobe_unknown_function",
+     "kprobe:scry_no_such_function { }",
+     {{C::UnknownSymbol, "kprobe:scry_no_such_function"}}},
     {"uprobe",
      "uprobe:/no/such/binary:main { }",
      {{C::UnknownBinary, "uprobe:/no/such/binary:main"}}},

@@ -10,10 +10,12 @@
 
 #include "base/diagnostics.h"
 #include "parser/ast.h"
+#include "sema/btf.h"
 #include "sema/resources.h"
 #include "sema/semantic_analyser.h"
 #include "sema/tracepoint_format.h"
 #include "symbols/elf_image.h"
+#include "symbols/kernel_symbols.h"
 
 #include <cstdint>
 #include <map>
@@ -27,10 +29,11 @@ namespace scry {
 /// What the probe expansion pass (probe_expansion.cpp) hands each provider: the pass's inputs
 /// and outputs, and the order of the next program.
 struct Expansion {
-  Expansion(const SemaOptions &options, SemaResult &result, Diagnostics &diags)
-      : options(options), result(result), diags(diags) {}
+  Expansion(const SemaOptions &options, KernelBtf &btf, SemaResult &result, Diagnostics &diags)
+      : options(options), btf(btf), result(result), diags(diags) {}
 
   const SemaOptions &options;
+  KernelBtf &btf;
   SemaResult &result;
   Diagnostics &diags;
   uint32_t order = 0; // begin/end probes run in declaration order
@@ -40,6 +43,16 @@ struct Expansion {
   bool listed = false;
   /// The ELF files uprobes have read, by path (nullopt: unreadable, already reported).
   std::map<std::string, std::optional<ElfImage>> elf_images;
+  /// The kernel's traceable functions, read on first use (kprobe.cpp).
+  std::optional<KernelFunctionList> kernel_functions;
+  const KernelFunctionList &traceable_functions();
+  /// Reports an attach point whose kernel function or event does not exist, as config
+  /// missing_probes says: an error (UnknownSymbol), a warning, or nothing. The attach point
+  /// then has no program.
+  void missing_probe(const ast::AttachPoint &ap, std::string message, std::string hint);
+  /// The BTF functions fentry can attach to, listed for the first wildcard (fentry.cpp).
+  std::vector<KernelFunction> btf_functions;
+  bool btf_functions_listed = false;
 
   /// Appends the program of one concrete attach point of `probe` to the plan, named `name`
   /// ("tracepoint:syscalls:sys_enter_read"), with the section, context kind, attach mechanism
@@ -75,6 +88,21 @@ void expand_perf_event(Expansion &, ast::Probe &, ast::AttachPoint &);
 void expand_tracepoint(Expansion &, ast::Probe &, ast::AttachPoint &);
 void expand_uprobe(Expansion &, ast::Probe &, ast::AttachPoint &);
 void expand_usdt(Expansion &, ast::Probe &, ast::AttachPoint &);
+void expand_kprobe(Expansion &, ast::Probe &, ast::AttachPoint &);
+void expand_fentry(Expansion &, ast::Probe &, ast::AttachPoint &);
+void expand_rawtracepoint(Expansion &, ast::Probe &, ast::AttachPoint &);
+
+/// The kernel functions of `functions` the attach point names (kprobe.cpp): its function
+/// pattern, and its module pattern when it has one ("vmlinux" for the kernel itself). Without a
+/// module, a name several modules define is taken once, module "". Reports at the attach point
+/// when none matches (`what` names the list: "traceable kernel function"), with a suggestion.
+std::vector<KernelFunction> match_kernel_functions(Expansion &x, const ast::AttachPoint &ap,
+                                                   const std::vector<KernelFunction> &functions,
+                                                   const std::string &what);
+void expand_self(Expansion &, ast::Probe &, ast::AttachPoint &);
+void expand_test_bench(Expansion &, ast::Probe &, ast::AttachPoint &);
+void expand_iter(Expansion &, ast::Probe &, ast::AttachPoint &);
+void expand_watchpoint(Expansion &, ast::Probe &, ast::AttachPoint &);
 
 /// The files a uprobe's or USDT probe's attach point names (uprobe.cpp): a path, a program or
 /// library by name, a wildcard over paths, or (without one, with -p) the process's executable.
