@@ -21,6 +21,7 @@
 #include <cstring>
 #include <ctime>
 #include <fmt/format.h>
+#include <fstream>
 #include <functional>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -545,8 +546,18 @@ private:
   }
 
   /// -p: whether the traced process has gone (checked every poll, at most 100 ms late).
+  /// Whether the -p process is gone: no such process, or a zombie its parent has not reaped
+  /// (its state in /proc/PID/stat, proc(5), is Z or X), whose probes cannot fire any more.
   bool target_exited() {
-    return options_.target_pid > 0 && kill(options_.target_pid, 0) != 0 && errno == ESRCH;
+    if (options_.target_pid <= 0)
+      return false;
+    if (kill(options_.target_pid, 0) != 0)
+      return errno == ESRCH;
+    std::ifstream stat("/proc/" + std::to_string(options_.target_pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    size_t paren = text.rfind(')'); // the name may hold spaces and parentheses
+    return paren != std::string::npos && paren + 2 < text.size() &&
+           (text[paren + 2] == 'Z' || text[paren + 2] == 'X');
   }
 
   bool exit_requested() {
