@@ -165,8 +165,8 @@ void TypeChecker::walk_probes() {
       current_programs_.push_back(i);
       probe_name_size_ =
           std::max<uint32_t>(probe_name_size_, static_cast<uint32_t>(p.probe_name.size() + 1));
-      func_name_size_ =
-          std::max<uint32_t>(func_name_size_, static_cast<uint32_t>(p.traced_function().size() + 1));
+      func_name_size_ = std::max<uint32_t>(func_name_size_,
+                                           static_cast<uint32_t>(p.traced_function().size() + 1));
       if (result_.tracepoint_formats[i])
         current_formats_.push_back(result_.tracepoint_formats[i]);
     }
