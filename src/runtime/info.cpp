@@ -65,7 +65,7 @@ void print_info(std::FILE *out, const char *version) {
              u.machine);
 
   std::string error;
-  bool disassembler = load_x86_64_disassembler({"libLLVM-16.so.1", "libLLVM-16.so"}, error);
+  bool disassembler = x86_64_disassembler(error) != nullptr;
   fmt::print(out, "Build\n  version: v{}\n  LLVM: {}\n  libbpf: {}.{}\n", version,
              LLVM_VERSION_STRING, libbpf_major_version(), libbpf_minor_version());
   fmt::print(out, "  libdw (DWARF support): yes\n");

@@ -74,8 +74,8 @@ LLVMDisasmContextRef create_x86_64_disassembler(const X86Disassembler &x86, std:
   return dc;
 }
 
-/// libLLVM-16's disassembler, loaded at the first call; when it cannot be, every call gives
-/// the same error.
+} // namespace
+
 const X86Disassembler *x86_64_disassembler(std::string &error) {
   static std::string load_error;
   static const X86Disassembler *const loaded =
@@ -84,8 +84,6 @@ const X86Disassembler *x86_64_disassembler(std::string &error) {
     error = load_error;
   return loaded;
 }
-
-} // namespace
 
 const X86Disassembler *load_x86_64_disassembler(std::initializer_list<const char *> libraries,
                                                 std::string &error) {

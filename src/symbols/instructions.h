@@ -44,6 +44,10 @@ struct X86Disassembler;
 const X86Disassembler *load_x86_64_disassembler(std::initializer_list<const char *> libraries,
                                                 std::string &error);
 
+/// libLLVM-16's disassembler (load_x86_64_disassembler of libLLVM-16.so.1, then libLLVM-16.so),
+/// loaded at the first call and kept; when it cannot be, every call gives the same error.
+const X86Disassembler *x86_64_disassembler(std::string &error);
+
 /// `function`'s `function.size` bytes as its ELF file holds them: read at the file offset of
 /// its address in the executable PT_LOAD segment that holds all of them. Returns nullopt with
 /// `error` set to a sentence naming the function when its symbol has no size (st_size 0: where
