@@ -11,7 +11,7 @@ such a block are kept. Lines starting with `#` at the left margin are comments.
     REQUIRES: root bpf tracefs btf cmd:NAME path:PATH kconfig:CONFIG_NAME feature:NAME
                       (all must hold). feature:NAME holds when `$SCRY --info` prints a line
                       `  NAME: yes` (kprobe, kprobe_multi, fentry, uprobe_multi,
-                      hardware_breakpoint, ...); when --info fails, it does not. The kernel
+                      hardware_breakpoint, ...); when --info fails, the test fails. The kernel
                       matrix (scripts/test-kernels) runs every test that needs feature:kprobe,
                       feature:fentry or feature:hardware_breakpoint on Debian 12's 6.1 kernel.
     TIMEOUT: seconds for RUN (default 10), times $SCRY_TEST_TIMEOUT_SCALE when it is set
@@ -64,6 +64,10 @@ SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak|Memory|Thread)Sanitizer|:\d
 
 class TestFileError(Exception):
     pass
+
+
+class InfoFailed(Exception):
+    """`scry --info`, which REQUIRES feature:NAME reads, failed: the test fails with it."""
 
 
 class Test:
@@ -173,12 +177,13 @@ def kernel_config(name):
     return re.search(rf"^{re.escape(name)}=[ym]$", text, re.M) is not None
 
 
-_scry_features = {}  # scry binary -> the features its --info reports as available, or None
+_scry_features = {}  # scry binary -> the features its --info reports as available, or why it failed
 
 
 def scry_features(scry):
-    """The names that `scry --info` prints as `  NAME: yes` (under its section headers), or None
-    when --info fails. Asked once per binary and runner process: it probes the kernel."""
+    """The names that `scry --info` prints as `  NAME: yes` (under its section headers), or a
+    string saying why --info failed. Asked once per binary and runner process: it probes the
+    kernel."""
     if scry not in _scry_features:
         try:
             proc = subprocess.run([scry, "--info"], stdin=subprocess.DEVNULL, capture_output=True,
@@ -186,7 +191,12 @@ def scry_features(scry):
         except (OSError, subprocess.TimeoutExpired):
             proc = None
         if proc is None or proc.returncode != 0:
-            _scry_features[scry] = None
+            # Kept as the reason: a --info that fails is scry's bug (a crash, a sanitizer
+            # report), and the tests that ask for a feature fail with it rather than skip.
+            why = "did not run" if proc is None else (
+                f"exit status {proc.returncode}: " +
+                proc.stderr.decode("utf-8", "replace").strip()[-400:])
+            _scry_features[scry] = why
         else:
             text = proc.stdout.decode("utf-8", "replace")
             _scry_features[scry] = set(re.findall(r"^[ \t]*(\S+): yes[ \t]*$", text, re.M))
@@ -212,8 +222,8 @@ def unmet_requirement(req, path, scry):
         return None if os.path.exists(arg) else f"needs {arg}"
     if kind == "feature" and arg:
         features = scry_features(scry)
-        if features is None:
-            return "scry --info failed"
+        if isinstance(features, str):
+            raise InfoFailed(f"scry --info failed ({features})")
         return None if arg in features else f"needs the kernel feature {arg} (scry --info)"
     if kind == "kconfig" and arg:
         present = kernel_config(arg)
@@ -292,7 +302,10 @@ def run_test(test, scry, srcdir):
     """Returns ("PASS" | "FAIL" | "SKIP", message)."""
     env = test_env(scry, srcdir)
     for req in test.requires:
-        reason = unmet_requirement(req, env["PATH"], scry)
+        try:
+            reason = unmet_requirement(req, env["PATH"], scry)
+        except InfoFailed as e:
+            return "FAIL", str(e)
         if reason:
             return "SKIP", reason
     with tempfile.TemporaryDirectory(prefix="scry-test-") as tmp:
