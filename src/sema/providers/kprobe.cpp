@@ -28,13 +28,14 @@ bool glob_match(const std::string &pattern, const std::string &name) {
 
 } // namespace
 
-void Expansion::missing_probe(const ast::AttachPoint &ap, std::string message, std::string hint) {
+void Expansion::missing_probe(const ast::AttachPoint &ap, std::string message, std::string hint,
+                              DiagCode code) {
   switch (result.resources.missing_probes) {
   case MissingProbes::Error:
-    diags.error(DiagCode::UnknownSymbol, ap.loc, std::move(message), std::move(hint));
+    diags.error(code, ap.loc, std::move(message), std::move(hint));
     break;
   case MissingProbes::Warn:
-    diags.warning(DiagCode::UnknownSymbol, ap.loc,
+    diags.warning(code, ap.loc,
                   std::move(message) + "; left out (config missing_probes = warn)");
     break;
   case MissingProbes::Ignore:
@@ -68,9 +69,8 @@ std::vector<KernelFunction> match_kernel_functions(Expansion &x, const ast::Atta
     return matches;
   const std::string where = ap.target.empty() ? "" : " in module " + ap.target;
   if (ap.wildcard) {
-    x.diags.error(DiagCode::UnknownSymbol, ap.loc,
-                  "no " + what + " matches '" + ap.func + "'" + where,
-                  "list them with: scry -l '" + ap.provider + ":" + ap.func + "'");
+    x.missing_probe(ap, "no " + what + " matches '" + ap.func + "'" + where,
+                    "list them with: scry -l '" + ap.provider + ":" + ap.func + "'");
     return matches;
   }
   std::vector<std::string> names;

@@ -46,10 +46,11 @@ struct Expansion {
   /// The kernel's traceable functions, read on first use (kprobe.cpp).
   std::optional<KernelFunctionList> kernel_functions;
   const KernelFunctionList &traceable_functions();
-  /// Reports an attach point whose kernel function or event does not exist, as config
-  /// missing_probes says: an error (UnknownSymbol), a warning, or nothing. The attach point
-  /// then has no program.
-  void missing_probe(const ast::AttachPoint &ap, std::string message, std::string hint);
+  /// Reports an attach point whose kernel function, event, user function, USDT probe or
+  /// library does not exist, as config missing_probes says: an error (`code`), a warning, or
+  /// nothing. The attach point then has no program.
+  void missing_probe(const ast::AttachPoint &ap, std::string message, std::string hint,
+                     DiagCode code = DiagCode::UnknownSymbol);
   /// The BTF functions fentry can attach to, listed for the first wildcard (fentry.cpp).
   std::vector<KernelFunction> btf_functions;
   bool btf_functions_listed = false;

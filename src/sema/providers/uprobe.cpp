@@ -125,18 +125,20 @@ std::vector<std::string> user_binaries(Expansion &x, const ast::AttachPoint &ap)
     }
     std::vector<std::string> found = expand_binary_wildcard(ap.target, pid, program);
     if (found.empty())
-      x.diags.error(DiagCode::UnknownBinary, ap.loc, "no file matches '" + ap.target + "'",
-                    pid > 0 || !program.empty() ? ""
-                                                : "a wildcard over library names needs -p PID");
+      x.missing_probe(ap, "no file matches '" + ap.target + "'",
+                      pid > 0 || !program.empty() ? ""
+                                                  : "a wildcard over library names needs -p PID",
+                      DiagCode::UnknownBinary);
     return found;
   }
   std::string error, path = resolve_binary(ap.target, pid, error, program);
   if (path.empty()) {
-    x.diags.error(DiagCode::UnknownBinary, ap.loc, error,
-                  ap.target.find('/') != std::string::npos
-                      ? ""
-                      : "give the binary's path, e.g. " + ap.provider + ":/usr/bin/" + ap.target +
-                            ":" + ap.func);
+    x.missing_probe(ap, error,
+                    ap.target.find('/') != std::string::npos
+                        ? ""
+                        : "give the binary's path, e.g. " + ap.provider + ":/usr/bin/" +
+                              ap.target + ":" + ap.func,
+                    DiagCode::UnknownBinary);
     return {};
   }
   return {path};
@@ -151,7 +153,10 @@ void expand_uprobe(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
                   "a return probe fires when the function returns; use uprobe for an offset");
     return;
   }
-  for (const std::string &path : user_binaries(x, ap)) {
+  const std::vector<std::string> binaries = user_binaries(x, ap);
+  if (binaries.empty())
+    return; // reported (or left out, as config missing_probes says)
+  for (const std::string &path : binaries) {
     auto cached = x.elf_images.find(path);
     if (cached == x.elf_images.end()) {
       std::string error;
@@ -190,11 +195,11 @@ void expand_uprobe(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
       std::vector<std::string> names;
       for (const ElfFunction &f : image.functions)
         names.push_back(f.name);
-      x.diags.error(DiagCode::UnknownSymbol, ap.loc, "no function '" + ap.func + "' in " + path,
-                    did_you_mean(ap.func, names,
-                                 cpp ? ""
-                                     : "a C++ function is named with its language: " + type_name +
-                                           ":" + path + ":cpp:\"ns::f\""));
+      x.missing_probe(ap, "no function '" + ap.func + "' in " + path,
+                      did_you_mean(ap.func, names,
+                                   cpp ? ""
+                                       : "a C++ function is named with its language: " +
+                                             type_name + ":" + path + ":cpp:\"ns::f\""));
       continue;
     }
     for (const ElfFunction *f : found) {
@@ -227,11 +232,11 @@ void expand_uprobe(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
     any = any || (p.probe == &probe && p.loc.begin.line == ap.loc.begin.line &&
                   p.loc.begin.column == ap.loc.begin.column);
   if (!any && !x.diags.has_errors() && (has_wildcard(ap.func) || has_wildcard(ap.target)))
-    x.diags.error(DiagCode::UnknownSymbol, ap.loc,
-                  "no function matches '" + ap.func + "'" +
-                      (ap.target.empty() ? "" : " in '" + ap.target + "'"),
-                  "list a binary's functions with: nm --defined-only BINARY; nm -D --defined-only "
-                  "BINARY");
+    x.missing_probe(ap,
+                    "no function matches '" + ap.func + "'" +
+                        (ap.target.empty() ? "" : " in '" + ap.target + "'"),
+                    "list a binary's functions with: nm --defined-only BINARY; nm -D "
+                    "--defined-only BINARY");
 }
 
 } // namespace scry

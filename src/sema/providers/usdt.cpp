@@ -22,7 +22,10 @@ void expand_usdt(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
                         ap.func.find_first_of("*?[") != std::string::npos;
   size_t added = 0;
   std::vector<std::string> seen; // "provider:name" of every probe of every binary, for hints
-  for (const std::string &path : user_binaries(x, ap)) {
+  const std::vector<std::string> binaries = user_binaries(x, ap);
+  if (binaries.empty())
+    return; // reported (or left out, as config missing_probes says)
+  for (const std::string &path : binaries) {
     std::string error;
     std::vector<UsdtProbe> probes = read_usdt_probes(path, error);
     if (!error.empty()) {
@@ -42,11 +45,11 @@ void expand_usdt(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
   if (added || x.diags.has_errors())
     return;
   std::string wanted = (ap.ns.empty() ? "" : ap.ns + ":") + ap.func;
-  x.diags.error(DiagCode::UnknownSymbol, ap.loc,
-                "no USDT probe matches '" + wanted + "'" +
-                    (ap.target.empty() ? "" : " in '" + ap.target + "'"),
-                seen.empty() ? "the file declares no USDT probes (readelf -n shows its notes)"
-                             : did_you_mean(wanted, seen, "readelf -n lists its USDT probes"));
+  x.missing_probe(ap,
+                  "no USDT probe matches '" + wanted + "'" +
+                      (ap.target.empty() ? "" : " in '" + ap.target + "'"),
+                  seen.empty() ? "the file declares no USDT probes (readelf -n shows its notes)"
+                               : did_you_mean(wanted, seen, "readelf -n lists its USDT probes"));
 }
 
 } // namespace scry
