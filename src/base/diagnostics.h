@@ -72,7 +72,11 @@ namespace scry {
   X(MacroDuplicate, "macro-duplicate")                                                             \
   X(UnknownBinary, "unknown-binary")                                                               \
   X(UnknownSymbol, "unknown-symbol")                                                               \
-  X(UnsafeProbe, "unsafe-probe")
+  X(UnsafeProbe, "unsafe-probe")                                                                   \
+  X(UnreachableCode, "unreachable-code")                                                           \
+  X(UnusedMap, "unused-map")                                                                       \
+  X(LoopTooLong, "loop-too-long")                                                                  \
+  X(CDefinitionError, "c-definition-error")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,

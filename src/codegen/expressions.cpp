@@ -165,6 +165,9 @@ void Generator::visit(Offsetof &n) {
 
 void Generator::visit(BlockExpr &n) {
   emit_block(*n.block, false);
+  // `{ return; 5 }`: the value is never reached, but the code around still needs one.
+  if (b_.GetInsertBlock()->getTerminator())
+    start_dead_block();
   result_ = emit(n.block->value);
 }
 

@@ -110,6 +110,10 @@ private:
   std::optional<int64_t> constant_value(ast::Expression *e);
   void constant_required(ast::Expression *e, const std::string &message);
   void check_discarded(ast::Expression &e);
+  /// Warns (unreachable-code) at the first statement, or the value, of `block` that follows a
+  /// statement after which control never goes on: return, break, continue, exit(), or an if
+  /// whose branches all end so. bpftrace warns the same way; the code is still checked.
+  void check_reachable(const ast::Block &block);
   void error(DiagCode code, const SourceRange &loc, std::string msg, std::string hint = {});
   void warning(DiagCode code, const SourceRange &loc, std::string msg, std::string hint = {});
 

@@ -11,6 +11,66 @@ namespace scry {
 
 using namespace ast;
 
+namespace {
+
+bool ends_control(const Statement *s);
+bool expression_ends_control(const Expression *e);
+
+/// Whether control never leaves `block` through its end.
+bool block_ends_control(const Block *block) {
+  return block && std::any_of(block->stmts.begin(), block->stmts.end(), ends_control);
+}
+
+/// Whether evaluating `e` never finishes: exit(), or a block expression that ends so
+/// (`$v = { exit(); 5 }`).
+bool expression_ends_control(const Expression *e) {
+  if (auto *call = dynamic_cast<const Call *>(e))
+    return call->name == "exit";
+  auto *b = dynamic_cast<const BlockExpr *>(e);
+  return b && block_ends_control(b->block);
+}
+
+/// Whether control never goes on after `s`: a jump, exit() (which returns from the probe, as
+/// in bpftrace), a nested block that ends so, or an if whose branches both do.
+bool ends_control(const Statement *s) {
+  if (dynamic_cast<const Jump *>(s))
+    return true;
+  if (auto *e = dynamic_cast<const ExprStatement *>(s))
+    return expression_ends_control(e->expr);
+  if (auto *a = dynamic_cast<const Assignment *>(s))
+    return expression_ends_control(a->value);
+  if (auto *d = dynamic_cast<const VarDecl *>(s))
+    return d->init && expression_ends_control(d->init);
+  if (auto *b = dynamic_cast<const BlockStatement *>(s))
+    return block_ends_control(b->block);
+  if (auto *i = dynamic_cast<const If *>(s)) {
+    if (!block_ends_control(i->then_block))
+      return false;
+    if (auto *else_block = dynamic_cast<const Block *>(i->else_branch))
+      return block_ends_control(else_block);
+    auto *else_if = dynamic_cast<const If *>(i->else_branch);
+    return else_if && ends_control(else_if);
+  }
+  return false;
+}
+
+} // namespace
+
+void TypeChecker::check_reachable(const Block &block) {
+  for (size_t i = 0; i < block.stmts.size(); ++i) {
+    if (!ends_control(block.stmts[i]))
+      continue;
+    const Node *next = i + 1 < block.stmts.size() ? static_cast<const Node *>(block.stmts[i + 1])
+                                                   : block.value;
+    if (next)
+      warning(DiagCode::UnreachableCode, next->loc,
+              next == block.value ? "unreachable expression: the block has no value"
+                                  : "unreachable statement",
+              "nothing after the return, break, continue or exit() before it runs");
+    return;
+  }
+}
+
 void TypeChecker::visit(Block &n) {
   scopes_.emplace_back();
   for (Statement *s : n.stmts)
@@ -21,6 +81,7 @@ void TypeChecker::visit(Block &n) {
       check_discarded(*n.value);
   }
   scopes_.pop_back();
+  check_reachable(n); // after the statements' own warnings, which come earlier in the text
 }
 
 void TypeChecker::visit(ExprStatement &n) {
