@@ -37,6 +37,9 @@ bool Type::operator==(const Type &o) const {
       hist_bits != o.hist_bits || lhist_min != o.lhist_min || lhist_max != o.lhist_max ||
       lhist_step != o.lhist_step)
     return false;
+  if ((enumeration == nullptr) != (o.enumeration == nullptr) ||
+      (enumeration && !same_enum(enumeration, o.enumeration)))
+    return false;
   if (kind == TypeKind::Pointer && address_space != o.address_space)
     return false;
   if ((elem == nullptr) != (o.elem == nullptr) || (elem && !(*elem == *o.elem)))
@@ -60,6 +63,27 @@ Type make_int(uint32_t bytes, bool is_signed) {
   t.kind = TypeKind::Integer;
   t.size = t.align = bytes;
   t.is_signed = is_signed;
+  return t;
+}
+
+const std::string *EnumInfo::name_of(uint64_t bits, uint32_t value_bytes) const {
+  uint32_t bytes = std::min(size == 0 ? 8u : size, value_bytes == 0 ? 8u : value_bytes);
+  const uint64_t mask = bytes >= 8 ? ~0ULL : (1ULL << (bytes * 8)) - 1;
+  for (const auto &[value, enumerator] : values)
+    if (((value ^ bits) & mask) == 0)
+      return &enumerator;
+  return nullptr;
+}
+
+bool same_enum(const std::shared_ptr<const EnumInfo> &a, const std::shared_ptr<const EnumInfo> &b) {
+  if (!a || !b)
+    return false;
+  return a == b || (!a->name.empty() && a->name == b->name);
+}
+
+Type make_enum_int(uint32_t bytes, std::shared_ptr<const EnumInfo> info) {
+  Type t = make_int(bytes, info && info->is_signed);
+  t.enumeration = std::move(info);
   return t;
 }
 
@@ -193,6 +217,8 @@ std::string type_name(const Type &t) {
   case TypeKind::Void:
     return "void";
   case TypeKind::Integer:
+    if (t.enumeration)
+      return "enum " + (t.enumeration->name.empty() ? "(anonymous)" : t.enumeration->name);
     return std::string(t.is_signed ? "int" : "uint") + std::to_string(t.size * 8);
   case TypeKind::Boolean:
     return "bool";

@@ -55,6 +55,35 @@ inline constexpr uint32_t kDefaultStackFrames = 127;
 
 struct Type;
 
+/// An enumeration: what an Integer "of enum type" carries so that its value prints by name.
+/// From a kernel enum (vmlinux BTF: struct fields, function and raw tracepoint parameters,
+/// tracepoint fields declared `enum NAME`, enumerator constants such as TCP_SYN_SENT) or, later,
+/// one the script defines. Shared and immutable: every Type of the enum points at one EnumInfo,
+/// and the plan hands it to the runtime with the Type, so printing never reads BTF.
+///
+/// How enum-typed integers behave (bpftrace's rules): they are integers everywhere (arithmetic,
+/// comparison, %d); the result of arithmetic is a plain integer; printf's %s, print(), map keys
+/// and map values print the enumerator's name, and a value no enumerator has prints as its
+/// unsigned number. In `-f json` keys print by name and values as numbers, as bpftrace's JSON
+/// output does. type_name() spells such a type "enum NAME" ("enum (anonymous)" without a name).
+struct EnumInfo {
+  std::string name;  // the tag ("skb_drop_reason"); empty for an anonymous enum
+  uint32_t size = 0; // bytes of the C enum (4 or 8); 0 when not known
+  bool is_signed = false;
+  /// The enumerators in declaration order: value (as 64 bits, sign-extended when the enum is
+  /// signed) and name.
+  std::vector<std::pair<uint64_t, std::string>> values;
+
+  /// The first enumerator whose value is `bits`, comparing only the low bytes a value of the
+  /// enum holds (the enum's size, at most `value_bytes`): a 4-byte field read zero-extended
+  /// still finds a negative enumerator. Null when none has that value.
+  const std::string *name_of(uint64_t bits, uint32_t value_bytes = 8) const;
+};
+
+/// Whether `a` and `b` are the same enum: the same description, or two of the same tag name.
+/// Anonymous enums are the same only as the same description. Null is "not an enum".
+bool same_enum(const std::shared_ptr<const EnumInfo> &a, const std::shared_ptr<const EnumInfo> &b);
+
 /// A named or positional part of a Record or Tuple, at a byte offset from its start.
 struct Field {
   std::string name; // empty for tuple elements
@@ -76,6 +105,7 @@ struct Type {
   std::shared_ptr<const std::vector<Field>> fields; // Record, Tuple
   std::string name;   // Record: struct name ("task_struct"); may be empty
   int32_t btf_id = 0; // Record/Pointer into vmlinux BTF; 0 when not from BTF
+  std::shared_ptr<const EnumInfo> enumeration; // Integer of enum type (see EnumInfo); else null
   // Aggregation parameters.
   int64_t hist_bits = 0; // Hist: 2^k sub-buckets per power of two, 0..5
   int64_t lhist_min = 0, lhist_max = 0, lhist_step = 0;
@@ -83,11 +113,15 @@ struct Type {
   bool is(TypeKind k) const { return kind == k; }
   bool is_integer() const { return kind == TypeKind::Integer; }
   bool is_aggregation() const { return kind >= TypeKind::Count; }
-  bool operator==(const Type &other) const; // structural equality (same layout and meaning)
+  /// Structural equality (same layout and meaning); an Integer of enum type equals only an
+  /// Integer of the same enum (same_enum).
+  bool operator==(const Type &other) const;
 };
 
 /// Constructors for the common types. Sizes are in bytes.
 Type make_int(uint32_t bytes, bool is_signed);
+/// An Integer of `bytes` bytes with enum type `info` (its sign: the enum's).
+Type make_enum_int(uint32_t bytes, std::shared_ptr<const EnumInfo> info);
 Type make_bool();
 Type make_string(uint32_t bytes);
 Type make_buffer(uint32_t data_bytes);
@@ -117,7 +151,7 @@ Type make_aggregation(TypeKind kind, bool is_signed = true);
 bool is_signed_operation(const Type &l, const Type &r);
 
 /// How bpftrace spells the type in messages: "uint64", "string[16]", "(int64,string[64])",
-/// "struct task_struct *", "count_t", "hist_t".
+/// "struct task_struct *", "enum tcp_state", "count_t", "hist_t".
 std::string type_name(const Type &type);
 
 } // namespace scry

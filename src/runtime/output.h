@@ -127,6 +127,10 @@ private:
 ///     rules, one row per bench probe (its name without "bench:"), the time in the largest unit
 ///     (ns, us, ms, s) it is at least one of, then a blank line.
 std::unique_ptr<Output> make_text_output(FILE *out, FILE *err);
+
+/// Sets the text appended to a string that filled its buffer without a NUL, in every output
+/// (config str_trunc_trailer; ".." by default, "" for none).
+void set_str_trunc_trailer(std::string trailer);
 /// JSON lines (bpftrace's -f json objects: {"type": ..., "data": ...}), all on `out`.
 ///
 /// Spacing as bpftrace writes it: `{"k": v, "k2": v2}` for objects, `[a,b]` for arrays. Types:
@@ -144,7 +148,9 @@ std::unique_ptr<Output> make_text_output(FILE *out, FILE *err);
 ///   time, attached_probes ({"count": N, "data": {"probes": N}}), lost_events
 ///   ({"count": N, "data": {"events": N}}), runtime_error ({"msg": "..."}).
 /// Integers that a double cannot hold exactly are written as strings ("9223372036854775807"),
-/// as bpftrace does. Maps without entries print nothing.
+/// as bpftrace does. Maps without entries print nothing. An integer of enum type is a number
+/// here, as in bpftrace's JSON (which writes symbolic values as numbers), except in a map's
+/// key, whose text names it: {"@": {"SKB_DROP_REASON_NO_SOCKET": 1}}.
 std::unique_ptr<Output> make_json_output(FILE *out);
 
 /// The text print() shows for a value laid out as `type` at `data` (bpftrace's text layout):
@@ -155,7 +161,8 @@ std::unique_ptr<Output> make_json_output(FILE *out);
 /// Stacks print as bpftrace's get_stack() does: a newline, then one line per frame (mode
 /// bpftrace: 8 spaces and `symbol+offset`; perf: a tab, the hex address, `symbol+offset`, and for
 /// user frames ` (file)`; raw: the hex address), unresolved frames as `0x...`; ksym and usym as
-/// the symbol's name. Timestamps print their raw number.
+/// the symbol's name. Timestamps print their raw number. An integer of enum type
+/// (EnumInfo) prints as its enumerator's name, or its unsigned number when it has none.
 std::string value_to_text(const Type &type, const uint8_t *data);
 
 /// The text of a map key as it prints between `[` and `]`: the parts of a tuple key joined with

@@ -12,9 +12,12 @@ namespace scry {
 
 namespace {
 
-/// bpftrace's default str_trunc_trailer: appended to a string that fills its buffer without a
-/// NUL, the sign that it was cut.
-constexpr std::string_view kTruncTrailer = "..";
+/// config str_trunc_trailer (bpftrace's default ".."): appended to a string that fills its
+/// buffer without a NUL, the sign that it was cut.
+std::string &trunc_trailer() {
+  static std::string trailer = "..";
+  return trailer;
+}
 
 /// How a value is being written.
 struct TextContext {
@@ -29,7 +32,7 @@ void append_string(std::string &out, const uint8_t *data, uint32_t size) {
   const size_t len = strnlen(chars, size);
   out.append(chars, len);
   if (len == size && size > 0)
-    out += kTruncTrailer;
+    out += trunc_trailer();
 }
 
 /// A buf() value: { u32 length; u8 data[size - 4] }, printable ASCII as is, other bytes as \xNN
@@ -107,6 +110,19 @@ void append_stack(std::string &out, const Type &type, const uint8_t *data) {
   }
 }
 
+/// An integer of enum type as bpftrace's types_format.cpp writes it: the enumerator's name, or
+/// for a value no enumerator has, its unsigned number at the value's width. Never divided.
+void append_enum(std::string &out, const Type &type, const uint8_t *data) {
+  uint64_t bits = value_number(type, data).bits;
+  if (const std::string *name = type.enumeration->name_of(bits, type.size)) {
+    out += *name;
+    return;
+  }
+  if (type.size < 8)
+    bits &= (1ULL << (type.size * 8)) - 1;
+  out += std::to_string(bits);
+}
+
 void append_value(std::string &out, const Type &type, const uint8_t *data, const TextContext &ctx) {
   switch (type.kind) {
   case TypeKind::None:
@@ -176,6 +192,12 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
     return;
   }
   case TypeKind::Integer:
+    if (type.enumeration) {
+      append_enum(out, type, data);
+      return;
+    }
+    out += value_number(type, data).divided(ctx.div).to_string();
+    return;
   case TypeKind::Count:
   case TypeKind::Sum:
   case TypeKind::Min:
@@ -377,6 +399,10 @@ std::string map_key_text(const Type &key, const uint8_t *data, std::string_view 
 
 std::unique_ptr<Output> make_text_output(FILE *out, FILE *err) {
   return std::make_unique<TextOutput>(out, err);
+}
+
+void set_str_trunc_trailer(std::string trailer) {
+  trunc_trailer() = std::move(trailer);
 }
 
 } // namespace scry

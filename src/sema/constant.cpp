@@ -49,6 +49,8 @@ int64_t wrap(uint64_t bits) {
 std::optional<int64_t> fold_constant(const Expression *e, const std::vector<std::string> &params) {
   if (auto *i = dynamic_cast<const Integer *>(e))
     return static_cast<int64_t>(i->value);
+  if (auto *id = dynamic_cast<const Identifier *>(e); id && id->constant) // an enum constant
+    return static_cast<int64_t>(*id->constant);
   if (auto *u = dynamic_cast<const Unary *>(e); u && u->op == UnaryOp::Neg) {
     if (auto v = fold_constant(u->operand, params))
       return wrap(0 - static_cast<uint64_t>(*v));

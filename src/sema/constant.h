@@ -12,11 +12,11 @@
 namespace scry {
 
 /// The value of `e` when it is a constant integer expression: integer literals, unary minus,
-/// + - * / << of constants, positional parameters ($N whose text is a number, $#), and blocks
-/// holding only a constant value (`{ 4 }`, as macros expand). `params`
-/// are the positional parameters ($1 is params[0]); an unset or empty one is 0, as bpftrace
-/// has it. Nullopt when `e` is not constant, and so when it uses a parameter whose text is not
-/// a number (non_numeric_parameter() finds it). Division by zero gives 0, as in BPF.
+/// + - * / << of constants, enum constants (once sema has resolved them), positional parameters ($N
+/// whose text is a number, $#), and blocks holding only a constant value (`{ 4 }`, as macros
+/// expand). `params` are the positional parameters ($1 is params[0]); an unset or empty one is 0,
+/// as bpftrace has it. Nullopt when `e` is not constant, and so when it uses a parameter whose text
+/// is not a number (non_numeric_parameter() finds it). Division by zero gives 0, as in BPF.
 std::optional<int64_t> fold_constant(const ast::Expression *e,
                                      const std::vector<std::string> &params);
 

@@ -37,6 +37,10 @@ namespace scry {
 ///    umode_t: unsigned), else from the `signed` column: the kernel writes signed:0 for every
 ///    syscall argument, so the column alone would make `long offset` unsigned. Plain `char` follows
 ///    the column (kernels since 6.2 are built with -funsigned-char).
+///  - `enum NAME` fields are such Integers whose `enumeration` has only the name (no
+///    enumerators, size 0): sema completes it from the kernel's BTF by name, when the field is
+///    used, so that the values print by name (bpftrace: `%s` of args.reason prints
+///    SKB_DROP_REASON_NO_SOCKET). An enum BTF does not have leaves a plain integer.
 ///  - `bool` of 1 byte is Boolean.
 ///  - `char x[N]` is String of N bytes (bpftrace: string[N]); other arrays (`__u8 saddr[4]`,
 ///    `unsigned long args[6]`) are Array, nested for several dimensions. A flexible array

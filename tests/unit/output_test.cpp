@@ -418,6 +418,52 @@ TEST(TextOutput, NoticesGoToStderr) {
                         "stdin:1:9-20: WARNING: Map full; can't update element.\n");
 }
 
+// An enum as the kernel's BTF gives it: enum tcp_state-like, 4 bytes, unsigned, and a signed
+// one with a negative enumerator.
+std::shared_ptr<const EnumInfo> test_enum() {
+  auto e = std::make_shared<EnumInfo>();
+  e->name = "tcp_state";
+  e->size = 4;
+  e->values = {{1, "TCP_ESTABLISHED"}, {2, "TCP_SYN_SENT"}, {7, "TCP_CLOSE"}};
+  return e;
+}
+
+TEST(TextOutput, EnumValuesPrintByName) {
+  const Type e4 = make_enum_int(4, test_enum());
+  uint32_t two = 2, unknown = 0xfffffff0;
+  Bytes b(4), u(4);
+  std::memcpy(b.data(), &two, 4);
+  std::memcpy(u.data(), &unknown, 4);
+  EXPECT_EQ(value_to_text(e4, b.data()), "TCP_SYN_SENT");
+  // No enumerator: the unsigned number at the value's width (bpftrace's types_format.cpp).
+  EXPECT_EQ(value_to_text(e4, u.data()), "4294967280");
+  // Stored in a map or variable the value is 8 bytes wide and still of the enum.
+  Type e8 = make_int(8, false);
+  e8.enumeration = test_enum();
+  EXPECT_EQ(value_to_text(e8, u64(7).data()), "TCP_CLOSE");
+  EXPECT_EQ(value_to_text(make_tuple_type({e8, make_int(8, true)}),
+                          pack(make_tuple_type({e8, make_int(8, true)}), {u64(1), i64(5)}).data()),
+            "(TCP_ESTABLISHED, 5)");
+  // A signed enum's negative enumerator, read zero-extended from a 4-byte field.
+  auto s = std::make_shared<EnumInfo>();
+  s->name = "signed_e";
+  s->size = 4;
+  s->is_signed = true;
+  s->values = {{static_cast<uint64_t>(-1), "MINUS_ONE"}};
+  EXPECT_EQ(value_to_text(make_enum_int(8, s), u64(0xffffffff).data()), "MINUS_ONE");
+  // Keys and values of a map, in text; in JSON the key names the enumerator and the value is
+  // its number, as bpftrace's JSON output writes symbolic values.
+  Map m{map_info("@s", e8, e8), {entry(u64(2), u64(7))}};
+  EXPECT_EQ(text_of(m), "@s[TCP_SYN_SENT]: TCP_CLOSE\n");
+  Capture out;
+  auto o = make_json_output(out.file());
+  o->map(m.info, m.entries, 0, 0);
+  o->value(e8, u64(2).data());
+  o->flush();
+  EXPECT_EQ(out.text(), "{\"type\": \"map\", \"data\": {\"@s\": {\"TCP_SYN_SENT\": 7}}}\n"
+                        "{\"type\": \"value\", \"data\": 2}\n");
+}
+
 // --- JSON details -------------------------------------------------------------------------------
 
 std::string json_of(const Map &m, uint64_t top = 0, uint64_t div = 0) {
