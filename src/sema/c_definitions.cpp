@@ -1,0 +1,800 @@
+// C definitions in programs (c_definitions.h): libclang, loaded on first use, parses the
+// program's C; its types become BTF split over the kernel's, its enumerators and the macros the
+// probes name become constants.
+#include "sema/c_definitions.h"
+
+#include "base/builtins.h"
+
+#include <algorithm>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <cctype>
+#include <clang-c/Index.h>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <dlfcn.h>
+#include <linux/btf.h>
+#include <regex>
+#include <set>
+#include <unistd.h>
+
+namespace scry {
+
+namespace {
+
+// ---- libclang, loaded with dlopen ------------------------------------------------------------
+
+// clang-c/Index.h is included only for its types: every function is called through a pointer from
+// dlsym, so that a program without C definitions neither links nor loads libclang.
+// clang-format off
+#define SCRY_LIBCLANG(X) \
+  X(clang_createIndex) X(clang_disposeIndex) X(clang_parseTranslationUnit2) \
+  X(clang_disposeTranslationUnit) X(clang_getNumDiagnostics) X(clang_getDiagnostic) \
+  X(clang_disposeDiagnostic) X(clang_getDiagnosticSeverity) X(clang_getDiagnosticSpelling) \
+  X(clang_getDiagnosticLocation) X(clang_getPresumedLocation) X(clang_getCString) \
+  X(clang_disposeString) X(clang_getTranslationUnitCursor) X(clang_visitChildren) \
+  X(clang_getCursorKind) X(clang_getCursorSpelling) X(clang_getCursorType) \
+  X(clang_getCursorLocation) X(clang_getCanonicalType) X(clang_Type_getSizeOf) \
+  X(clang_getPointeeType) X(clang_getArrayElementType) X(clang_getArraySize) \
+  X(clang_getTypeDeclaration) X(clang_getEnumDeclIntegerType) X(clang_getEnumConstantDeclValue) \
+  X(clang_getEnumConstantDeclUnsignedValue) X(clang_Type_visitFields) \
+  X(clang_Cursor_getOffsetOfField) X(clang_Cursor_isBitField) X(clang_getFieldDeclBitWidth) \
+  X(clang_Cursor_isMacroFunctionLike) X(clang_Cursor_isMacroBuiltin) X(clang_Cursor_Evaluate) \
+  X(clang_EvalResult_getKind) X(clang_EvalResult_getAsLongLong) \
+  X(clang_EvalResult_isUnsignedInt) X(clang_EvalResult_getAsUnsigned) \
+  X(clang_EvalResult_getAsStr) X(clang_EvalResult_dispose) X(clang_getCursorUSR) \
+  X(clang_getCursorDefinition) X(clang_getCanonicalCursor) X(clang_Cursor_isNull) \
+  X(clang_getTypeSpelling) X(clang_Cursor_isAnonymousRecordDecl) \
+  X(clang_getTypedefDeclUnderlyingType)
+// clang-format on
+
+struct Libclang {
+#define SCRY_LIBCLANG_POINTER(f) decltype(&::f) f = nullptr;
+  SCRY_LIBCLANG(SCRY_LIBCLANG_POINTER)
+#undef SCRY_LIBCLANG_POINTER
+};
+
+/// libclang 16, loaded once per process; null with `error` set when it cannot be.
+const Libclang *load_libclang(std::string &error) {
+  static std::string load_error;
+  static const Libclang *const loaded = []() -> const Libclang * {
+    // RTLD_LOCAL: its LLVM stays out of the global scope, away from the static LLVM codegen links.
+    void *handle = nullptr;
+    for (const char *name : {"libclang-16.so.1", "/usr/lib/llvm-16/lib/libclang-16.so.1"}) {
+      handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+      if (handle)
+        break;
+    }
+    if (!handle) {
+      const char *why = dlerror();
+      load_error = std::string("libclang cannot be loaded (") + (why ? why : "libclang-16.so.1") +
+                   "); install Clang 16's library libclang-16.so.1 (package libclang1-16 on "
+                   "Debian and Ubuntu)";
+      return nullptr;
+    }
+    static Libclang c;
+#define SCRY_LIBCLANG_FIND(f)                                                                      \
+  c.f = reinterpret_cast<decltype(c.f)>(dlsym(handle, #f));                                        \
+  if (!c.f) {                                                                                      \
+    load_error = "libclang-16.so.1 has no " #f;                                                    \
+    return nullptr;                                                                                \
+  }
+    SCRY_LIBCLANG(SCRY_LIBCLANG_FIND)
+#undef SCRY_LIBCLANG_FIND
+    return &c;
+  }();
+  if (!loaded)
+    error = load_error;
+  return loaded;
+}
+
+std::string take(const Libclang &c, CXString s) {
+  const char *p = c.clang_getCString(s);
+  std::string out = p ? p : "";
+  c.clang_disposeString(s);
+  return out;
+}
+
+// The presumed file names (#line) of the parts of the parsed text.
+constexpr const char *kScriptFile = "<script>";
+constexpr const char *kKernelFile = "<kernel BTF>";
+constexpr const char *kConstantsFile = "<scry constants>";
+constexpr const char *kConstantPrefix = "__scry_constant_";
+
+struct Presumed {
+  std::string file;
+  unsigned line = 0, column = 0;
+};
+
+Presumed presumed(const Libclang &c, CXSourceLocation loc) {
+  Presumed p;
+  CXString file;
+  c.clang_getPresumedLocation(loc, &file, &p.line, &p.column);
+  p.file = take(c, file);
+  return p;
+}
+
+/// Calls `f(cursor)` for each child of `parent` (not recursively).
+template <typename F>
+void for_each_child(const Libclang &c, CXCursor parent, F f) {
+  c.clang_visitChildren(
+      parent,
+      [](CXCursor cursor, CXCursor, CXClientData data) {
+        (*static_cast<F *>(data))(cursor);
+        return CXChildVisit_Continue;
+      },
+      &f);
+}
+
+// ---- kernel types as C (btf_dump) ------------------------------------------------------------
+
+void append_vprintf(void *ctx, const char *format, va_list args) {
+  va_list copy;
+  va_copy(copy, args);
+  int n = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  if (n <= 0)
+    return;
+  std::string &out = *static_cast<std::string *>(ctx);
+  size_t at = out.size();
+  out.resize(at + static_cast<size_t>(n) + 1);
+  std::vsnprintf(out.data() + at, static_cast<size_t>(n) + 1, format, args);
+  out.resize(at + static_cast<size_t>(n));
+}
+
+/// A kernel type the C names without defining it: its BTF kind and name.
+using KernelName = std::pair<int, std::string>;
+
+/// The C definitions of `names` (and of the types they need) from vmlinux's BTF.
+std::string kernel_c(struct btf *vmlinux, const std::set<KernelName> &names) {
+  std::string out;
+  struct btf_dump *d = btf_dump__new(vmlinux, append_vprintf, &out, nullptr);
+  if (!d)
+    return out;
+  for (const auto &[kind, name] : names) {
+    __s32 id = btf__find_by_name_kind(vmlinux, name.c_str(), kind);
+    if (id > 0)
+      btf_dump__dump_type(d, static_cast<__u32>(id));
+  }
+  btf_dump__free(d);
+  return out;
+}
+
+/// The kernel type a clang error says is missing: "unknown type name 'u32'", "field has
+/// incomplete type 'struct sock'".
+std::optional<KernelName> missing_type(const std::string &message) {
+  static const std::regex unknown("^unknown type name '([A-Za-z_][A-Za-z0-9_]*)'");
+  static const std::regex incomplete(
+      "incomplete .*type '(struct|union|enum) ([A-Za-z_][A-Za-z0-9_]*)'");
+  std::smatch m;
+  if (std::regex_search(message, m, unknown))
+    return KernelName{BTF_KIND_TYPEDEF, m[1]};
+  if (std::regex_search(message, m, incomplete)) {
+    const std::string kind = m[1];
+    return KernelName{kind == "struct"  ? BTF_KIND_STRUCT
+                      : kind == "union" ? BTF_KIND_UNION
+                                        : BTF_KIND_ENUM,
+                      m[2]};
+  }
+  return std::nullopt;
+}
+
+// ---- clang types to BTF ----------------------------------------------------------------------
+
+/// Writes the types clang found into split BTF over vmlinux (or standalone BTF). Types defined
+/// in the kernel part of the text (or only declared) are vmlinux's own ids.
+class BtfWriter {
+public:
+  BtfWriter(const Libclang &c, struct btf *vmlinux, struct btf *out)
+      : c_(c), vmlinux_(vmlinux), out_(out) {}
+
+  int type_id(CXType t);
+  int record_id(CXCursor decl);
+  int enum_id(CXCursor decl);
+  /// Points the pointers written so far at their pointees, writing the types only pointers
+  /// reach. Call once every other type is written.
+  void finish();
+  const std::string &error() const { return error_; }
+
+private:
+  bool from_kernel(CXCursor decl) {
+    return presumed(c_, c_.clang_getCursorLocation(decl)).file == kKernelFile;
+  }
+  std::string key(CXCursor decl) { return take(c_, c_.clang_getCursorUSR(decl)); }
+  std::string tag(CXCursor decl);
+  int kernel_id(const std::string &name, int kind);
+  int int_id(const std::string &name, uint32_t size, int encoding);
+  int check(int id, const char *what) {
+    if (id < 0 && error_.empty())
+      error_ = std::string("cannot write BTF for ") + what + ": error " + std::to_string(id);
+    return id < 0 ? 0 : id;
+  }
+
+  const Libclang &c_;
+  struct btf *vmlinux_;
+  struct btf *out_;
+  std::map<std::string, int> decls_; // by USR
+  std::map<std::string, int> ints_;
+  std::vector<std::pair<int, CXType>> pointers_; // pointer id, pointee
+  std::string error_;
+};
+
+std::string BtfWriter::tag(CXCursor decl) {
+  if (c_.clang_Cursor_isAnonymousRecordDecl(decl))
+    return {};
+  std::string name = take(c_, c_.clang_getCursorSpelling(decl));
+  // Clang spells an unnamed struct "struct (unnamed at FILE:LINE:COL)" in some contexts.
+  if (name.find(' ') != std::string::npos || name.find('(') != std::string::npos)
+    return {};
+  return name;
+}
+
+int BtfWriter::kernel_id(const std::string &name, int kind) {
+  if (!vmlinux_ || name.empty())
+    return -1;
+  __s32 id = btf__find_by_name_kind(vmlinux_, name.c_str(), kind);
+  if (id <= 0 && kind == BTF_KIND_ENUM)
+    id = btf__find_by_name_kind(vmlinux_, name.c_str(), BTF_KIND_ENUM64);
+  return id > 0 ? id : -1;
+}
+
+int BtfWriter::int_id(const std::string &name, uint32_t size, int encoding) {
+  auto it = ints_.find(name);
+  if (it != ints_.end())
+    return it->second;
+  int id = check(btf__add_int(out_, name.c_str(), size, encoding), name.c_str());
+  ints_.emplace(name, id);
+  return id;
+}
+
+int BtfWriter::type_id(CXType t) {
+  t = c_.clang_getCanonicalType(t);
+  const long long size = c_.clang_Type_getSizeOf(t);
+  switch (t.kind) {
+  case CXType_Void:
+    return 0;
+  case CXType_Bool:
+    return int_id("_Bool", 1, BTF_INT_BOOL);
+  case CXType_Char_S:
+  case CXType_SChar:
+    return int_id("char", 1, BTF_INT_SIGNED | BTF_INT_CHAR);
+  case CXType_Char_U:
+  case CXType_UChar:
+    return int_id("unsigned char", 1, BTF_INT_CHAR);
+  case CXType_Short:
+  case CXType_Int:
+  case CXType_Long:
+  case CXType_LongLong:
+  case CXType_Int128:
+  case CXType_WChar:
+    return int_id(take(c_, c_.clang_getTypeSpelling(t)), static_cast<uint32_t>(size),
+                  BTF_INT_SIGNED);
+  case CXType_UShort:
+  case CXType_UInt:
+  case CXType_ULong:
+  case CXType_ULongLong:
+  case CXType_UInt128:
+  case CXType_Char16:
+  case CXType_Char32:
+    return int_id(take(c_, c_.clang_getTypeSpelling(t)), static_cast<uint32_t>(size), 0);
+  case CXType_Float:
+  case CXType_Double:
+  case CXType_LongDouble: {
+    std::string name = take(c_, c_.clang_getTypeSpelling(t));
+    auto it = ints_.find(name);
+    if (it != ints_.end())
+      return it->second;
+    int id = check(btf__add_float(out_, name.c_str(), static_cast<size_t>(size)), "a float");
+    ints_.emplace(name, id);
+    return id;
+  }
+  case CXType_Pointer: {
+    int id = check(btf__add_ptr(out_, 0), "a pointer");
+    pointers_.emplace_back(id, c_.clang_getPointeeType(t));
+    return id;
+  }
+  case CXType_ConstantArray:
+  case CXType_IncompleteArray: {
+    int elem = type_id(c_.clang_getArrayElementType(t));
+    long long n = t.kind == CXType_ConstantArray ? c_.clang_getArraySize(t) : 0;
+    int index = int_id("int", 4, BTF_INT_SIGNED);
+    return check(btf__add_array(out_, index, elem, static_cast<__u32>(n)), "an array");
+  }
+  case CXType_Record:
+    return record_id(c_.clang_getTypeDeclaration(t));
+  case CXType_Enum:
+    return enum_id(c_.clang_getTypeDeclaration(t));
+  case CXType_FunctionProto:
+  case CXType_FunctionNoProto:
+    return 0; // a function pointer is read as a void pointer
+  default:
+    // Vectors, _Complex, _Atomic ...: bytes of the same size, so that what follows keeps its
+    // place.
+    if (size <= 0)
+      return 0;
+    return check(btf__add_array(out_, int_id("int", 4, BTF_INT_SIGNED),
+                                int_id("unsigned char", 1, BTF_INT_CHAR), static_cast<__u32>(size)),
+                 "an array");
+  }
+}
+
+int BtfWriter::record_id(CXCursor decl) {
+  decl = c_.clang_getCanonicalCursor(decl);
+  const std::string k = key(decl);
+  if (auto it = decls_.find(k); it != decls_.end())
+    return it->second;
+  const bool is_union = c_.clang_getCursorKind(decl) == CXCursor_UnionDecl;
+  CXCursor def = c_.clang_getCursorDefinition(decl);
+  const std::string name = tag(decl);
+  if (c_.clang_Cursor_isNull(def) || from_kernel(def)) {
+    // Declared only, or dumped from the kernel's BTF: the kernel's own type.
+    int id = kernel_id(name, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT);
+    if (id < 0)
+      id = check(btf__add_fwd(out_, name.c_str(), is_union ? BTF_FWD_UNION : BTF_FWD_STRUCT),
+                 "a declaration");
+    decls_.emplace(k, id);
+    return id;
+  }
+  struct Member {
+    std::string name;
+    CXType type;
+    long long bit_offset;
+    unsigned bits;
+  };
+  struct Visit {
+    const Libclang &c;
+    std::vector<Member> members;
+  } visit{c_, {}};
+  c_.clang_Type_visitFields(
+      c_.clang_getCursorType(def),
+      [](CXCursor field, CXClientData data) {
+        auto &v = *static_cast<Visit *>(data);
+        Member m;
+        m.name = take(v.c, v.c.clang_getCursorSpelling(field));
+        m.type = v.c.clang_getCursorType(field);
+        m.bit_offset = v.c.clang_Cursor_getOffsetOfField(field);
+        m.bits = v.c.clang_Cursor_isBitField(field)
+                     ? static_cast<unsigned>(v.c.clang_getFieldDeclBitWidth(field))
+                     : 0;
+        v.members.push_back(std::move(m));
+        return CXVisit_Continue;
+      },
+      &visit);
+  // The members' types first: BTF lists a struct's members right after it.
+  std::vector<int> member_types;
+  for (const Member &m : visit.members)
+    member_types.push_back(type_id(m.type));
+  const long long size = c_.clang_Type_getSizeOf(c_.clang_getCursorType(def));
+  int id = check(is_union ? btf__add_union(out_, name.c_str(), static_cast<__u32>(size))
+                          : btf__add_struct(out_, name.c_str(), static_cast<__u32>(size)),
+                 "a struct");
+  for (size_t i = 0; i < visit.members.size(); ++i) {
+    const Member &m = visit.members[i];
+    check(btf__add_field(out_, m.name.empty() ? nullptr : m.name.c_str(), member_types[i],
+                         static_cast<__u32>(m.bit_offset < 0 ? 0 : m.bit_offset), m.bits),
+          "a member");
+  }
+  decls_.emplace(k, id);
+  return id;
+}
+
+int BtfWriter::enum_id(CXCursor decl) {
+  decl = c_.clang_getCanonicalCursor(decl);
+  const std::string k = key(decl);
+  if (auto it = decls_.find(k); it != decls_.end())
+    return it->second;
+  CXCursor def = c_.clang_getCursorDefinition(decl);
+  const std::string name = tag(decl);
+  CXType type = c_.clang_getCursorType(c_.clang_Cursor_isNull(def) ? decl : def);
+  long long size = c_.clang_Type_getSizeOf(type);
+  if (size != 1 && size != 2 && size != 4 && size != 8)
+    size = 4;
+  if (c_.clang_Cursor_isNull(def) || from_kernel(def)) {
+    int id = kernel_id(name, BTF_KIND_ENUM);
+    if (id < 0)
+      id = int_id(size == 8 ? "unsigned long" : "unsigned int", static_cast<uint32_t>(size), 0);
+    decls_.emplace(k, id);
+    return id;
+  }
+  CXType integer = c_.clang_getCanonicalType(c_.clang_getEnumDeclIntegerType(def));
+  const bool is_signed = integer.kind == CXType_Int || integer.kind == CXType_Long ||
+                         integer.kind == CXType_LongLong || integer.kind == CXType_Short ||
+                         integer.kind == CXType_SChar || integer.kind == CXType_Char_S;
+  std::vector<std::pair<std::string, long long>> values;
+  bool wide = false;
+  for_each_child(c_, def, [&](CXCursor e) {
+    if (c_.clang_getCursorKind(e) != CXCursor_EnumConstantDecl)
+      return;
+    long long v = is_signed ? c_.clang_getEnumConstantDeclValue(e)
+                            : static_cast<long long>(c_.clang_getEnumConstantDeclUnsignedValue(e));
+    wide = wide || v < INT32_MIN || v > static_cast<long long>(UINT32_MAX) ||
+           (!is_signed && static_cast<unsigned long long>(v) > UINT32_MAX);
+    values.emplace_back(take(c_, c_.clang_getCursorSpelling(e)), v);
+  });
+  int id;
+  if (wide) {
+    id = check(btf__add_enum64(out_, name.c_str(), static_cast<__u32>(size), is_signed), "an enum");
+    for (const auto &[n, v] : values)
+      check(btf__add_enum64_value(out_, n.c_str(), static_cast<__u64>(v)), "an enumerator");
+  } else {
+    id = check(btf__add_enum(out_, name.c_str(), static_cast<__u32>(size)), "an enum");
+    for (const auto &[n, v] : values)
+      check(btf__add_enum_value(out_, n.c_str(), v), "an enumerator");
+  }
+  decls_.emplace(k, id);
+  return id;
+}
+
+void BtfWriter::finish() {
+  // Patched after the fact: a pointer may be written before its pointee (struct node { struct
+  // node *next; }), and BTF has no way to name a type that comes later but its id. The pointee
+  // may itself hold pointers, hence the loop.
+  while (!pointers_.empty()) {
+    auto [id, pointee] = pointers_.back();
+    pointers_.pop_back();
+    int target = type_id(pointee);
+    auto *t = const_cast<struct btf_type *>(btf__type_by_id(out_, static_cast<__u32>(id)));
+    if (t)
+      t->type = static_cast<__u32>(target);
+  }
+}
+
+// ---- the program's text ----------------------------------------------------------------------
+
+/// Bare names the probes use (identifiers), with the first place each is used.
+class NamesUsed : public ast::Walker {
+public:
+  using Walker::visit;
+  void visit(ast::Identifier &n) override { names.emplace(n.name, n.loc); }
+  std::map<std::string, SourceRange> names;
+};
+
+/// The text clang parses: the kernel's types, then the program's C at its own lines and columns
+/// (#line), then one declaration per macro to evaluate.
+std::string parse_text(const ast::Program &program, const std::string &kernel,
+                       const std::vector<std::string> &macros) {
+  std::string out;
+  if (!kernel.empty())
+    out += "#line 1 \"" + std::string(kKernelFile) + "\"\n" + kernel + "\n";
+  for (const ast::CDefinition *c : program.c_definitions) {
+    out += "#line " + std::to_string(c->loc.begin.line) + " \"" + kScriptFile + "\"\n";
+    out += std::string(static_cast<size_t>(std::max(c->loc.begin.column - 1, 0)), ' ');
+    out += c->text;
+    // bpftrace's language.md writes `struct S { int x; }` without the ';' C wants after it.
+    if (c->kind != ast::CDefinition::Kind::Preprocessor) {
+      size_t last = c->text.find_last_not_of(" \t\r\n");
+      if (last != std::string::npos && c->text[last] == '}')
+        out += ';';
+    }
+    out += "\n";
+  }
+  if (!macros.empty()) {
+    out += "#line 1 \"" + std::string(kConstantsFile) + "\"\n";
+    for (size_t i = 0; i < macros.size(); ++i)
+      out += "static __auto_type " + std::string(kConstantPrefix) + std::to_string(i) + " = " +
+             macros[i] + ";\n";
+  }
+  return out;
+}
+
+/// One parse of the program's C; owns the translation unit.
+struct Parse {
+  const Libclang &c;
+  CXIndex index = nullptr;
+  CXTranslationUnit tu = nullptr;
+  std::string text;
+  Parse(const Libclang &c) : c(c) { index = c.clang_createIndex(0, 0); }
+  ~Parse() {
+    if (tu)
+      c.clang_disposeTranslationUnit(tu);
+    if (index)
+      c.clang_disposeIndex(index);
+  }
+  Parse(const Parse &) = delete;
+  Parse &operator=(const Parse &) = delete;
+
+  bool run(const std::string &file, std::string source, const std::vector<std::string> &args) {
+    if (tu)
+      c.clang_disposeTranslationUnit(tu);
+    tu = nullptr;
+    text = std::move(source);
+    std::vector<const char *> argv;
+    for (const std::string &a : args)
+      argv.push_back(a.c_str());
+    CXUnsavedFile unsaved{file.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
+    CXErrorCode e = c.clang_parseTranslationUnit2(
+        index, file.c_str(), argv.data(), static_cast<int>(argv.size()), &unsaved, 1,
+        CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_KeepGoing, &tu);
+    return e == CXError_Success && tu;
+  }
+
+  struct Error {
+    Presumed where;
+    std::string message;
+  };
+  std::vector<Error> errors() const {
+    std::vector<Error> out;
+    for (unsigned i = 0; i < c.clang_getNumDiagnostics(tu); ++i) {
+      CXDiagnostic d = c.clang_getDiagnostic(tu, i);
+      if (c.clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error)
+        out.push_back({presumed(c, c.clang_getDiagnosticLocation(d)),
+                       take(c, c.clang_getDiagnosticSpelling(d))});
+      c.clang_disposeDiagnostic(d);
+    }
+    return out;
+  }
+};
+
+/// The end of the C token at `at` in the program's C definitions, for the error's underline.
+SourceRange token_range(const ast::Program &program, Presumed at) {
+  SourceRange r{{static_cast<int>(at.line), static_cast<int>(at.column)},
+                {static_cast<int>(at.line), static_cast<int>(at.column) + 1}};
+  for (const ast::CDefinition *c : program.c_definitions) {
+    int line = c->loc.begin.line;
+    size_t start = 0;
+    while (line < r.begin.line && start != std::string::npos) {
+      start = c->text.find('\n', start);
+      if (start != std::string::npos)
+        ++start;
+      ++line;
+    }
+    if (line != r.begin.line || start == std::string::npos)
+      continue;
+    int first_column = line == c->loc.begin.line ? c->loc.begin.column : 1;
+    size_t i = start + static_cast<size_t>(r.begin.column - first_column);
+    if (r.begin.column < first_column || i >= c->text.size())
+      continue;
+    auto word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; };
+    size_t j = i;
+    if (c->text[i] == '<' || c->text[i] == '"') { // a header's name
+      size_t close = c->text.find(c->text[i] == '<' ? '>' : '"', i + 1);
+      j = close == std::string::npos || c->text.find('\n', i) < close ? i : close + 1;
+    }
+    while (j < c->text.size() && word(c->text[j]))
+      ++j;
+    if (j > i)
+      r.end.column = r.begin.column + static_cast<int>(j - i);
+    break;
+  }
+  return r;
+}
+
+} // namespace
+
+bool has_c_definitions(const ast::Program &program, const CDefinitionOptions &options) {
+  return !program.c_definitions.empty() || !options.include_files.empty();
+}
+
+std::shared_ptr<const CTypes> import_c_definitions(const ast::Program &program,
+                                                   const CDefinitionOptions &options,
+                                                   KernelBtf &btf, Diagnostics &diags) {
+  const SourceRange first =
+      program.c_definitions.empty() ? kNoLocation : program.c_definitions.front()->loc;
+  std::string load_error;
+  const Libclang *lib = load_libclang(load_error);
+  if (!lib) {
+    diags.error(DiagCode::CDefinitionError, first, "cannot parse C definitions: " + load_error);
+    return nullptr;
+  }
+  const Libclang &c = *lib;
+  struct btf *vmlinux = btf.vmlinux();
+
+  // Flags as bpftrace gives them (src/clang_parser.cpp): the system's headers, and with BTF,
+  // <linux/types.h> left to the kernel's BTF and BPFTRACE_HAVE_BTF for scripts that test it.
+  std::vector<std::string> args = {"-x", "c", "-w", "-ferror-limit=0"};
+  for (const std::string &d : options.include_dirs)
+    args.insert(args.end(), {"-I", d});
+  for (const std::string &f : options.include_files)
+    args.insert(args.end(), {"-include", f});
+  for (const char *d : {"/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include"})
+    args.insert(args.end(), {"-isystem", d});
+  if (vmlinux)
+    args.insert(args.end(), {"-D_LINUX_TYPES_H", "-DBPFTRACE_HAVE_BTF"});
+  // In the working directory, so that `#include "file.h"` finds what bpftrace finds.
+  char cwd[4096];
+  const std::string file =
+      std::string(getcwd(cwd, sizeof cwd) ? cwd : "/tmp") + "/scry-c-definitions.c";
+
+  Parse parse(c);
+  std::set<KernelName> kernel_names;
+  std::string kernel;
+  std::vector<std::string> macros; // the object-like macros the probes name, evaluated
+  auto run = [&]() {
+    if (!parse.run(file, parse_text(program, kernel, macros), args)) {
+      diags.error(DiagCode::CDefinitionError, first, "clang could not parse the C definitions");
+      return false;
+    }
+    return true;
+  };
+  if (!run())
+    return nullptr;
+
+  auto result = std::make_shared<CTypes>();
+  // Macros: the ones the probes name (and builtins do not) are evaluated as initializers.
+  NamesUsed used;
+  for (ast::Probe *p : program.probes)
+    p->accept(used);
+  std::vector<SourceRange> macro_uses;
+  for_each_child(c, c.clang_getTranslationUnitCursor(parse.tu), [&](CXCursor cursor) {
+    if (c.clang_getCursorKind(cursor) != CXCursor_MacroDefinition ||
+        c.clang_Cursor_isMacroBuiltin(cursor))
+      return;
+    std::string name = take(c, c.clang_getCursorSpelling(cursor));
+    if (c.clang_Cursor_isMacroFunctionLike(cursor)) {
+      result->function_macros[name] = true;
+      return;
+    }
+    result->function_macros.erase(name); // redefined
+    auto it = used.names.find(name);
+    if (it == used.names.end() || find_builtin_variable(name) ||
+        std::find(macros.begin(), macros.end(), name) != macros.end())
+      return;
+    macros.push_back(name);
+    macro_uses.push_back(it->second);
+  });
+
+  // Types the C names without defining them come from the kernel's BTF, written as C before
+  // the program's; each round may name more (a typedef's struct), until none is new.
+  for (int round = 0; round < 8; ++round) {
+    if (!macros.empty() || round > 0)
+      if (!run())
+        return nullptr;
+    if (!vmlinux)
+      break;
+    size_t known = kernel_names.size();
+    for (const Parse::Error &e : parse.errors()) {
+      auto name = missing_type(e.message);
+      if (!name)
+        continue;
+      if (btf__find_by_name_kind(vmlinux, name->second.c_str(), name->first) <= 0) {
+        if (name->first != BTF_KIND_ENUM ||
+            btf__find_by_name_kind(vmlinux, name->second.c_str(), BTF_KIND_ENUM64) <= 0)
+          continue; // not the kernel's either: clang's error stands
+        name->first = BTF_KIND_ENUM64;
+      }
+      kernel_names.insert(*name);
+    }
+    if (kernel_names.size() == known)
+      break;
+    kernel = kernel_c(vmlinux, kernel_names);
+  }
+
+  // Clang's errors, at the script's place.
+  bool failed = false;
+  for (const Parse::Error &e : parse.errors()) {
+    if (e.where.file == kConstantsFile && e.where.line >= 1 && e.where.line <= macros.size()) {
+      const std::string &name = macros[e.where.line - 1];
+      diags.error(DiagCode::CDefinitionError, macro_uses[e.where.line - 1],
+                  "#define " + name + " is not a constant: " + e.message,
+                  "only #define constants whose value is an integer or a string can be used");
+      failed = true;
+      continue;
+    }
+    if (e.where.file == kScriptFile) {
+      diags.error(DiagCode::CDefinitionError, token_range(program, e.where), e.message);
+    } else {
+      std::string where = e.where.file.empty() ? ""
+                                               : e.where.file + ":" + std::to_string(e.where.line) +
+                                                     ":" + std::to_string(e.where.column) + ": ";
+      if (e.where.file == kKernelFile)
+        where = "in the kernel's types (BTF): ";
+      else if (e.where.file == "<built-in>" || e.where.file == "<command line>")
+        where = "in --include or -I: ";
+      diags.error(DiagCode::CDefinitionError, first, where + e.message,
+                  e.where.file == kKernelFile
+                      ? "a type the program defines conflicts with the kernel's of the same name"
+                      : "");
+    }
+    failed = true;
+  }
+  if (failed)
+    return nullptr;
+
+  // The types, as BTF over the kernel's.
+  struct btf *out = vmlinux ? btf__new_empty_split(vmlinux) : btf__new_empty();
+  if (!out) {
+    diags.error(DiagCode::CDefinitionError, first, "cannot create BTF for the C definitions");
+    return nullptr;
+  }
+  BtfWriter writer(c, vmlinux, out);
+  std::map<std::string, int32_t> enum_ids; // enumerator -> its enum's BTF id
+  std::vector<CXCursor> constant_decls;
+  for_each_child(c, c.clang_getTranslationUnitCursor(parse.tu), [&](CXCursor cursor) {
+    const CXCursorKind kind = c.clang_getCursorKind(cursor);
+    const std::string where = presumed(c, c.clang_getCursorLocation(cursor)).file;
+    if (where == kKernelFile)
+      return;
+    if (kind == CXCursor_VarDecl && where == kConstantsFile) {
+      constant_decls.push_back(cursor);
+      return;
+    }
+    CXCursor def = c.clang_getCursorDefinition(cursor);
+    if (c.clang_Cursor_isNull(def) || c.clang_getCursorKind(def) != kind)
+      return;
+    if (kind == CXCursor_StructDecl || kind == CXCursor_UnionDecl) {
+      writer.record_id(def);
+    } else if (kind == CXCursor_EnumDecl) {
+      int id = writer.enum_id(def);
+      for_each_child(c, def, [&](CXCursor e) {
+        if (c.clang_getCursorKind(e) != CXCursor_EnumConstantDecl)
+          return;
+        CConstant k;
+        CXType integer = c.clang_getCanonicalType(c.clang_getEnumDeclIntegerType(def));
+        bool is_unsigned = integer.kind == CXType_UInt || integer.kind == CXType_ULong ||
+                           integer.kind == CXType_ULongLong;
+        k.value = is_unsigned ? c.clang_getEnumConstantDeclUnsignedValue(e)
+                              : static_cast<uint64_t>(c.clang_getEnumConstantDeclValue(e));
+        std::string name = take(c, c.clang_getCursorSpelling(e));
+        result->constants[name] = k;
+        enum_ids[name] = id;
+      });
+    } else if (kind == CXCursor_TypedefDecl) {
+      // typedef struct { ... } name_t: the struct has no name of its own to be found by.
+      CXType t = c.clang_getCanonicalType(c.clang_getCursorType(cursor));
+      if (t.kind == CXType_Record || t.kind == CXType_Enum)
+        writer.type_id(t);
+      // The program's own typedefs are names casts may use: (myint_t)x, (item_t *)arg0.
+      if (where == kScriptFile) {
+        int under = writer.type_id(c.clang_getTypedefDeclUnderlyingType(cursor));
+        std::string name = take(c, c.clang_getCursorSpelling(cursor));
+        if (under >= 0 && !name.empty())
+          btf__add_typedef(out, name.c_str(), under);
+      }
+    }
+  });
+  writer.finish();
+  if (!writer.error().empty()) {
+    diags.error(DiagCode::CDefinitionError, first, writer.error());
+    btf__free(out);
+    return nullptr;
+  }
+  __u32 size = 0;
+  const void *raw = btf__raw_data(out, &size);
+  if (raw && size)
+    result->btf.assign(static_cast<const uint8_t *>(raw), static_cast<const uint8_t *>(raw) + size);
+  result->split = vmlinux != nullptr;
+  btf__free(out);
+  if (!result->btf.empty() && !btf.add_script_types(result->btf, result->split)) {
+    diags.error(DiagCode::CDefinitionError, first, "the C definitions' BTF is not valid");
+    return nullptr;
+  }
+  for (auto &[name, id] : enum_ids)
+    result->constants[name].enum_btf_id = id;
+
+  // The macros' values.
+  for (CXCursor decl : constant_decls) {
+    std::string var = take(c, c.clang_getCursorSpelling(decl));
+    if (var.rfind(kConstantPrefix, 0) != 0)
+      continue;
+    size_t i = std::stoul(var.substr(std::strlen(kConstantPrefix)));
+    if (i >= macros.size())
+      continue;
+    CXEvalResult r = c.clang_Cursor_Evaluate(decl);
+    CXEvalResultKind kind = r ? c.clang_EvalResult_getKind(r) : CXEval_UnExposed;
+    CConstant k;
+    if (kind == CXEval_Int) {
+      k.is_unsigned = c.clang_EvalResult_isUnsignedInt(r) != 0;
+      k.value = k.is_unsigned ? c.clang_EvalResult_getAsUnsigned(r)
+                              : static_cast<uint64_t>(c.clang_EvalResult_getAsLongLong(r));
+      result->constants[macros[i]] = k;
+    } else if (kind == CXEval_StrLiteral) {
+      k.is_string = true;
+      const char *s = c.clang_EvalResult_getAsStr(r);
+      k.text = s ? s : "";
+      result->constants[macros[i]] = k;
+    } else {
+      diags.error(DiagCode::CDefinitionError, macro_uses[i],
+                  "#define " + macros[i] + " is not an integer or string constant",
+                  "only #define constants whose value is an integer or a string can be used");
+      failed = true;
+    }
+    if (r)
+      c.clang_EvalResult_dispose(r);
+  }
+  if (failed)
+    return nullptr;
+  return result;
+}
+
+} // namespace scry
