@@ -218,6 +218,31 @@ llvm::Function *BpfModule::add_map_callback(const std::string &name, llvm::IRBui
   return fn;
 }
 
+llvm::Function *BpfModule::add_loop_callback(const std::string &name, llvm::IRBuilder<> &builder) {
+  llvm::LLVMContext &ctx = *context_;
+  llvm::Type *ptr = llvm::PointerType::get(ctx, 0);
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  auto *fn_type = llvm::FunctionType::get(i64, {i64, ptr}, false);
+  auto *fn = llvm::Function::Create(fn_type, llvm::GlobalValue::InternalLinkage, name, *module_);
+  llvm::DIType *long_type = di_->createBasicType("long", 64, llvm::dwarf::DW_ATE_signed);
+  llvm::DIType *u64_type = di_->createBasicType("u64", 64, llvm::dwarf::DW_ATE_unsigned);
+  llvm::DIType *void_ptr = di_->createPointerType(nullptr, 64);
+  llvm::DISubroutineType *sub_type =
+      di_->createSubroutineType(di_->getOrCreateTypeArray({long_type, u64_type, void_ptr}));
+  llvm::DISubprogram *sp = di_->createFunction(
+      file_, name, name, file_, 0, sub_type, 0, llvm::DINode::FlagPrototyped,
+      llvm::DISubprogram::SPFlagDefinition | llvm::DISubprogram::SPFlagLocalToUnit);
+  fn->setSubprogram(sp);
+  fn->getArg(0)->setName("index");
+  fn->getArg(1)->setName("ctx");
+  di_->createParameterVariable(sp, "index", 1, file_, 0, u64_type, true);
+  di_->createParameterVariable(sp, "ctx", 2, file_, 0, void_ptr, true);
+  auto *entry = llvm::BasicBlock::Create(ctx, "entry", fn);
+  builder.SetInsertPoint(entry);
+  builder.SetCurrentDebugLocation(location(fn, 0, 0));
+  return fn;
+}
+
 llvm::DebugLoc BpfModule::location(llvm::Function *fn, unsigned line, unsigned column) {
   return llvm::DILocation::get(*context_, line, column, fn->getSubprogram());
 }

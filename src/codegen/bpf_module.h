@@ -47,6 +47,10 @@ public:
   /// bpf_for_each_map_elem, with its debug info; the builder is left in its entry block.
   llvm::Function *add_map_callback(const std::string &name, llvm::IRBuilder<> &builder);
 
+  /// Defines `static long name(u64 index, void *ctx)`, the callback of bpf_loop, with its debug
+  /// info; the builder is left in its entry block.
+  llvm::Function *add_loop_callback(const std::string &name, llvm::IRBuilder<> &builder);
+
   /// A debug location in `fn` for source line/column, for BTF line info.
   llvm::DebugLoc location(llvm::Function *fn, unsigned line, unsigned column);
 

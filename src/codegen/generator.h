@@ -40,7 +40,8 @@ constexpr uint32_t kMapHash = BPF_MAP_TYPE_HASH, kMapArray = BPF_MAP_TYPE_ARRAY,
                    kMapPercpuHash = BPF_MAP_TYPE_PERCPU_HASH,
                    kMapPercpuArray = BPF_MAP_TYPE_PERCPU_ARRAY,
                    kMapProgArray = BPF_MAP_TYPE_PROG_ARRAY, kMapRingbuf = BPF_MAP_TYPE_RINGBUF,
-                   kMapLruHash = BPF_MAP_TYPE_LRU_HASH;
+                   kMapLruHash = BPF_MAP_TYPE_LRU_HASH,
+                   kMapLruPercpuHash = BPF_MAP_TYPE_LRU_PERCPU_HASH;
 // linux/bpf.h: enum bpf_func_id.
 enum Helper : int64_t {
   MapLookupElem = BPF_FUNC_map_lookup_elem,
@@ -62,6 +63,7 @@ enum Helper : int64_t {
   ProbeReadKernelStr = BPF_FUNC_probe_read_kernel_str,
   Jiffies64 = BPF_FUNC_jiffies64,
   ForEachMapElem = BPF_FUNC_for_each_map_elem,
+  BpfLoop = BPF_FUNC_loop,
   RingbufReserve = BPF_FUNC_ringbuf_reserve,
   RingbufSubmit = BPF_FUNC_ringbuf_submit,
   MapLookupPercpuElem = BPF_FUNC_map_lookup_percpu_elem,
@@ -202,6 +204,66 @@ private:
   void visit(ForRange &n) override;
   void visit(Jump &n) override;
 
+  // ---- loops.cpp: loops whose body is a BPF callback ------------------------------------------
+  // `for ($kv : @map)` runs its body in a callback of bpf_for_each_map_elem (kernel 5.13), and a
+  // range the verifier cannot walk (bounds known at run time, or many iterations) in one of
+  // bpf_loop (5.17). A callback is a separate function: the probe's variables then live in its
+  // scratch region (the same per-CPU bytes, looked up again in the callback), the context and
+  // the system call number travel in a frame on the caller's stack, and a `return` in the body
+  // sets a flag in scratch memory that each caller checks when the helper returns.
+  void visit(ForMap &n) override;
+
+  /// Whether `n` runs through bpf_loop(): bounds known only at run time, or more iterations
+  /// than kInlineRangeIterations.
+  bool range_uses_bpf_loop(ForRange &n);
+
+  void emit_range_with_bpf_loop(ForRange &n);
+
+  /// Whether `probe` has a loop whose body is a callback.
+  bool has_callback_loops(Probe &probe);
+
+  struct Loop {
+    llvm::BasicBlock *break_target;
+    llvm::BasicBlock *continue_target;
+  };
+
+  /// What a function being generated holds, saved while a callback is generated.
+  struct FunctionState {
+    llvm::Function *fn;
+    llvm::BasicBlock *entry, *return_block;
+    llvm::Value *return_value, *return_flag, *scratch_base, *ctx_arg, *record, *syscall_nr;
+    std::map<int, llvm::Value *> var_slots;
+    std::map<uint32_t, llvm::Value *> u32_slots;
+    std::map<uint32_t, std::vector<llvm::Value *>> stack_pool;
+    std::map<uint32_t, size_t> stack_next;
+    std::vector<Loop> loops;
+    llvm::IRBuilderBase::InsertPoint ip;
+    llvm::DebugLoc debug_loc;
+  };
+
+  /// The frame a loop's callback receives: the context and the system call number.
+  llvm::Value *loop_frame();
+
+  /// Makes `cb` (whose frame argument is `frame`) the function being generated; `loc` is the
+  /// loop's, for its debug locations. Returns the caller's state for leave_callback().
+  FunctionState enter_callback(llvm::Function *cb, llvm::Value *frame, const SourceRange &loc);
+
+  void leave_callback(const FunctionState &saved);
+
+  /// The body of a loop callback, with break (return 1: stop) and continue (return 0).
+  void emit_callback_body(Block &body);
+
+  /// After a loop helper returns: leaves the function when the body ran `return`.
+  void after_callback_loop();
+
+  /// The same scratch bytes as `v` (made by scratch() in any function) in the current
+  /// function's scratch region.
+  llvm::Value *rebase_scratch(llvm::Value *v);
+
+  /// Constant ranges with more iterations than this run through bpf_loop(): the verifier walks
+  /// an inline loop once per iteration.
+  static constexpr int64_t kInlineRangeIterations = 1024;
+
   // ---- expressions.cpp: operators, literals, casts --------------------------------------------
   llvm::Value *emit(Expression *e);
 
@@ -334,6 +396,10 @@ private:
 
   KernelAddr kernel_address(Expression *e);
 
+  /// `i < count` (unsigned: a negative index is out of range) for an array indexed at run time;
+  /// when it is not, the program reports runtime warning `warning` (Index::bounds_warning).
+  llvm::Value *index_in_range(llvm::Value *i, uint32_t count, int warning);
+
   /// Reads a value of type `t` at `address` in kernel or user memory.
   llvm::Value *read_at(llvm::Value *address, const Type &t, AddressSpace space, uint32_t shift,
                        uint32_t bits);
@@ -419,11 +485,6 @@ private:
   /// Map keys up to this size are built on the BPF stack, larger ones in scratch memory.
   static constexpr uint32_t kStackKeyBytes = 64;
 
-  struct Loop {
-    llvm::BasicBlock *break_target;
-    llvm::BasicBlock *continue_target;
-  };
-
   const SemaResult &sema_;
   const Resources &res_;
   const CodegenOptions &options_;
@@ -465,6 +526,13 @@ private:
   std::map<uint32_t, size_t> stack_next_;                     // first free slot per size
   std::map<int, llvm::Value *> var_slots_;
   std::vector<Loop> loops_;
+  // Loops with callbacks (loops.cpp): whether the probe has one (its variables then live in
+  // scratch memory), the scratch offset of each value scratch() made, the flag a `return` in
+  // a callback sets (and the value it returns), and the callbacks made so far.
+  bool variables_in_scratch_ = false;
+  std::map<llvm::Value *, uint32_t> scratch_offsets_;
+  llvm::Value *return_flag_ = nullptr, *callback_return_value_ = nullptr;
+  uint32_t callbacks_ = 0;
   llvm::Value *result_ = nullptr;
   uint64_t pending_header_ = 0;
 };

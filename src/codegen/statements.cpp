@@ -1,5 +1,6 @@
 // Statements: blocks, assignments to variables and maps, variable declarations, if, unroll,
-// while, for, break, continue and return. Reads the typed AST of a probe's body and sema's types
+// while, for over short constant ranges (the other loops are in loops.cpp), break, continue and
+// return. Reads the typed AST of a probe's body and sema's types
 // of variables and maps (SemaResult, Resources); writes LLVM IR into the program's function.
 #include "codegen/generator.h"
 
@@ -136,6 +137,11 @@ void Generator::visit(While &n) {
 }
 
 void Generator::visit(ForRange &n) {
+  if (range_uses_bpf_loop(n)) {
+    emit_range_with_bpf_loop(n); // loops.cpp
+    return;
+  }
+  // A short constant range: an ordinary loop, which the verifier walks once per iteration.
   llvm::Value *start = to_i64(emit(n.start), n.start->type);
   llvm::Value *end = to_i64(emit(n.end), n.end->type);
   llvm::Value *slot = variable_slot(*n.var);

@@ -1,7 +1,7 @@
 // The map layout pass, once the type checker knows every map's key and value types: the BPF map
-// each map becomes. Reads Resources::maps (key and value types) and max_map_keys; writes each
-// MapInfo's bpf_name, per_cpu, has_bucket_key, is_array, max_entries, bpf_key_size and
-// bpf_value_size.
+// each map becomes. Reads Resources::maps (key and value types, the kind and size a declaration
+// gave) and max_map_keys; writes each MapInfo's bpf_name, per_cpu, has_bucket_key, is_array,
+// lru, max_entries, bpf_key_size and bpf_value_size.
 #include "sema/passes.h"
 
 #include <algorithm>
@@ -27,12 +27,21 @@ void finish_maps(Resources &r) {
     m.per_cpu = m.value.is_aggregation();
     m.has_bucket_key = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
     m.is_array = m.key.kind == TypeKind::None && !m.has_bucket_key;
+    // A map without keys declared percpuhash is a hash with the one key 0 (the type checker
+    // allows no other declaration to change an array).
+    if (m.declared_kind == MapKind::PercpuHash || m.declared_kind == MapKind::PercpuLruHash)
+      m.is_array = false;
+    m.lru = m.declared_kind == MapKind::LruHash || m.declared_kind == MapKind::PercpuLruHash;
     m.max_entries = m.is_array ? 1 : r.max_map_keys;
+    if (m.declared_kind != MapKind::Default)
+      m.max_entries = m.declared_max_entries;
     if (m.has_bucket_key) {
-      // Up to 64 buckets (hist with k=0) or the lhist's buckets per user key.
+      // Up to 64 buckets (hist with k=0) or the lhist's buckets per user key: each bucket is
+      // one entry of the BPF map.
       m.bpf_key_size = (m.key.kind == TypeKind::None ? 0 : align8(m.key.size)) + 8;
       m.bpf_value_size = 8;
-      m.max_entries = r.max_map_keys;
+      if (m.declared_kind == MapKind::Default)
+        m.max_entries = r.max_map_keys;
     } else if (m.is_array) {
       m.bpf_key_size = 4;
       m.bpf_value_size = align8(std::max<uint32_t>(m.value.size, 1));

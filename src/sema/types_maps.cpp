@@ -1,9 +1,14 @@
 // Type checking of maps (part of the TypeChecker, type_checker.h): reads of @x and @x[key],
 // and the writes that give each map its key and value types (the first walk learns them).
-// Reads the map uses; writes Map::map_id, the map's types and Resources::maps (one MapInfo per
-// map; finish_maps in map_layout.cpp sizes them afterwards).
+// Also map declarations (`let @m = lruhash(100);`): their kind and size, checked against the
+// values the map holds. Reads the map uses and declarations; writes Map::map_id, the map's types
+// and Resources::maps (one MapInfo per map, with its declared kind and size; finish_maps in
+// map_layout.cpp sizes them afterwards).
 #include "parser/suggest.h"
 #include "sema/type_checker.h"
+
+#include <algorithm>
+#include <limits>
 
 namespace scry {
 
@@ -163,6 +168,122 @@ bool TypeChecker::check_readable(const MapInfo &info, const SourceRange &loc) {
     return false;
   }
   return true;
+}
+
+} // namespace scry
+
+namespace scry {
+
+using namespace ast;
+
+namespace {
+
+struct KindName {
+  MapKind kind;
+  const char *name;
+};
+// bpftrace's names (src/bpfmap.cpp, BPF_MAP_TYPES); the parser accepts only these.
+constexpr KindName kKindNames[] = {{MapKind::Hash, "hash"},
+                                   {MapKind::LruHash, "lruhash"},
+                                   {MapKind::PercpuHash, "percpuhash"},
+                                   {MapKind::PercpuLruHash, "percpulruhash"},
+                                   {MapKind::PercpuArray, "percpuarray"}};
+
+const char *kind_name(MapKind kind) {
+  for (const KindName &k : kKindNames)
+    if (k.kind == kind)
+      return k.name;
+  return "default";
+}
+
+std::string at_line(const SourceRange &loc) {
+  return "line " + std::to_string(loc.begin.line) + ", column " + std::to_string(loc.begin.column);
+}
+
+} // namespace
+
+void TypeChecker::check_map_declarations() {
+  for (const MapDecl *d : program_.map_decls) {
+    MapKind kind = MapKind::Default;
+    for (const KindName &k : kKindNames)
+      if (d->kind == k.name)
+        kind = k.kind;
+    if (kind == MapKind::Default || !d->max_entries)
+      continue; // the parser reported the kind or the arguments
+    std::string name = display(d->name);
+    if (auto it = declared_maps_.find(d->name); it != declared_maps_.end()) {
+      error(DiagCode::InvalidMapDeclaration, d->loc,
+            "map " + name + " is already declared (at " + at_line(it->second.decl->loc) + ")",
+            "declare each map once");
+      continue;
+    }
+    std::optional<int64_t> size = constant_value(d->max_entries);
+    if (!size) {
+      constant_required(d->max_entries, "a map's maximum number of entries must be a constant");
+      continue;
+    }
+    if (kind == MapKind::PercpuArray && *size != 1) {
+      error(DiagCode::InvalidMapDeclaration, d->max_entries->loc,
+            "a percpuarray map holds exactly 1 entry, not " + std::to_string(*size),
+            "write percpuarray(1), or declare a percpuhash for a map with keys");
+      continue;
+    }
+    // The kernel's limit is its u32 max_entries; a hash map's memory is allocated up front.
+    if (*size < 1 || *size > std::numeric_limits<uint32_t>::max()) {
+      error(DiagCode::InvalidMapDeclaration, d->max_entries->loc,
+            "a map holds from 1 to " + std::to_string(std::numeric_limits<uint32_t>::max()) +
+                " entries, not " + std::to_string(*size),
+            "e.g. let " + name + " = " + d->kind + "(1024);");
+      continue;
+    }
+    declared_maps_[d->name] = {d, kind, static_cast<uint32_t>(*size)};
+  }
+}
+
+void TypeChecker::apply_map_declarations() {
+  for (const auto &[map_name, declared] : declared_maps_) {
+    auto it = map_index_.find(map_name);
+    std::string name = display(map_name);
+    if (it == map_index_.end()) {
+      warning(DiagCode::UnusedMap, declared.decl->loc,
+              "map " + name + " is declared but never assigned",
+              "remove the declaration, or assign the map in a probe");
+      continue;
+    }
+    MapInfo &info = result_.resources.maps[it->second];
+    // What the values need, as bpftrace decides (bpf_map_types_compatible in its bpfmap.cpp):
+    // aggregations are per-CPU; a map without keys is a one-entry array (hist and lhist keep
+    // their bucket in the key), which a per-CPU hash may replace.
+    const bool per_cpu = info.value.is_aggregation();
+    const bool array = info.key.kind == TypeKind::None && info.value.kind != TypeKind::Hist &&
+                       info.value.kind != TypeKind::Lhist;
+    std::vector<MapKind> allowed;
+    std::string needs;
+    if (array && per_cpu) {
+      allowed = {MapKind::PercpuArray, MapKind::PercpuHash};
+      needs = "a per-CPU array: percpuarray(1) or percpuhash(N)";
+    } else if (array) {
+      needs = "a one-entry array, which cannot be declared";
+    } else if (per_cpu) {
+      allowed = {MapKind::PercpuHash, MapKind::PercpuLruHash};
+      needs = "a per-CPU hash: percpuhash(N) or percpulruhash(N)";
+    } else {
+      allowed = {MapKind::Hash, MapKind::LruHash};
+      needs = "a hash: hash(N) or lruhash(N)";
+    }
+    if (std::find(allowed.begin(), allowed.end(), declared.kind) == allowed.end()) {
+      std::string what = (info.key.kind == TypeKind::None ? "without keys " : "") +
+                         std::string("holding ") + value_description(info.value);
+      error(DiagCode::TypeMismatch, info.loc,
+            "map " + name + " is declared " + kind_name(declared.kind) + " (at " +
+                at_line(declared.decl->loc) + "), but a map " + what + " needs " + needs,
+            array && !per_cpu ? "remove the declaration, or give the map keys"
+                              : "change the declaration, or the values the map holds");
+      continue;
+    }
+    info.declared_kind = declared.kind;
+    info.declared_max_entries = declared.max_entries;
+  }
 }
 
 } // namespace scry
