@@ -231,21 +231,24 @@ void Generator::visit(Index &n) {
     result_ = read_at(addr.address, n.type, addr.space, 0, 0);
     return;
   }
-  // An array or string in scry's own memory (scratch or stack): bounds-checked load.
+  // An array or string in scry's own memory (scratch or stack): bounds-checked load; out of
+  // range, the element is 0 (zeroed for a struct) and the program warns once.
   llvm::Value *base = emit(n.base);
   llvm::Value *i = to_i64(emit(n.index), n.index->type);
   uint32_t elem = bt.kind == TypeKind::String ? 1 : bt.elem->size;
   uint32_t count = bt.kind == TypeKind::String ? bt.size : bt.count;
-  llvm::Value *in_range = b_.CreateICmpULT(i, b_.getInt64(count));
+  Type et = bt.kind == TypeKind::String ? make_int(1, true) : *bt.elem;
+  llvm::Value *dst = is_composite(et) ? scratch(et.size) : nullptr;
+  if (dst)
+    zero(dst, et.size, 1);
+  llvm::Value *in_range = index_in_range(i, count, n.bounds_warning);
   llvm::Value *slot = entry_alloca();
   b_.CreateStore(b_.getInt64(0), slot);
   auto *ok = llvm::BasicBlock::Create(ctx_, "index.ok", fn_);
   auto *done = llvm::BasicBlock::Create(ctx_, "index.end", fn_);
   b_.CreateCondBr(in_range, ok, done);
   b_.SetInsertPoint(ok);
-  Type et = bt.kind == TypeKind::String ? make_int(1, true) : *bt.elem;
-  if (is_composite(et)) {
-    llvm::Value *dst = scratch(et.size);
+  if (dst) {
     copy(dst, b_.CreateGEP(i8_, base, b_.CreateMul(i, b_.getInt64(elem))), et.size, 1);
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
@@ -300,11 +303,36 @@ Generator::KernelAddr Generator::kernel_address(Expression *e) {
     const Type &bt = i->base->type;
     KernelAddr base = bt.kind == TypeKind::Pointer ? KernelAddr{emit(i->base), bt.address_space}
                                                    : kernel_address(i->base);
-    llvm::Value *idx = emit(i->index);
-    base.address = b_.CreateAdd(base.address, b_.CreateMul(idx, b_.getInt64(i->type.size)));
+    llvm::Value *idx = to_i64(emit(i->index), i->index->type);
+    llvm::Value *at = b_.CreateAdd(base.address, b_.CreateMul(idx, b_.getInt64(i->type.size)));
+    if (i->bounds_warning >= 0) {
+      // An array (not a pointer) indexed at run time: out of range, the address is 0, which the
+      // read helpers refuse, leaving the value zeroed (bpf_probe_read_kernel clears its
+      // destination on failure).
+      uint32_t count = bt.kind == TypeKind::String ? bt.size : bt.count;
+      at = b_.CreateSelect(index_in_range(idx, count, i->bounds_warning), at, b_.getInt64(0));
+    }
+    base.address = at;
     return base;
   }
   return {emit(e), AddressSpace::Kernel};
+}
+
+llvm::Value *Generator::index_in_range(llvm::Value *i, uint32_t count, int warning) {
+  llvm::Value *in_range = b_.CreateICmpULT(i, b_.getInt64(count));
+  if (warning < 0)
+    return in_range;
+  auto *bad = llvm::BasicBlock::Create(ctx_, "index.bad", fn_);
+  auto *next = llvm::BasicBlock::Create(ctx_, "index.checked", fn_);
+  b_.CreateCondBr(in_range, next, bad);
+  b_.SetInsertPoint(bad);
+  llvm::Value *rec = reserve(16, AsyncKind::RuntimeError, static_cast<uint32_t>(warning));
+  with_record(rec, 16, [&](llvm::Value *p) {
+    b_.CreateStore(b_.getInt64(0), b_.CreateGEP(i8_, p, b_.getInt64(8)));
+  });
+  b_.CreateBr(next);
+  b_.SetInsertPoint(next);
+  return in_range;
 }
 
 llvm::Value *Generator::read_at(llvm::Value *address, const Type &t, AddressSpace space,
