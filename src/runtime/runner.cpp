@@ -341,7 +341,7 @@ private:
     g_libbpf_log.clear();
     g_libbpf_verbose = options_.verbose;
     libbpf_set_print(on_libbpf_print);
-    LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = "scry");
+    bpf_object_open_opts open_opts = verifier_log_open_opts("scry", res_.config.log_size);
     obj_ = bpf_object__open_mem(object_.data(), object_.size(), &open_opts);
     if (!obj_) {
       std::fprintf(stderr, "scry: internal error: libbpf cannot open the BPF object: %s\n%s",
@@ -611,9 +611,11 @@ private:
     }
   }
 
-  /// Prints the maps in name order, after bpftrace's separator unless `separated` (--bench has
-  /// printed it, and its results after it).
+  /// Prints the maps in name order (unless config print_maps_on_exit = false), after bpftrace's
+  /// separator unless `separated` (--bench has printed it, and its results after it).
   void print_maps_at_exit(bool separated = false) {
+    if (!res_.config.print_maps_on_exit)
+      return;
     std::vector<size_t> order(res_.maps.size());
     for (size_t i = 0; i < order.size(); ++i)
       order[i] = i;
@@ -690,7 +692,7 @@ private:
              "loading BPF programs needs root (CAP_BPF and CAP_PERFMON): run scry as root");
       return;
     }
-    std::string log = name_probes(g_libbpf_log, res_);
+    std::string log = name_probes(g_libbpf_log += verifier_log_text(), res_);
     if (options_.verbose || !options_.json)
       std::fprintf(stderr, "scry: the kernel refused to load the program: %s\n",
                    std::strerror(err));

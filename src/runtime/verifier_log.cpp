@@ -1,6 +1,7 @@
 #include "runtime/verifier_log.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -95,6 +96,34 @@ std::string tail(const std::string &text, size_t lines) {
     at = nl;
   }
   return text.substr(at == 0 ? 0 : at + 1);
+}
+
+namespace {
+std::vector<char> &log_buffer() {
+  static std::vector<char> buffer;
+  return buffer;
+}
+} // namespace
+
+bpf_object_open_opts verifier_log_open_opts(const char *name, uint32_t log_size) {
+  std::vector<char> &buffer = log_buffer();
+  buffer.assign(log_size, '\0');
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+  if (log_size) {
+    opts.kernel_log_buf = buffer.data();
+    opts.kernel_log_size = buffer.size();
+  }
+  return opts;
+}
+
+std::string verifier_log_text() {
+  std::vector<char> &buffer = log_buffer();
+  if (buffer.empty() || buffer[0] == '\0')
+    return {};
+  std::string text(buffer.data(), strnlen(buffer.data(), buffer.size()));
+  buffer.assign(buffer.size(), '\0');
+  return "-- BEGIN PROG LOAD LOG --\n" + text + (text.back() == '\n' ? "" : "\n") +
+         "-- END PROG LOAD LOG --\n";
 }
 
 } // namespace scry

@@ -4,7 +4,9 @@
 // "nothing found" rather than guessing when a line does not match.
 #pragma once
 
+#include <bpf/libbpf.h>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace scry {
@@ -29,6 +31,16 @@ bool at_complexity_limit(const std::string &reason);
 /// The name of the BPF program libbpf says failed to load ("prog 'NAME': BPF program load
 /// failed" or "prog 'NAME': failed to load", libbpf.c), or "" when the log names none.
 std::string failed_program_name(const std::string &log);
+
+/// libbpf's options for opening the BPF object `name` with a verifier log of `log_size` bytes
+/// (config log_size; 0 for libbpf's own buffer, which grows to 16 MiB): the log of a program
+/// that fails to load goes to a buffer of that size, truncated there, and libbpf no longer
+/// prints it: verifier_log_text() returns it.
+bpf_object_open_opts verifier_log_open_opts(const char *name, uint32_t log_size);
+
+/// The verifier's log since the last call, in libbpf's layout ("-- BEGIN PROG LOAD LOG --",
+/// the log, "-- END PROG LOAD LOG --"), or "" when no program failed to load.
+std::string verifier_log_text();
 
 /// The last `lines` lines of `text` (all of it when it has fewer).
 std::string tail(const std::string &text, size_t lines);

@@ -1,13 +1,15 @@
 // The config pass: the program's config block, then the BPFTRACE_* environment variables, which
-// override it (as in bpftrace). Reads Program::config and the environment; writes the limits they
-// set: Resources::max_strlen, max_map_keys, stack_mode and missing_probes, and
-// ConfigLimits::max_probes (for probe expansion). Reports unknown keys, keys set twice and values
-// out of range (invalid-config).
+// override it (as in bpftrace). Reads Program::config, the program's `&` operators (for
+// unstable_addr) and the environment; writes what the keys set: Resources::max_strlen,
+// max_map_keys, stack_mode, missing_probes and Resources::config (for codegen and the runtime),
+// and ConfigLimits (for probe expansion and the program count). Every key bpftrace has is
+// known (sema/config_keys.h); one whose feature scry lacks is validated and reported with a
+// warning saying it has no effect. Reports unknown, renamed and environment-only keys, keys set
+// twice and invalid values (invalid-config).
+#include "parser/suggest.h"
+#include "sema/config_keys.h"
 #include "sema/passes.h"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -21,201 +23,291 @@ using namespace ast;
 
 namespace {
 
-/// One limit the config block and the environment can set: its canonical key, the names that
-/// also mean it (bpftrace's older spellings), and its valid range.
-struct Limit {
-  const char *key;
-  std::vector<std::string> aliases;
-  uint64_t min, max;
+/// Where a value came from: a config block entry (located) or an environment variable.
+struct Origin {
+  SourceRange loc = kNoLocation;
+  std::string env; // the variable's name, empty for the config block
 };
 
-const std::vector<Limit> &limits() {
-  static const std::vector<Limit> table = {
-      // Strings live in per-CPU scratch space and map values of exactly this size. bpftrace
-      // sets no upper bound; 1 MiB is far beyond any string worth printing and keeps one
-      // scratch buffer per CPU affordable.
-      {"max_strlen", {"strlen"}, 1, 1u << 20},
-      // Hash maps are preallocated: each costs max_entries * (key + value + ~50 bytes of
-      // kernel bookkeeping) up front, times the CPU count for per-CPU aggregations. The kernel
-      // refuses more than 2^31 entries (E2BIG), and the value is stored as a u32; 2^22 (1024
-      // times the default) keeps the simplest map near 256 MiB, well below exhausting memory.
-      {"max_map_keys", {"map_keys_max"}, 1, 1u << 22},
-      // Each probe holds a BPF program and a link (two file descriptors) and takes time to
-      // attach; 65536 is far beyond an intended program and within common fd limits.
-      {"max_probes", {}, 1, 1u << 16},
-  };
-  return table;
-}
-
-/// The limit `name` sets (case-insensitive, with or without bpftrace's "BPFTRACE_" prefix).
-const Limit *find_limit(std::string name) {
-  for (char &c : name)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (name.rfind("bpftrace_", 0) == 0)
-    name = name.substr(9);
-  for (const Limit &l : limits())
-    if (name == l.key || std::find(l.aliases.begin(), l.aliases.end(), name) != l.aliases.end())
-      return &l;
-  return nullptr;
-}
-
-std::string range_text(const Limit &l) {
-  return "from " + std::to_string(l.min) + " to " + std::to_string(l.max);
-}
-
-void set_limit(const Limit &l, uint64_t value, Resources &resources, ConfigLimits &limits) {
-  const std::string key = l.key;
-  if (key == "max_strlen")
-    resources.max_strlen = static_cast<uint32_t>(value);
-  else if (key == "max_map_keys")
-    resources.max_map_keys = static_cast<uint32_t>(value);
-  else
-    limits.max_probes = value;
-}
-
-/// "bpftrace", "perf" or "raw" as a stack mode (bpftrace's build_id is not supported).
-std::optional<StackMode> parse_stack_mode(std::string_view text) {
-  for (StackMode m : {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw})
-    if (text == stack_mode_name(m))
-      return m;
-  return std::nullopt;
-}
-
-/// Whether `key` names stack_mode (case-insensitive, with or without "BPFTRACE_").
-bool is_stack_mode_key(std::string key) {
-  for (char &c : key)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return key == "stack_mode" || key == "bpftrace_stack_mode";
-}
-
-/// config = { stack_mode = perf } (an identifier, or a string as bpftrace also accepts).
-void read_stack_mode(Config::Entry &e, Resources &resources, Diagnostics &diags) {
-  std::string text;
-  if (auto *id = dynamic_cast<Identifier *>(e.value))
-    text = id->name;
-  else if (auto *str = dynamic_cast<String *>(e.value))
-    text = str->value;
-  auto mode = parse_stack_mode(text);
-  if (!mode) {
-    diags.error(DiagCode::InvalidConfig, e.value->loc,
-                "stack_mode must be bpftrace, perf or raw" +
-                    (text == "build_id" ? std::string(" (build_id is not supported by scry yet)")
-                                        : std::string()));
-    return;
+/// The `&` operators of the program (unstable_addr = error refuses them).
+class AddressOfFinder : public Walker {
+public:
+  using Walker::visit;
+  void visit(Unary &n) override {
+    if (n.op == UnaryOp::AddressOf)
+      uses.push_back(n.loc);
+    Walker::visit(n);
   }
-  resources.stack_mode = *mode;
-}
+  std::vector<SourceRange> uses;
+};
 
-/// config = { missing_probes = warn } (an identifier or a string, as for stack_mode).
-void read_missing_probes(Config::Entry &e, Resources &resources, Diagnostics &diags) {
-  std::string text;
-  if (auto *id = dynamic_cast<Identifier *>(e.value))
-    text = id->name;
-  else if (auto *str = dynamic_cast<String *>(e.value))
-    text = str->value;
-  if (text == "error")
-    resources.missing_probes = MissingProbes::Error;
-  else if (text == "warn")
-    resources.missing_probes = MissingProbes::Warn;
-  else if (text == "ignore")
-    resources.missing_probes = MissingProbes::Ignore;
-  else
-    diags.error(DiagCode::InvalidConfig, e.value->loc,
-                "missing_probes must be error, warn or ignore");
-}
+class ConfigPass {
+public:
+  ConfigPass(const Program &program, Resources &resources, Diagnostics &diags)
+      : program_(program), resources_(resources), diags_(diags) {}
+
+  ConfigLimits run() {
+    if (program_.config)
+      for (Config::Entry &e : program_.config->entries)
+        read_entry(e);
+    read_environment();
+    return limits_;
+  }
+
+private:
+  void read_entry(Config::Entry &e) {
+    const std::string canon = config_key_canonical(e.key);
+    if (const char *to = config_key_renamed(canon)) {
+      diags_.error(DiagCode::InvalidConfig, e.loc,
+                   "config key '" + e.key + "' was renamed to '" + to + "'",
+                   "write " + std::string(to) + " instead");
+      return;
+    }
+    if (config_key_env_only(canon)) {
+      std::string env = "BPFTRACE_" + canon;
+      for (char &c : env)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      diags_.error(DiagCode::InvalidConfig, e.loc,
+                   "'" + e.key + "' can only be set as an environment variable",
+                   "set " + env + " in the environment instead");
+      return;
+    }
+    if (config_key_retired(canon)) {
+      diags_.warning(DiagCode::NotSupported, e.loc,
+                     "config key '" + e.key + "' has no effect: bpftrace retired it", "remove it");
+      return;
+    }
+    const ConfigKey *key = find_config_key(canon);
+    if (!key) {
+      std::vector<std::string> names;
+      for (const ConfigKey &k : config_keys())
+        names.push_back(k.name);
+      std::string all;
+      for (const std::string &n : names)
+        all += (all.empty() ? "" : ", ") + n;
+      diags_.error(DiagCode::InvalidConfig, e.loc, "unknown config key '" + e.key + "'",
+                   did_you_mean(canon, names, "the keys are " + all));
+      return;
+    }
+    // bpftrace keeps the first value and silently drops the second; either is a surprise.
+    if (auto [it, fresh] = seen_.emplace(key->name, e.loc); !fresh) {
+      diags_.error(DiagCode::InvalidConfig, e.loc, std::string(key->name) + " is set twice",
+                   "it was first set at line " + std::to_string(it->second.begin.line) +
+                       ", column " + std::to_string(it->second.begin.column) +
+                       "; keep one of them");
+      return;
+    }
+    if (std::optional<ConfigValue> v = value_of(*key, *e.value))
+      apply(*key, *v, Origin{e.loc, {}});
+  }
+
+  /// The value of a config block entry, or nullopt after reporting why it is not valid.
+  std::optional<ConfigValue> value_of(const ConfigKey &key, Expression &value) {
+    ConfigValue v;
+    const std::string name = key.name;
+    auto fail = [&](const std::string &why) {
+      diags_.error(DiagCode::InvalidConfig, value.loc, why,
+                   name + " must be " + config_key_valid_values(key));
+      return std::nullopt;
+    };
+    auto *integer = dynamic_cast<Integer *>(&value);
+    // "from 1 to 1048576" ("a power of two from 1 to 65536"), after "is out of range: it must be".
+    std::string range = config_key_valid_values(key);
+    if (range.rfind("an integer ", 0) == 0)
+      range = range.substr(11);
+    switch (key.kind) {
+    case ConfigValueKind::Integer: {
+      auto *neg = dynamic_cast<Unary *>(&value);
+      if (neg && neg->op == UnaryOp::Neg && dynamic_cast<Integer *>(neg->operand))
+        return fail(name + " = -" + std::to_string(static_cast<Integer *>(neg->operand)->value) +
+                    " is out of range: it must be " + range);
+      if (!integer)
+        return fail(name + " must be " + config_key_valid_values(key));
+      if (!config_integer_valid(key, integer->value))
+        return fail(name + " = " + std::to_string(integer->value) +
+                    " is out of range: it must be " + range);
+      v.number = integer->value;
+      return v;
+    }
+    case ConfigValueKind::Boolean:
+      if (auto *b = dynamic_cast<Boolean *>(&value)) {
+        v.flag = b->value;
+        return v;
+      }
+      if (integer && integer->value <= 1) {
+        v.flag = integer->value == 1;
+        return v;
+      }
+      return fail(name + " must be " + config_key_valid_values(key));
+    case ConfigValueKind::Text:
+      if (auto *s = dynamic_cast<String *>(&value)) {
+        v.text = s->value;
+        return v;
+      }
+      return fail(name + " must be a string, e.g. " + name + " = \"...\"");
+    case ConfigValueKind::Word: {
+      std::string text;
+      if (auto *id = dynamic_cast<Identifier *>(&value))
+        text = id->name;
+      else if (auto *s = dynamic_cast<String *>(&value))
+        text = s->value;
+      else
+        return fail(name + " must be " + config_key_valid_values(key));
+      const std::string *word = config_key_word(key, text);
+      if (!word)
+        return fail(name + " = " + text + " is not valid: it must be " +
+                    config_key_valid_values(key));
+      v.text = *word;
+      return v;
+    }
+    }
+    return std::nullopt;
+  }
+
+  void read_environment() {
+    for (const ConfigKey &key : config_keys()) {
+      const std::string env = config_key_env_name(key);
+      const char *text = std::getenv(env.c_str());
+      if (!text)
+        continue;
+      if (std::optional<ConfigValue> v = config_value_from_text(key, text))
+        apply(key, *v, Origin{kNoLocation, env});
+      else
+        diags_.error(DiagCode::InvalidConfig, kNoLocation,
+                     "environment variable " + env + "='" + text + "' is not valid: " + key.name +
+                         " must be " + config_key_valid_values(key),
+                     "fix or unset " + env);
+    }
+    // bpftrace's old names: an error rather than a setting silently ignored.
+    for (const char *old : {"strlen", "map_keys_max", "cat_bytes_max", "no_cpp_demangle"}) {
+      std::string env = "BPFTRACE_" + std::string(old);
+      for (char &c : env)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (!std::getenv(env.c_str()))
+        continue;
+      std::string to = "BPFTRACE_" + std::string(config_key_renamed(old));
+      for (char &c : to)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      diags_.error(DiagCode::InvalidConfig, kNoLocation,
+                   "environment variable " + env + " was renamed to " + to,
+                   "set " + to + " instead");
+    }
+  }
+
+  /// A warning that `key` is accepted but scry lacks what it controls.
+  void no_effect(const ConfigKey &key, const Origin &origin, const std::string &why) {
+    const std::string what =
+        origin.env.empty() ? std::string(key.name) : "environment variable " + origin.env;
+    diags_.warning(DiagCode::NotSupported, origin.loc, what + " has no effect in scry: " + why);
+  }
+
+  void apply(const ConfigKey &key, const ConfigValue &v, const Origin &origin) {
+    const std::string_view name = key.name;
+    RunConfig &run = resources_.config;
+    if (name == "max_strlen")
+      resources_.max_strlen = static_cast<uint32_t>(v.number);
+    else if (name == "max_map_keys")
+      resources_.max_map_keys = static_cast<uint32_t>(v.number);
+    else if (name == "max_probes")
+      limits_.max_probes = v.number;
+    else if (name == "max_bpf_progs")
+      limits_.max_bpf_progs = v.number;
+    else if (name == "log_size")
+      run.log_size = static_cast<uint32_t>(v.number);
+    else if (name == "perf_rb_pages")
+      run.perf_rb_pages = static_cast<uint32_t>(v.number);
+    else if (name == "license")
+      run.license = v.text;
+    else if (name == "print_maps_on_exit")
+      run.print_maps_on_exit = v.flag;
+    else if (name == "str_trunc_trailer")
+      run.str_trunc_trailer = v.text;
+    else if (name == "cpp_demangle") {
+      run.cpp_demangle = v.flag;
+      if (!v.flag)
+        no_effect(key, origin, "it always shows C++ names in stacks demangled");
+    } else if (name == "stack_mode") {
+      if (v.text == "build_id")
+        diags_.error(DiagCode::NotSupported, origin.loc,
+                     "stack_mode build_id is not supported by scry yet",
+                     "use bpftrace, perf or raw");
+      else
+        for (StackMode m : {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw})
+          if (v.text == stack_mode_name(m))
+            resources_.stack_mode = m;
+    } else if (name == "missing_probes")
+      resources_.missing_probes = v.text == "warn"     ? MissingProbes::Warn
+                                  : v.text == "ignore" ? MissingProbes::Ignore
+                                                       : MissingProbes::Error;
+    else if (name == "cache_user_symbols") {
+      if (v.text != "PER_PID")
+        no_effect(key, origin, "it always caches the symbols of each process (PER_PID)");
+    } else if (name == "lazy_symbolication")
+      no_effect(key, origin,
+                "it reads a process's symbols when a stack or usym of it is first printed");
+    else if (name == "max_cat_bytes")
+      no_effect(key, origin, "cat() is not supported yet");
+    else if (name == "on_stack_limit")
+      no_effect(key, origin,
+                "strings, tuples and records always live in per-CPU scratch memory, not on "
+                "the BPF stack");
+    else if (name == "show_debug_info" || name == "use_blazesym") {
+      if (v.flag)
+        no_effect(key, origin, "it has no blazesym: stacks show no file and line");
+    } else if (name == "unstable_addr")
+      limits_.refuse_address_of = v.text == "error";
+    else if (name.substr(0, 9) == "unstable_") {
+      // import, import_statement, tseries, typeinfo, dw_ustack: features scry does not have
+      // (using them is an error whatever this says).
+      if (v.text != "error")
+        no_effect(key, origin, "the feature it enables is not supported yet");
+    }
+  }
+
+  const Program &program_;
+  Resources &resources_;
+  Diagnostics &diags_;
+  ConfigLimits limits_;
+  std::map<std::string, SourceRange> seen_; // key -> where the config block set it
+};
 
 } // namespace
 
 ConfigLimits read_config(const Program &program, Resources &resources, Diagnostics &diags) {
-  ConfigLimits limits;
-  std::map<std::string, SourceRange> seen; // canonical key -> where it was first set
-  if (program.config) {
-    for (Config::Entry &e : program.config->entries) {
-      // The keys whose values are names: each read once, by its reader.
-      const char *named = is_stack_mode_key(e.key)    ? "stack_mode"
-                          : e.key == "missing_probes" ? "missing_probes"
-                                                      : nullptr;
-      if (named) {
-        if (auto [it, fresh] = seen.emplace(named, e.loc); !fresh)
-          diags.error(DiagCode::InvalidConfig, e.loc, std::string(named) + " is set twice",
-                      "it was first set at line " + std::to_string(it->second.begin.line) +
-                          "; keep one of them");
-        else if (named == std::string_view("stack_mode"))
-          read_stack_mode(e, resources, diags);
-        else
-          read_missing_probes(e, resources, diags);
-        continue;
-      }
-      const Limit *l = find_limit(e.key);
-      if (!l) {
-        diags.error(DiagCode::NotSupported, e.loc,
-                    "config key '" + e.key + "' is not supported yet",
-                    "supported: max_strlen, max_map_keys, max_probes, stack_mode, missing_probes");
-        continue;
-      }
-      // bpftrace keeps the first value and silently drops the second; either is a surprise.
-      if (auto [it, fresh] = seen.emplace(l->key, e.loc); !fresh) {
-        diags.error(DiagCode::InvalidConfig, e.loc, std::string(l->key) + " is set twice",
-                    "it was first set at line " + std::to_string(it->second.begin.line) +
-                        ", column " + std::to_string(it->second.begin.column) +
-                        "; keep one of them");
-        continue;
-      }
-      auto *i = dynamic_cast<Integer *>(e.value);
-      auto *neg = dynamic_cast<Unary *>(e.value);
-      if (neg && (neg->op != UnaryOp::Neg || !dynamic_cast<Integer *>(neg->operand)))
-        neg = nullptr;
-      if (!i && !neg) {
-        diags.error(DiagCode::InvalidConfig, e.value->loc,
-                    std::string(l->key) + " must be an integer " + range_text(*l));
-        continue;
-      }
-      if (neg || i->value < l->min || i->value > l->max) {
-        const std::string shown =
-            neg ? "-" + std::to_string(static_cast<Integer *>(neg->operand)->value)
-                : std::to_string(i->value);
-        diags.error(DiagCode::InvalidConfig, e.value->loc,
-                    std::string(l->key) + " = " + shown + " is out of range: it must be " +
-                        range_text(*l));
-        continue;
-      }
-      set_limit(*l, i->value, resources, limits);
-    }
-  }
-  // The environment overrides the config block, as in bpftrace. A value that is not a number
-  // in range is an error (bpftrace refuses it too), never ignored or wrapped.
-  for (const char *env : {"BPFTRACE_MAX_STRLEN", "BPFTRACE_STRLEN", "BPFTRACE_MAX_MAP_KEYS",
-                          "BPFTRACE_MAP_KEYS_MAX", "BPFTRACE_MAX_PROBES"}) {
-    const char *v = std::getenv(env);
-    if (!v)
-      continue;
-    const Limit &l = *find_limit(env);
-    const std::string_view text(v);
-    uint64_t value = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    bool digits_only = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-      return std::isdigit(static_cast<unsigned char>(c));
-    });
-    if (!digits_only || ec != std::errc() || p != text.data() + text.size() || value < l.min ||
-        value > l.max) {
-      diags.error(DiagCode::InvalidConfig, kNoLocation,
-                  "environment variable " + std::string(env) + "='" + std::string(text) +
-                      "' is not valid: " + l.key + " must be an integer " + range_text(l),
-                  "fix or unset " + std::string(env));
-      continue;
-    }
-    set_limit(l, value, resources, limits);
-  }
-  if (const char *v = std::getenv("BPFTRACE_STACK_MODE")) {
-    if (auto mode = parse_stack_mode(v))
-      resources.stack_mode = *mode;
-    else
-      diags.error(DiagCode::InvalidConfig, kNoLocation,
-                  "environment variable BPFTRACE_STACK_MODE='" + std::string(v) +
-                      "' is not valid: it must be bpftrace, perf or raw",
-                  "fix or unset BPFTRACE_STACK_MODE");
+  ConfigLimits limits = ConfigPass(program, resources, diags).run();
+  if (limits.refuse_address_of) {
+    AddressOfFinder finder;
+    for (Probe *p : program.probes)
+      p->accept(finder);
+    for (const SourceRange &loc : finder.uses)
+      diags.error(DiagCode::InvalidConfig, loc,
+                  "the address-of operator (&) is refused by config unstable_addr = error",
+                  "set unstable_addr = enable to use it");
   }
   return limits;
+}
+
+bool check_max_bpf_progs(const Resources &resources, const ConfigLimits &limits,
+                         Diagnostics &diags) {
+  // Programs that share another's code (a uprobe or kprobe group's members, a tail-called
+  // wildcard's expansions) are one BPF program.
+  uint64_t count = 0;
+  for (const ProbeProgram &p : resources.programs) {
+    if (p.shares_program_of >= 0)
+      continue;
+    if (++count > limits.max_bpf_progs) {
+      uint64_t total = 0;
+      for (const ProbeProgram &q : resources.programs)
+        total += q.shares_program_of < 0;
+      diags.error(DiagCode::InvalidAttachPoint, p.loc,
+                  "the program needs " + std::to_string(total) +
+                      " BPF programs, more than max_bpf_progs (" +
+                      std::to_string(limits.max_bpf_progs) + ")",
+                  "narrow the wildcard, or raise the limit: config = { max_bpf_progs = N }");
+      return false;
+    }
+  }
+  return true;
 }
 
 } // namespace scry

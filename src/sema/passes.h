@@ -13,14 +13,23 @@
 
 namespace scry {
 
-/// What the config pass sets that is not in Resources (which holds max_strlen and max_map_keys).
+/// What the config pass sets that is not in Resources (which holds max_strlen, max_map_keys and
+/// the RunConfig that codegen and the runtime read).
 struct ConfigLimits {
-  uint64_t max_probes = 1024; // bpftrace's default
+  uint64_t max_probes = 1024;     // bpftrace's default
+  uint64_t max_bpf_progs = 1024;  // bpftrace's default
+  bool refuse_address_of = false; // unstable_addr = error
 };
 
-/// config.cpp: the config block, then the BPFTRACE_* environment variables, which override it.
-/// Sets Resources::max_strlen and max_map_keys; returns the other limits.
+/// config.cpp: the config block, then the BPFTRACE_* environment variables, which override it
+/// (every key of bpftrace's, sema/config_keys.h). Sets Resources::max_strlen, max_map_keys,
+/// stack_mode, missing_probes and config; returns the other limits.
 ConfigLimits read_config(const ast::Program &program, Resources &resources, Diagnostics &diags);
+
+/// config.cpp: false, with an error at the first program beyond the limit, when the plan has
+/// more BPF programs than max_bpf_progs (programs sharing another's code count once).
+bool check_max_bpf_progs(const Resources &resources, const ConfigLimits &limits,
+                         Diagnostics &diags);
 
 /// probe_expansion.cpp: one ProbeProgram (and its tracepoint format, or null) per concrete attach
 /// point, made by its probe type's provider (providers/providers.h), wildcards expanded, appended

@@ -15,6 +15,10 @@
 
 namespace scry {
 
+/// The kind a map declaration (`let @m = lruhash(100);`) chose, as bpftrace names them; Default
+/// for a map that is not declared (its value decides: hash, per-CPU hash, (per-CPU) array).
+enum class MapKind : uint8_t { Default, Hash, LruHash, PercpuHash, PercpuLruHash, PercpuArray };
+
 /// One BPF map behind a scry map (`@name`).
 struct MapInfo {
   std::string name;     // as the user writes it: "@x", or "@" for the anonymous map
@@ -30,7 +34,11 @@ struct MapInfo {
   /// value a u64 count.
   bool has_bucket_key = false;
   uint32_t max_entries = 0;
-  uint32_t bpf_key_size = 0;   // bytes
+  /// A declared map's kind and size (`let @m = KIND(N)`; kind Default and 0 when undeclared).
+  MapKind declared_kind = MapKind::Default;
+  uint32_t declared_max_entries = 0;
+  bool lru = false;          // evicts the least recently used entry when full (BPF_MAP_TYPE_LRU_*)
+  uint32_t bpf_key_size = 0; // bytes
   uint32_t bpf_value_size = 0; // bytes, per CPU for per-CPU maps
   SourceRange loc;             // the map's first assignment, for errors about the map itself
 };
@@ -302,6 +310,20 @@ struct SyscallDispatcher {
 /// Entries of a SyscallDispatcher's program array: system call numbers below this.
 inline constexpr uint32_t kSyscallDispatchEntries = 1024;
 
+/// The config block's (and BPFTRACE_* variables') settings that codegen and the runtime read
+/// (sema/config.cpp sets them; the keys are bpftrace's, docs/language.md "Config Variables").
+struct RunConfig {
+  std::string license = "GPL";          // the BPF object's license section
+  bool print_maps_on_exit = true;       // print every map with entries when the run ends
+  std::string str_trunc_trailer = ".."; // appended to a string that filled its buffer
+  /// Bytes of the verifier's log kept (-v, load failures) when config log_size sets it; 0:
+  /// libbpf's own buffer, which grows to 16 MiB, so that the whole log (and the source line the
+  /// verifier stopped on) is kept.
+  uint32_t log_size = 0;
+  uint32_t perf_rb_pages = 0; // the ring buffer's size in pages; 0: chosen by the program
+  bool cpp_demangle = true;   // ustack and usym show C++ names demangled
+};
+
 /// Everything the runtime needs about a compiled program except the BPF object itself.
 struct Resources {
   std::vector<MapInfo> maps;
@@ -322,6 +344,7 @@ struct Resources {
   /// Whether a probe takes ustack or usym: its programs tell user space about each process
   /// they see (AsyncKind::ProcessSeen), so that its mappings are read while it lives.
   bool user_symbols = false;
+  RunConfig config;
 };
 
 } // namespace scry
