@@ -66,6 +66,8 @@ OPTIONS:
     -q, --quiet            print only the program's own output
     -v, --verbose          print more: program ids, the verifier's whole log on failure
     --no-warnings          do not print warnings
+    -I DIR                 add DIR to the search path for #include in programs
+    --include FILE         #include FILE before the program's C definitions
     -l, --list [SEARCH]    list the probes SEARCH matches ('t:syscalls:*', '*sleep*'), or the
                            program's; -v adds arguments; -lv 'struct NAME' prints a kernel type
     --info                 show what this kernel and this build support
@@ -74,13 +76,11 @@ OPTIONS:
     -V, --version          show the version and exit
 
 ACCEPTED, NOTHING TO ACT ON YET:
-    -I DIR                 add DIR to the search path for #include
     -k, --warnings         report probe_read and map errors at run time
     --unsafe               allow unsafe functions (system, signal, ...)
     --usdt-file-activation activate USDT semaphores by file path
 
 NOT IMPLEMENTED YET (accepted, then refused with an error):
-    --include FILE         #include FILE before the program
     --probe-filter REGEX   attach only the probes matching REGEX
     --emit-elf FILE        write the BPF object to FILE
     --emit-llvm FILE       write the LLVM IR to FILE
@@ -271,9 +271,7 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
       opts.include_dirs.emplace_back(optarg);
       break;
     case kInclude:
-      // Including C headers needs the Clang-based importer, which scry does not have yet: refuse
-      // rather than silently not include the file.
-      unimplemented("--include");
+      opts.include_files.emplace_back(optarg);
       break;
     case 'k':
       opts.runtime_warnings = true;
@@ -673,6 +671,8 @@ int run(int argc, char **argv) {
   sema_options.unsafe = opts.unsafe;
   sema_options.tracefs_root = tracefs_root;
   sema_options.raw_tracepoints = !std::getenv("SCRY_CLASSIC_TRACEPOINTS");
+  sema_options.c_definitions.include_dirs = opts.include_dirs;
+  sema_options.c_definitions.include_files = opts.include_files;
   long online = sysconf(_SC_NPROCESSORS_ONLN);
   sema_options.ncpus = online > 0 ? static_cast<uint32_t>(online) : 1;
   scry::SemaResult sema;
@@ -698,6 +698,7 @@ int run(int argc, char **argv) {
     e.message = text.str();
   }
 
+  scry::set_str_trunc_trailer(sema.resources.config.str_trunc_trailer);
   scry::CodegenOptions codegen_options;
   codegen_options.filter_pid = opts.pid;
   codegen_options.child_pid = child.pid;

@@ -120,6 +120,14 @@ void Generator::visit(Identifier &n) {
     internal_error(n.loc, "'" + n.name + "' has no code");
     break;
   case BuiltinVariable::None:
+    if (n.constant && n.type.kind == TypeKind::String) { // #define NAME "text"
+      result_ = constant_string(n.constant_text, n.type.size);
+      break;
+    }
+    if (n.constant) { // an enum constant (TCP_SYN_SENT): its value, resolved by sema
+      result_ = b_.getInt64(*n.constant);
+      break;
+    }
     internal_error(n.loc, "'" + n.name + "' has no code");
     break;
   }

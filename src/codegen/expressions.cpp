@@ -52,6 +52,8 @@ void Generator::visit(Unary &n) {
     break;
   }
   case UnaryOp::AddressOf:
+    // Sema allows & only on a field or element behind a pointer: its address, unread.
+    result_ = kernel_address(n.operand).address;
     break;
   case UnaryOp::PreInc:
   case UnaryOp::PreDec:
@@ -124,10 +126,23 @@ void Generator::visit(Ternary &n) {
 void Generator::visit(Cast &n) {
   llvm::Value *v = emit(n.operand);
   const Type &from = n.operand->type, &to = n.type;
+  // Array casts reinterpret bytes (sema checked that both sides have the same size; a
+  // constant may fill a smaller array): little-endian, as the kernel holds them.
   if (to.kind == TypeKind::Array || to.kind == TypeKind::String) {
     llvm::Value *dst = scratch(to.size);
-    b_.CreateStore(to_i64(v, from), dst);
+    if (is_composite(from))
+      copy(dst, v, to.size, 1);
+    else
+      store_value(dst, to_i64(v, from), make_int(std::min<uint32_t>(to.size, 8), false));
     result_ = dst;
+    return;
+  }
+  if (from.kind == TypeKind::Array && to.kind == TypeKind::Integer) {
+    llvm::Type *it = llvm::IntegerType::get(ctx_, 8 * to.size);
+    llvm::Value *bits = b_.CreateAlignedLoad(it, v, llvm::Align(1));
+    result_ = to.size == 8   ? bits
+              : to.is_signed ? b_.CreateSExt(bits, i64_)
+                             : b_.CreateZExt(bits, i64_);
     return;
   }
   result_ = convert_scalar(v, from, to);
@@ -309,8 +324,10 @@ void Generator::emit_increment(Unary &n) {
     const Type &t = variable_type(*v);
     llvm::Value *slot = variable_slot(*v);
     llvm::Value *old = load_value(slot, t);
+    // A pointer steps by its element's size, as `$p + 1` does (arithmetic()).
+    const uint64_t step = t.kind == TypeKind::Pointer && t.elem && t.elem->size ? t.elem->size : 1;
     llvm::Value *nv = convert_scalar(
-        inc ? b_.CreateAdd(old, b_.getInt64(1)) : b_.CreateSub(old, b_.getInt64(1)), t, t);
+        inc ? b_.CreateAdd(old, b_.getInt64(step)) : b_.CreateSub(old, b_.getInt64(step)), t, t);
     store_value(slot, nv, t);
     result_ = post ? old : nv;
     return;

@@ -22,6 +22,20 @@ Generator::Generator(const SemaResult &sema, const SourceFile &source,
   possible_cpus_ = possible > 0 ? static_cast<uint32_t>(possible) : 1;
   long online = sysconf(_SC_NPROCESSORS_ONLN);
   online_cpus_ = online > 0 ? static_cast<uint64_t>(online) : 1;
+  // The program's C types, as sema saw them: field offsets of its structs come from them.
+  if (sema.c_types && !sema.c_types->btf.empty())
+    btf_.add_script_types(sema.c_types->btf, sema.c_types->split);
+  // config license: the BpfModule's section says "GPL"; another of the kernel's GPL-compatible
+  // licenses replaces it.
+  if (res_.config.license != "GPL")
+    if (llvm::GlobalVariable *old = mod_.module().getGlobalVariable("_license")) {
+      llvm::Constant *text = llvm::ConstantDataArray::getString(ctx_, res_.config.license, true);
+      auto *license = new llvm::GlobalVariable(mod_.module(), text->getType(), true,
+                                               llvm::GlobalValue::ExternalLinkage, text);
+      license->setSection("license");
+      old->eraseFromParent();
+      license->setName("_license");
+    }
 }
 
 CodegenResult Generator::run() {
@@ -66,11 +80,16 @@ CodegenResult Generator::run() {
 void Generator::declare_maps() {
   for (const MapInfo &m : res_.maps) {
     uint32_t type = m.is_array ? (m.per_cpu ? kMapPercpuArray : kMapArray)
+                    : m.lru    ? (m.per_cpu ? kMapLruPercpuHash : kMapLruHash)
                                : (m.per_cpu ? kMapPercpuHash : kMapHash);
     maps_.push_back(
         mod_.add_map(m.bpf_name, type, m.max_entries, m.bpf_key_size, m.bpf_value_size));
   }
   uint32_t ringbuf_bytes = options_.ringbuf_bytes;
+  if (!ringbuf_bytes && res_.config.perf_rb_pages) // config perf_rb_pages, a power of two
+    ringbuf_bytes = static_cast<uint32_t>(std::min<uint64_t>(
+        uint64_t{res_.config.perf_rb_pages} * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)),
+        uint64_t{1} << 30));
   if (!ringbuf_bytes)
     ringbuf_bytes = res_.printfs.empty() && res_.print_values.empty() && res_.time_formats.empty()
                         ? kRingbufBytesControl
@@ -178,8 +197,17 @@ void Generator::generate_program(size_t index) {
   llvm::BasicBlock *scratch_check = b_.GetInsertBlock();
   branch_if_null(scratch_base_, return_block_);
   // Variables get their slots first, below every statement's temporaries, which are reused
-  // from one statement to the next (see emit_block).
+  // from one statement to the next (see emit_block). A probe with loop callbacks keeps them
+  // all in scratch memory, which the callbacks reach too (loops.cpp).
+  scratch_offsets_.clear();
+  variables_in_scratch_ = has_callback_loops(*p.probe);
+  return_flag_ = callback_return_value_ = nullptr;
   allocate_variables(*p.probe);
+  if (variables_in_scratch_) {
+    return_flag_ = scratch(8);
+    callback_return_value_ = scratch(8);
+    b_.CreateStore(b_.getInt64(0), return_flag_);
+  }
 
   record_ = ctx_arg_;
   if (raw_arguments && p.raw_record != RawRecord::None)
@@ -351,7 +379,9 @@ llvm::Value *Generator::scratch(uint32_t bytes) {
   scratch_peak_ = std::max(scratch_peak_, scratch_used_);
   if (scratch_used_ > kMaxScratch)
     return entry_alloca(8); // reported after the program is generated
-  return b_.CreateGEP(i8_, scratch_base_, b_.getInt64(offset));
+  llvm::Value *p = b_.CreateGEP(i8_, scratch_base_, b_.getInt64(offset));
+  scratch_offsets_[p] = offset;
+  return p;
 }
 
 llvm::Value *Generator::lookup_state() {
@@ -391,7 +421,7 @@ llvm::Value *Generator::variable_slot(const Variable &v) {
     return it->second;
   const Type &t = variable_type(v);
   llvm::Value *slot;
-  if (is_composite(t)) {
+  if (is_composite(t) || variables_in_scratch_) {
     // In the entry block's scratch position: compute it where the scratch base is known.
     llvm::IRBuilder<>::InsertPointGuard guard(b_);
     llvm::Instruction *after_base = llvm::cast<llvm::Instruction>(scratch_base_);

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,7 +39,8 @@ struct Node {
 /// `(struct task_struct *)`, `(int8[8])`, `int32*[4]`, `string[64]`, `typeof($x)`.
 struct TypeSpec : Node {
   enum class Base { Named, Struct, Union, Enum, Typeof };
-  /// One suffix: a pointer (`*`) or an array of `size` elements (`[size]`).
+  /// One suffix: a pointer (`*`) or an array of `size` elements (`[size]`); size 0 is `[]`,
+  /// an array whose size a cast takes from its value (`(int8[])12345`).
   struct Suffix {
     bool pointer;
     uint64_t size;
@@ -91,6 +93,12 @@ struct Identifier : Expression {
   void accept(Visitor &v) override;
   std::string name;
   BuiltinVariable builtin = BuiltinVariable::None; // set by semantic analysis
+  /// Set by semantic analysis when the name is a constant (an enumerator of a kernel enum, or of
+  /// the script's C definitions): its value as 64 bits; `type` says its enum. Codegen emits it.
+  std::optional<uint64_t> constant;
+  /// A string constant's text (a `#define NAME "text"` of the C definitions; `type` is a string
+  /// and `constant` is set).
+  std::string constant_text;
 };
 
 /// A scratch variable `$name` (name stored without the `$`).
@@ -230,6 +238,9 @@ struct Index : Expression {
   void accept(Visitor &v) override;
   Expression *base;
   Expression *index;
+  /// An array indexed by a value known only at run time: the index of the runtime warning the
+  /// program reports when it is out of range (the value is then 0), set by sema; else -1.
+  int bounds_warning = -1;
 };
 
 /// `(type)operand`.
@@ -384,6 +395,9 @@ struct ForRange : Statement {
   Expression *start;
   Expression *end;
   Block *body;
+  /// Bounds known only at run time: the index of the runtime warning sent when the range has
+  /// more iterations than bpf_loop() runs (set by sema), or -1.
+  int too_long_warning = -1;
 };
 
 /// `break`, `continue`, `return [value]`.
@@ -501,7 +515,7 @@ struct Macro : Node {
   Block *body;
 };
 
-/// `let @name = hash(N);` and lruhash, percpuhash, percpulruhash.
+/// `let @name = hash(N);` and lruhash, percpuhash, percpulruhash, percpuarray.
 struct MapDecl : Node {
   MapDecl(SourceRange loc, std::string name, std::string kind, Expression *max_entries)
       : Node(loc), name(std::move(name)), kind(std::move(kind)), max_entries(max_entries) {}

@@ -9,10 +9,14 @@
 #include <cstring>
 #include <dirent.h>
 #include <linux/btf.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace scry {
 
 KernelBtf::~KernelBtf() {
+  if (script_)
+    btf__free(script_);
   for (auto &[name, b] : modules_)
     if (b)
       btf__free(b);
@@ -33,9 +37,39 @@ bool KernelBtf::load() {
   return true;
 }
 
+struct btf *KernelBtf::types() {
+  if (script_)
+    return script_;
+  return load() ? btf_ : nullptr;
+}
+
+bool KernelBtf::add_script_types(const std::vector<uint8_t> &raw, bool split) {
+  if (script_ || raw.empty())
+    return false;
+  struct btf *base = split && load() ? btf_ : nullptr;
+  if (split && !base)
+    return false;
+  // Read back through a memory file: Debian's libbpf 1.1 declares btf__new_split but its
+  // library has none, and btf__parse_raw_split reads only a path.
+  int fd = memfd_create("scry-c-types", MFD_CLOEXEC);
+  if (fd < 0)
+    return false;
+  bool written = write(fd, raw.data(), raw.size()) == static_cast<ssize_t>(raw.size());
+  struct btf *b = written
+                      ? btf__parse_raw_split(("/proc/self/fd/" + std::to_string(fd)).c_str(), base)
+                      : nullptr;
+  close(fd);
+  if (!b || libbpf_get_error(b))
+    return false;
+  script_ = b;
+  script_first_ = base ? btf__type_cnt(base) : 1;
+  return true;
+}
+
 int32_t KernelBtf::skip_modifiers(int32_t id) {
-  for (int guard = 0; guard < 64 && id > 0; ++guard) {
-    const struct btf_type *t = btf__type_by_id(btf_, static_cast<__u32>(id));
+  struct btf *in = types();
+  for (int guard = 0; in && guard < 64 && id > 0; ++guard) {
+    const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(id));
     if (!t)
       return 0;
     switch (btf_kind(t)) {
@@ -54,22 +88,32 @@ int32_t KernelBtf::skip_modifiers(int32_t id) {
 }
 
 std::optional<Type> KernelBtf::struct_type(std::string_view name, bool is_union) {
+  const int kind = is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT;
+  if (script_) {
+    // The program's own C definitions first: they may redefine a kernel type.
+    for (__u32 id = script_first_; id < btf__type_cnt(script_); ++id) {
+      const struct btf_type *t = btf__type_by_id(script_, id);
+      if (t && btf_kind(t) == kind && name == btf__name_by_offset(script_, t->name_off))
+        return type_of(static_cast<int32_t>(id));
+    }
+  }
   if (!load())
     return std::nullopt;
   std::string n(name);
-  __s32 id = btf__find_by_name_kind(btf_, n.c_str(), is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT);
+  __s32 id = btf__find_by_name_kind(btf_, n.c_str(), kind);
   if (id <= 0)
     return std::nullopt;
   return type_of(id);
 }
 
 Type KernelBtf::type_of(int32_t id) {
-  if (!load())
+  struct btf *in = types();
+  if (!in)
     return make_int(8, false);
   id = skip_modifiers(id);
   if (id == 0)
     return make_void();
-  const struct btf_type *t = btf__type_by_id(btf_, static_cast<__u32>(id));
+  const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(id));
   if (!t)
     return make_int(8, false);
   switch (btf_kind(t)) {
@@ -85,12 +129,12 @@ Type KernelBtf::type_of(int32_t id) {
   case BTF_KIND_ENUM:
   case BTF_KIND_ENUM64: {
     uint32_t size = t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8;
-    return make_int(size, btf_kflag(t));
+    return make_enum_int(size, enum_info(in, id));
   }
   case BTF_KIND_PTR: {
     int32_t target = skip_modifiers(static_cast<int32_t>(t->type));
     const struct btf_type *pt =
-        target > 0 ? btf__type_by_id(btf_, static_cast<__u32>(target)) : nullptr;
+        target > 0 ? btf__type_by_id(in, static_cast<__u32>(target)) : nullptr;
     Type pointee;
     if (!pt || btf_kind(pt) == BTF_KIND_FUNC_PROTO)
       pointee = make_void();
@@ -114,7 +158,7 @@ Type KernelBtf::type_of(int32_t id) {
     r.size = t->size;
     r.align = 8;
     r.btf_id = id;
-    r.name = btf__name_by_offset(btf_, t->name_off);
+    r.name = btf__name_by_offset(in, t->name_off);
     if (r.name.empty())
       r.name = "(anonymous)";
     return r;
@@ -123,7 +167,7 @@ Type KernelBtf::type_of(int32_t id) {
     Type r;
     r.kind = TypeKind::Record;
     r.btf_id = id;
-    r.name = btf__name_by_offset(btf_, t->name_off);
+    r.name = btf__name_by_offset(in, t->name_off);
     return r;
   }
   default:
@@ -132,16 +176,17 @@ Type KernelBtf::type_of(int32_t id) {
 }
 
 std::optional<BtfField> KernelBtf::field(const Type &record, std::string_view name) {
-  if (!load() || record.btf_id <= 0)
+  struct btf *in = types();
+  if (!in || record.btf_id <= 0)
     return std::nullopt;
-  const struct btf_type *t = btf__type_by_id(btf_, static_cast<__u32>(record.btf_id));
+  const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(record.btf_id));
   if (!t || (btf_kind(t) != BTF_KIND_STRUCT && btf_kind(t) != BTF_KIND_UNION))
     return std::nullopt;
   const struct btf_member *m = btf_members(t);
   for (__u16 i = 0; i < btf_vlen(t); ++i, ++m) {
     uint32_t bit_offset = btf_member_bit_offset(t, i);
     uint32_t bit_size = btf_member_bitfield_size(t, i);
-    const char *mname = btf__name_by_offset(btf_, m->name_off);
+    const char *mname = btf__name_by_offset(in, m->name_off);
     if (mname && *mname) {
       if (name != mname)
         continue;
@@ -172,14 +217,15 @@ std::optional<BtfField> KernelBtf::field(const Type &record, std::string_view na
 
 std::string KernelBtf::member_names(const Type &record) {
   std::string out;
-  if (!load() || record.btf_id <= 0)
+  struct btf *in = types();
+  if (!in || record.btf_id <= 0)
     return out;
-  const struct btf_type *t = btf__type_by_id(btf_, static_cast<__u32>(record.btf_id));
+  const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(record.btf_id));
   if (!t || (btf_kind(t) != BTF_KIND_STRUCT && btf_kind(t) != BTF_KIND_UNION))
     return out;
   const struct btf_member *m = btf_members(t);
   for (__u16 i = 0; i < btf_vlen(t); ++i, ++m) {
-    const char *mname = btf__name_by_offset(btf_, m->name_off);
+    const char *mname = btf__name_by_offset(in, m->name_off);
     if (mname && *mname)
       out += (out.empty() ? "" : ", ") + std::string(mname);
   }
@@ -247,13 +293,16 @@ Type KernelBtf::type_in(struct btf *in, int32_t id) {
     case BTF_KIND_TYPE_TAG:
       if (static_cast<int32_t>(t->type) < static_cast<int32_t>(btf__type_cnt(btf_)))
         return type_of(static_cast<int32_t>(t->type));
+      id = static_cast<int32_t>(t->type);
       t = btf__type_by_id(in, t->type);
       continue;
     case BTF_KIND_INT:
+      return make_int(t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8,
+                      (btf_int_encoding(t) & BTF_INT_SIGNED) != 0);
     case BTF_KIND_ENUM:
     case BTF_KIND_ENUM64:
-      return make_int(t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8,
-                      btf_kind(t) == BTF_KIND_INT && (btf_int_encoding(t) & BTF_INT_SIGNED));
+      return make_enum_int(t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8,
+                           enum_info(in, id));
     case BTF_KIND_PTR:
       return make_pointer(make_void(), AddressSpace::Kernel);
     default:
@@ -416,6 +465,23 @@ std::vector<KernelFunction> KernelBtf::functions() {
 
 std::vector<KernelFunction> KernelBtf::raw_tracepoints() {
   return all_named(BTF_KIND_TYPEDEF, "btf_trace_");
+}
+
+std::optional<Type> KernelBtf::typedef_type(std::string_view name) {
+  std::string n(name);
+  if (script_) {
+    for (__u32 id = script_first_; id < btf__type_cnt(script_); ++id) {
+      const struct btf_type *t = btf__type_by_id(script_, id);
+      if (t && btf_kind(t) == BTF_KIND_TYPEDEF && n == btf__name_by_offset(script_, t->name_off))
+        return type_of(static_cast<int32_t>(id));
+    }
+  }
+  if (!load())
+    return std::nullopt;
+  __s32 id = btf__find_by_name_kind(btf_, n.c_str(), BTF_KIND_TYPEDEF);
+  if (id <= 0)
+    return std::nullopt;
+  return type_of(id);
 }
 
 } // namespace scry

@@ -10,9 +10,12 @@
 #include "symbols/kernel_symbols.h"
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct btf;
@@ -44,6 +47,13 @@ struct BtfFunction {
   std::string return_c_type;
 };
 
+/// An enumerator of a kernel enum found by name (TCP_SYN_SENT), as a constant in expressions.
+struct BtfEnumerator {
+  uint64_t value = 0; // 64 bits, sign-extended when the enum is signed
+  Type type;          // an 8-byte Integer of the enum's type (bpftrace types enum constants as
+                      // 64-bit enums; sizeof(TCP_SYN_SENT) is 8)
+};
+
 class KernelBtf {
 public:
   KernelBtf() = default;
@@ -57,11 +67,51 @@ public:
   const std::string &error() const { return error_; }
 
   /// The struct or union named `name` ("task_struct"), as a Record with its BTF id and size.
+  /// The program's own C definitions (add_script_types) come before the kernel's.
   std::optional<Type> struct_type(std::string_view name, bool is_union = false);
 
+  /// vmlinux's BTF, loaded if it has not been; null when the kernel has none.
+  struct ::btf *vmlinux() { return load() ? btf_ : nullptr; }
+
+  /// Adds the types of a program's C definitions (sema/c_definitions.h): `raw` is BTF whose ids
+  /// continue vmlinux's when `split` (BTF split over vmlinux, as a module's is), else standalone
+  /// BTF for a kernel without any. From then on every lookup here sees them: struct_type()
+  /// first, type_of(), field(). Once per KernelBtf; false when `raw` is not valid BTF.
+  bool add_script_types(const std::vector<uint8_t> &raw, bool split);
+
   /// The type of BTF id `id`, with typedefs and qualifiers resolved. char arrays become strings;
-  /// enums become integers of their size.
+  /// enums become integers of their size and sign carrying their enumerators (EnumInfo).
   Type type_of(int32_t id);
+
+  // ---- enums (btf_enums.cpp) ----
+
+  /// The enum `name` (its tag, without "enum ") of the program's C definitions or else of
+  /// vmlinux, as an Integer of the enum's size and sign with its EnumInfo. Nullopt without BTF
+  /// or when no enum has that tag.
+  std::optional<Type> enum_type(std::string_view name);
+
+  /// The type a typedef named `name` stands for (`uint64_t`, `sector_t`, a script's typedef),
+  /// resolved as type_of() does; the script's typedefs come before the kernel's. Nullopt when
+  /// neither defines it.
+  std::optional<Type> typedef_type(std::string_view name);
+
+  /// `t` with its enum completed: an Integer whose EnumInfo has a name but no enumerators (a
+  /// tracepoint field declared `enum NAME`, sema/tracepoint_format.h) gets the vmlinux enum's
+  /// enumerators, keeping its own size and sign; a plain integer when BTF has no such enum.
+  /// Any other type is returned as it is, without loading BTF.
+  Type complete_enum(const Type &t);
+
+  /// The enumerator `name` of a vmlinux enum (BTF_KIND_ENUM and ENUM64). When several enums have
+  /// an enumerator of that name (vmlinux joins many translation units: Opt_err is in a dozen),
+  /// the one of the enum first in BTF order wins, which is the one bpftrace's BTF-to-C dump picks.
+  /// Loads the BTF and indexes every enumerator on first use (about 19,000 on 6.18). Nullopt
+  /// without BTF or when no enum has it.
+  std::optional<BtfEnumerator> enumerator(std::string_view name);
+
+  /// The enumerator of a vmlinux enum closest to `name` when one is a likely typo
+  /// (closest_match in parser/suggest.h), with its enum's name: ("TCP_SYN_SENT", "enum
+  /// (anonymous)"). Empty strings when none is close.
+  std::pair<std::string, std::string> closest_enumerator(std::string_view name);
 
   /// The member `name` of the struct or union `record` (a Record from this BTF), looking through
   /// anonymous nested structs and unions. Nullopt when there is none.
@@ -99,7 +149,13 @@ public:
   static std::vector<std::string> btf_modules();
 
 private:
+  /// Where types are looked up: the program's types split over vmlinux, or vmlinux alone.
+  struct ::btf *types();
   int32_t skip_modifiers(int32_t id);
+  /// The EnumInfo of enum `id` of `in` (vmlinux's BTF, a module's or the program's), built once
+  /// and shared, so that every Type of one enum points at one description.
+  std::shared_ptr<const EnumInfo> enum_info(struct ::btf *in, int32_t id);
+  void index_enumerators();
   /// The module's split BTF, loaded once (null when it has none).
   struct ::btf *module_btf(const std::string &module);
   /// The prototype FUNC_PROTO `proto` of `in` (vmlinux's BTF or a module's), from parameter
@@ -114,6 +170,14 @@ private:
   std::vector<std::pair<std::string, struct ::btf *>> modules_;
   bool tried_ = false;
   std::string error_;
+  struct ::btf *script_ = nullptr; // add_script_types(); its own types start at script_first_
+  uint32_t script_first_ = 1;
+  /// (BTF, id) -> its enum, built once: every Type of one enum shares one EnumInfo.
+  std::map<std::pair<const void *, int32_t>, std::shared_ptr<const EnumInfo>> enums_;
+  /// Enumerator name -> (enum id, index in the enum); first in BTF order. Built on first use.
+  std::unordered_map<std::string, std::pair<int32_t, uint32_t>> enumerators_;
+  std::vector<std::string> enumerator_names_; // the keys of enumerators_, for suggestions
+  bool enumerators_indexed_ = false;
 };
 
 } // namespace scry

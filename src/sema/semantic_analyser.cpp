@@ -2,6 +2,7 @@
 // semantic_analyser.h for what it reads and writes, and each pass's file for its part.
 #include "sema/semantic_analyser.h"
 
+#include "sema/c_definitions.h"
 #include "sema/macro_expansion.h"
 #include "sema/passes.h"
 #include "sema/stdlib.h"
@@ -13,18 +14,11 @@ namespace {
 
 using namespace ast;
 
-/// Reports the top-level declarations scry does not support yet. Reads the program's C
-/// definitions, imports and map declarations; writes only diagnostics.
+/// Reports the top-level declarations scry does not support yet. Reads the program's imports;
+/// writes only diagnostics.
 void report_unsupported_declarations(const Program &program, Diagnostics &diags) {
-  for (CDefinition *c : program.c_definitions)
-    diags.error(DiagCode::NotSupported, c->loc,
-                "C definitions and #include are not supported by scry yet",
-                "cast to kernel structs from BTF instead, e.g. (struct task_struct *)curtask");
   for (Import *i : program.imports)
     diags.error(DiagCode::NotSupported, i->loc, "import is not supported by scry yet");
-  for (MapDecl *d : program.map_decls)
-    diags.error(DiagCode::NotSupported, d->loc, "map declarations are not supported by scry yet",
-                "maps are created by assigning to them: @name[key] = value;");
 }
 
 } // namespace
@@ -50,6 +44,13 @@ bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, 
     return false;
   }
   report_unsupported_declarations(program, diags);
+  // The program's C definitions (libclang, loaded only for a program that has them): types
+  // added to the BTF lookups, constants for the type checker.
+  if (has_c_definitions(program, options.c_definitions)) {
+    result.c_types = import_c_definitions(program, options.c_definitions, btf, diags);
+    if (!result.c_types)
+      return false;
+  }
   // 4. Type checking (two walks: map types, then all types), then the BPF maps' layout.
   type_check(program, options, btf, result, diags);
   finish_maps(result.resources);
@@ -58,7 +59,7 @@ bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, 
   // 5. How each tracepoint attaches, and which uprobes share a program.
   plan_tracepoint_attach(result, options.raw_tracepoints);
   plan_probe_groups(result.resources);
-  return true;
+  return check_max_bpf_progs(result.resources, limits, diags);
 }
 
 } // namespace scry

@@ -10,6 +10,7 @@
 #include "base/diagnostics.h"
 #include "parser/ast.h"
 #include "sema/btf.h"
+#include "sema/c_definitions.h"
 #include "sema/resources.h"
 #include "sema/tracepoint_format.h"
 
@@ -31,6 +32,7 @@ struct SemaOptions {
   /// Attach tracepoint probes through raw tracepoints where they mean the same (see
   /// sema/tracepoint_attach.h); false keeps every one a classic tracepoint.
   bool raw_tracepoints = true;
+  CDefinitionOptions c_definitions; // --include FILE, -I DIR
 };
 
 /// A scratch variable declaration: one per distinct `$name` in scope.
@@ -54,6 +56,9 @@ struct SemaResult {
   /// Owns the nodes macro expansion put into the tree (sema/macro_expansion.h): the expanded
   /// probes point into it, so it lives as long as the result codegen reads with the tree.
   std::shared_ptr<ast::Context> expansion_nodes;
+  /// The program's C definitions (sema/c_definitions.h): their BTF, which codegen's KernelBtf
+  /// adds as sema's did, and their constants. Null when the program has none.
+  std::shared_ptr<const CTypes> c_types;
 };
 
 /// Runs semantic analysis over `program`, after expanding its macros (sema/macro_expansion.h).

@@ -339,7 +339,24 @@ std::string scalar_type(const CType &base, uint32_t size, bool column_signed, Ad
     bool is_signed = base.kind == BaseKind::Integer ? base.is_signed : column_signed;
     if (size == 8 && base.size < 8 && base.name == "pid_t")
       is_signed = false;
+    // The kernel fills the slot from the whole register, but the callee reads only the C
+    // type's bytes: `int dfd` = AT_FDCWD arrives as 0x00000000ffffff9c when the caller set only
+    // the low half (glibc does). A signed type narrower than its slot reads the low bytes
+    // (x86-64 is little-endian) with its sign, so dfd is -100 whatever the upper half holds.
+    // bpftrace widens the slot to s64 and prints 4294967196 then; scry prints what the kernel
+    // uses. Unsigned types keep the 8-byte slot: zero-extending gives the same number.
+    else if (size == 8 && base.kind == BaseKind::Integer && base.is_signed && base.size < 8 &&
+             base.size > 0) {
+      out = make_int(base.size, base.is_signed);
+      return {};
+    }
     out = make_int(size, is_signed);
+    if (base.kind == BaseKind::Enum) {
+      // `enum skb_drop_reason reason`: the enum by name only; sema completes it from BTF.
+      auto incomplete = std::make_shared<EnumInfo>();
+      incomplete->name = base.name;
+      out.enumeration = std::move(incomplete);
+    }
     return {};
   }
   return "unsupported type";

@@ -26,8 +26,11 @@ Type uint64_type() {
 
 Type storage_type(const Type &t) {
   switch (t.kind) {
-  case TypeKind::Integer:
-    return make_int(8, t.is_signed);
+  case TypeKind::Integer: {
+    Type wide = make_int(8, t.is_signed);
+    wide.enumeration = t.enumeration; // a stored enum value still prints by name
+    return wide;
+  }
   case TypeKind::Tuple: {
     std::vector<Type> parts;
     for (const Field &f : *t.fields)
@@ -55,9 +58,15 @@ std::optional<Type> unify(const Type &to, const Type &from) {
   if (to.kind != from.kind)
     return std::nullopt;
   switch (to.kind) {
-  case TypeKind::Integer:
-    // Signedness mixes as in C assignment: keep the first type.
-    return to;
+  case TypeKind::Integer: {
+    // Signedness mixes as in C assignment: keep the first type. It stays of enum type only
+    // while every value stored is of that enum: another integer makes it a plain integer.
+    if (!to.enumeration || same_enum(to.enumeration, from.enumeration))
+      return to;
+    Type plain = to;
+    plain.enumeration = nullptr;
+    return plain;
+  }
   case TypeKind::String:
     return to.size >= from.size ? to : from;
   case TypeKind::Tuple: {
@@ -136,6 +145,7 @@ void type_check(Program &program, const SemaOptions &options, KernelBtf &btf, Se
 }
 
 void TypeChecker::run() {
+  check_map_declarations();
   // First walk: learn map types, silently.
   quiet_ = true;
   walk_probes();
@@ -147,6 +157,7 @@ void TypeChecker::run() {
   result_.variables.clear();
   untyped_lets_.clear();
   walk_probes();
+  apply_map_declarations();
 }
 
 void TypeChecker::walk_probes() {

@@ -88,6 +88,10 @@ public:
   void visit(ast::Record &n) override;
   void visit(ast::BlockExpr &n) override;
   void not_a_builtin_variable(ast::Identifier &n);
+  /// A name the program's C definitions define (types_fields.cpp): an enumerator or an
+  /// object-like #define, typed and given its value; a function-like macro is an error. False
+  /// when the C definitions do not define it.
+  bool c_constant(ast::Identifier &n);
 
   // types_fields.cpp
   void visit(ast::FieldAccess &n) override;
@@ -134,6 +138,17 @@ private:
   Type binary_result(ast::BinaryOp op, const Type &l, const Type &r, const SourceRange &loc);
   void type_increment(ast::Unary &n);
 
+  // ---- types_arrays.cpp: array casts, `&`, array bounds ---------------------------------------
+  /// The type of `(T[N])x` / `(T[])x` (open_size) from an integer, string or array of the same
+  /// size, and of `(intN)array`; errors when the sizes differ. `target` is resolved without a
+  /// trailing `[]`.
+  Type array_cast(ast::Cast &n, const Type &target, bool open_size);
+  /// `&expr`: a pointer to a field or element in kernel or user memory (not-supported for scry's
+  /// own variables and maps, an error for values that are not in memory).
+  void type_address_of(ast::Unary &n);
+  /// `array[i]` with `i` known only at run time: registers the out-of-range warning.
+  void check_runtime_index(ast::Index &n, uint32_t count);
+
   // ---- types_fields.cpp: written types and tracepoint arguments -------------------------------
   Type resolve_type(ast::TypeSpec &spec);
   bool args_allowed(const SourceRange &loc);
@@ -164,6 +179,11 @@ private:
   void use_map(ast::Map &m, ast::Expression *key, const Type &value, const SourceRange &loc, bool);
   void check_key(const MapInfo &info, ast::Expression *key);
   bool check_readable(const MapInfo &info, const SourceRange &loc);
+  /// `let @m = KIND(N);`: checks each declaration's kind, size and uniqueness (before the walks).
+  void check_map_declarations();
+  /// After the walks: gives each declared map its kind and size, and reports declared maps whose
+  /// values need another kind of BPF map, and declared maps no probe uses.
+  void apply_map_declarations();
 
   // ---- types_calls.cpp ------------------------------------------------------------------------
   bool arity(ast::Call &n, size_t min, size_t max);
@@ -220,6 +240,12 @@ private:
   std::set<int> untyped_lets_;
   std::unordered_map<std::string, uint32_t> map_index_;
   std::unordered_map<std::string, SourceRange> map_first_use_;
+  struct DeclaredMap {
+    const ast::MapDecl *decl;
+    MapKind kind;
+    uint32_t max_entries;
+  };
+  std::map<std::string, DeclaredMap> declared_maps_; // valid `let @m = KIND(N)`, by name
 };
 
 } // namespace scry

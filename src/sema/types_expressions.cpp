@@ -30,6 +30,20 @@ void TypeChecker::visit(Identifier &n) {
   const std::string &name = n.name;
   const BuiltinVariableInfo *builtin = find_builtin_variable(name);
   if (!builtin) {
+    // ---- Kernel enumerators (vmlinux BTF): TCP_SYN_SENT, IPPROTO_TCP, typed with their enum.
+    // Precedence: builtins, then names bpftrace has that scry does not yet, then (once the
+    // script's C definitions are read) its own constants, then the kernel's. Macros and
+    // variables never reach here. BTF is loaded only for a name nothing else knows.
+    if (!is_planned_builtin(name)) {
+      if (c_constant(n))
+        return;
+      if (auto e = btf_.enumerator(name)) {
+        n.constant = e->value;
+        n.type = e->type;
+        return;
+      }
+    }
+    // ---- end of kernel enumerators
     not_a_builtin_variable(n);
     return;
   }
@@ -184,10 +198,17 @@ void TypeChecker::not_a_builtin_variable(Identifier &n) {
   if (is_planned_builtin(name)) {
     error(DiagCode::NotSupported, n.loc, "'" + name + "' is not supported by scry yet");
   } else {
-    error(DiagCode::UnknownIdentifier, n.loc, "unknown identifier '" + name + "'",
-          did_you_mean(name, names_for_suggestions(false),
-                       "scratch variables start with '$' ($" + name + "), maps with '@' (@" + name +
-                           ")"));
+    std::string hint = did_you_mean(name, names_for_suggestions(false));
+    if (hint.empty() && !quiet_) {
+      // A misspelled kernel enumerator: suggest only a near one (at most 2 edits, 1 in a name
+      // shorter than 8), among some 19,000.
+      auto [enumerator, enum_name] = btf_.closest_enumerator(name);
+      if (!enumerator.empty() && edit_distance(name, enumerator) <= (name.size() >= 8 ? 2u : 1u))
+        hint = "did you mean '" + enumerator + "'? (a constant of " + enum_name + ")";
+    }
+    if (hint.empty())
+      hint = "scratch variables start with '$' ($" + name + "), maps with '@' (@" + name + ")";
+    error(DiagCode::UnknownIdentifier, n.loc, "unknown identifier '" + name + "'", hint);
   }
 }
 
@@ -229,6 +250,12 @@ void TypeChecker::visit(Unary &n) {
     n.type = n.op == UnaryOp::Neg ? int64_type() : make_int(8, t.is_signed);
     break;
   case UnaryOp::Deref:
+    if (t.is_integer()) {
+      // `*$addr` with an integer address (`*kaddr("avenrun")`, `*(arg0 + 8)`): an int64 read
+      // from it, as bpftrace reads one (its tools/loads.bt); cast to a pointer for other sizes.
+      n.type = int64_type();
+      break;
+    }
     if (t.kind != TypeKind::Pointer) {
       if (t.kind != TypeKind::None)
         bad_operand(n, t);
@@ -240,7 +267,7 @@ void TypeChecker::visit(Unary &n) {
             "cast it first: *(uint64 *)p");
     break;
   case UnaryOp::AddressOf:
-    error(DiagCode::NotSupported, n.loc, "taking an address with & is not supported yet");
+    type_address_of(n); // types_arrays.cpp
     break;
   case UnaryOp::PreInc:
   case UnaryOp::PreDec:
@@ -288,6 +315,8 @@ void TypeChecker::visit(Ternary &n) {
   const Type &b = n.else_expr->type;
   if (a.kind == TypeKind::Integer && b.kind == TypeKind::Integer) {
     n.type = make_int(8, a.is_signed || b.is_signed);
+    if (same_enum(a.enumeration, b.enumeration)) // `c ? TCP_CLOSE : TCP_SYN_SENT` stays an enum
+      n.type.enumeration = a.enumeration;
   } else if (auto u = unify(storage_type(a), storage_type(b))) {
     n.type = *u;
   } else {
@@ -338,6 +367,8 @@ void TypeChecker::visit(Index &n) {
     if (v && (*v < 0 || (static_cast<uint64_t>(*v) >= count && count > 0)))
       error(DiagCode::InvalidOperand, n.index->loc,
             "index " + std::to_string(*v) + " is out of range for " + type_name(t));
+    else if (!v)
+      check_runtime_index(n, count); // types_arrays.cpp
   }
   if (t.kind == TypeKind::Array || t.kind == TypeKind::Pointer) {
     n.type = t.elem ? *t.elem : uint64_type();
@@ -434,9 +465,14 @@ Type TypeChecker::binary_result(BinaryOp op, const Type &l, const Type &r, const
       return r;
     if (op == BinaryOp::Sub && l.kind == TypeKind::Pointer && r.kind == TypeKind::Pointer)
       return int64_type();
-    if (numeric(l) && numeric(r))
+    if (numeric(l) && numeric(r)) {
       // Subtraction is always signed (bpftrace 0.26): nsecs - @start is a duration.
-      return make_int(8, op == BinaryOp::Sub || is_signed_operation(l, r));
+      Type sum = make_int(8, op == BinaryOp::Sub || is_signed_operation(l, r));
+      // An address plus an offset is still an address in the same memory: `*(arg0 + 8)` in a
+      // uprobe reads the process's.
+      sum.address_space = l.address_space != AddressSpace::None ? l.address_space : r.address_space;
+      return sum;
+    }
     break;
   default:
     if (numeric(l) && numeric(r))
@@ -461,9 +497,10 @@ void TypeChecker::type_increment(Unary &n) {
       return;
     }
     v->type = info->type;
-    if (info->type.kind != TypeKind::Integer)
+    // A pointer steps by its element's size, as `$p + 1` does.
+    if (info->type.kind != TypeKind::Integer && info->type.kind != TypeKind::Pointer)
       error(DiagCode::InvalidOperand, n.loc,
-            "++ and -- need an integer, not " + type_name(info->type));
+            "++ and -- need an integer or a pointer, not " + type_name(info->type));
     n.type = info->type;
     return;
   }

@@ -58,10 +58,23 @@ void TypeChecker::visit(FieldAccess &n) {
 
 void TypeChecker::visit(Cast &n) {
   check(n.operand);
-  Type target = resolve_type(*n.target);
+  // `(T[])x`: the array's size is the value's; resolved here without the `[]` (a copy: the
+  // AST is walked twice).
+  const bool open_size = !n.target->suffixes.empty() && !n.target->suffixes.back().pointer &&
+                         n.target->suffixes.back().size == 0;
+  TypeSpec spec = *n.target;
+  if (open_size)
+    spec.suffixes.pop_back();
+  Type target = resolve_type(spec);
   if (target.kind == TypeKind::None)
     return;
   const Type &from = n.operand->type;
+  // Casts to and from arrays of integers, by their bytes (types_arrays.cpp).
+  if (open_size || (target.kind == TypeKind::Array && from.kind != TypeKind::None) ||
+      (from.kind == TypeKind::Array && target.kind == TypeKind::Integer)) {
+    n.type = array_cast(n, target, open_size);
+    return;
+  }
   bool ok = false;
   if (target.kind == TypeKind::Integer || target.kind == TypeKind::Boolean)
     ok = from.kind == TypeKind::Integer || from.kind == TypeKind::Boolean ||
@@ -70,11 +83,14 @@ void TypeChecker::visit(Cast &n) {
     ok = from.kind == TypeKind::Integer || from.kind == TypeKind::Pointer ||
          from.kind == TypeKind::None;
   else if (target.kind == TypeKind::Array || target.kind == TypeKind::String)
-    ok = (from.kind == TypeKind::Integer && target.size == 8) || from.kind == TypeKind::None;
+    ok = from.kind == TypeKind::None;
   if (!ok)
     error(DiagCode::TypeMismatch, n.loc,
           "cannot cast " + type_name(from) + " to " + type_name(target));
-  if (target.kind == TypeKind::Pointer && from.kind == TypeKind::Pointer &&
+  // A pointer made from a pointer or from an address that says whose it is (a uprobe's arg0 is
+  // the process's) points into the same memory: (struct foo *)arg0 in a uprobe reads the user's.
+  if (target.kind == TypeKind::Pointer &&
+      (from.kind == TypeKind::Pointer || from.kind == TypeKind::Integer) &&
       target.address_space == AddressSpace::None)
     target.address_space = from.address_space;
   if (target.kind == TypeKind::Pointer && target.address_space == AddressSpace::None)
@@ -145,6 +161,34 @@ void TypeChecker::visit(Offsetof &n) {
   n.value = offset;
 }
 
+bool TypeChecker::c_constant(Identifier &n) {
+  const CTypes *c = result_.c_types.get();
+  if (!c)
+    return false;
+  if (const CConstant *k = c->constant(n.name)) {
+    n.constant = k->value;
+    if (k->is_string) {
+      n.constant_text = k->text;
+      n.type = make_string(static_cast<uint32_t>(k->text.size() + 1));
+    } else if (k->enum_btf_id > 0) {
+      // An enumerator: an 8-byte integer of its enum, as the kernel's are (btf.h, BtfEnumerator).
+      Type e = btf_.type_of(k->enum_btf_id);
+      n.type = e.enumeration ? make_enum_int(8, e.enumeration) : int64_type();
+    } else {
+      n.type = k->is_unsigned ? uint64_type() : int64_type();
+    }
+    return true;
+  }
+  if (c->function_macros.count(n.name)) {
+    error(DiagCode::CDefinitionError, n.loc,
+          "'" + n.name + "' is a function-like macro, which scry cannot expand",
+          "only object-like #define constants (#define NAME 42, #define NAME \"text\") can be "
+          "used in expressions");
+    return true;
+  }
+  return false;
+}
+
 Type TypeChecker::resolve_type(TypeSpec &spec) {
   Type base;
   switch (spec.base) {
@@ -160,8 +204,17 @@ Type TypeChecker::resolve_type(TypeSpec &spec) {
       bool is_signed = n[0] == 'i';
       int bits = std::atoi(n.c_str() + (is_signed ? 3 : 4));
       base = make_int(static_cast<uint32_t>(bits / 8), is_signed);
-    } else {
+    } else if (n == "buffer" || n == "inet") {
       error(DiagCode::NotSupported, spec.loc, "type '" + n + "' is not supported by scry yet");
+      return {};
+    } else if (auto t = btf_.typedef_type(n)) {
+      base = *t; // (uint64_t)x, (sector_t)x: a typedef of the program's C or of the kernel
+    } else if (auto s = btf_.struct_type(n)) {
+      base = *s; // (bio *)p: bpftrace reads a name without `struct` as the struct's
+    } else {
+      error(DiagCode::UnknownType, spec.loc, "unknown type '" + n + "'",
+            "casts are to bool, int8 ... int64, uint8 ... uint64, string, a typedef of the "
+            "program or the kernel, or struct NAME, union NAME, enum NAME, with '*' for pointers");
       return {};
     }
     break;
@@ -180,7 +233,12 @@ Type TypeChecker::resolve_type(TypeSpec &spec) {
     break;
   }
   case TypeSpec::Base::Enum:
-    base = make_int(4, false);
+    // (enum tcp_state)x: an integer of the enum's size that prints by name; a plain uint32 when
+    // neither the program nor the kernel has the enum.
+    if (auto e = btf_.enum_type(spec.name))
+      base = *e;
+    else
+      base = make_int(4, false);
     break;
   case TypeSpec::Base::Typeof:
     if (auto *e = dynamic_cast<Expression *>(spec.typeof_arg)) {
@@ -195,6 +253,12 @@ Type TypeChecker::resolve_type(TypeSpec &spec) {
     if (s.pointer) {
       base = make_pointer(base, AddressSpace::None);
     } else {
+      if (s.size == 0) { // `[]`: only a cast's last suffix (visit(Cast) takes it off)
+        error(DiagCode::InvalidTypeSize, spec.loc,
+              "an array's size can be left out only in a cast to an array: (int8[])x",
+              "write the number of elements: " + type_name(base) + "[N]");
+        return {};
+      }
       if (base.kind == TypeKind::String && s.size > 0) {
         base = make_string(static_cast<uint32_t>(s.size));
       } else if (base.kind == TypeKind::Integer || base.kind == TypeKind::Pointer ||
@@ -319,6 +383,7 @@ void TypeChecker::type_args_field(FieldAccess &n) {
       if (auto s = btf_.struct_type(t.elem->name))
         t = make_pointer(*s, t.address_space);
     }
+    t = btf_.complete_enum(t); // `enum skb_drop_reason reason`: its enumerators from BTF
     if (!type) {
       type = t;
       first_probe = f.category + ":" + f.name;

@@ -2,6 +2,7 @@
 // blocks and their scopes, assignments, `let`, if, unroll, while and for loops, break/continue/
 // return, and the variables they declare, read and assign (bpftrace's shadowing rule included).
 // Reads the program's statements; writes Variable::var_id and types, SemaResult::variables.
+#include "parser/suggest.h"
 #include "sema/macro_expansion.h"
 #include "sema/type_checker.h"
 
@@ -60,8 +61,8 @@ void TypeChecker::check_reachable(const Block &block) {
   for (size_t i = 0; i < block.stmts.size(); ++i) {
     if (!ends_control(block.stmts[i]))
       continue;
-    const Node *next = i + 1 < block.stmts.size() ? static_cast<const Node *>(block.stmts[i + 1])
-                                                   : block.value;
+    const Node *next =
+        i + 1 < block.stmts.size() ? static_cast<const Node *>(block.stmts[i + 1]) : block.value;
     if (next)
       warning(DiagCode::UnreachableCode, next->loc,
               next == block.value ? "unreachable expression: the block has no value"
@@ -211,23 +212,69 @@ void TypeChecker::visit(While &n) {
 }
 
 void TypeChecker::visit(ForMap &n) {
-  error(DiagCode::NotSupported, n.loc, "for loops over maps are not supported yet",
-        "use print(@map) to see its entries");
+  // $kv is (key, value): the key as the map stores it (a tuple for several keys), the value as
+  // `@map[key]` reads it (aggregations summed over every CPU).
+  Type kv;
+  if (const MapInfo *info = find_map(n.map->name)) {
+    n.map->map_id = static_cast<int>(map_index_.at(n.map->name));
+    n.map->type = info->value;
+    if (info->key.kind == TypeKind::None)
+      error(DiagCode::InvalidMapUse, n.map->loc,
+            "map " + info->name + " has no keys: a for loop iterates over a map's keys",
+            "read its value as " + info->name);
+    else if (info->value.kind == TypeKind::Hist || info->value.kind == TypeKind::Lhist ||
+             info->value.kind == TypeKind::Stats)
+      error(DiagCode::InvalidMapUse, n.map->loc,
+            "a for loop cannot iterate over a " + type_name(info->value) + " map",
+            "print it with print(" + info->name + ")");
+    else
+      kv = make_tuple_type({info->key, read_type(info->value)});
+  } else if (!quiet_) {
+    error(DiagCode::InvalidMapUse, n.map->loc, "map " + display(n.map->name) + " is never assigned",
+          did_you_mean(display(n.map->name), assigned_map_names()));
+  }
+  scopes_.emplace_back();
+  check_shadowing(*n.var, n.var->loc, true);
+  declare_variable(*n.var, kv, n.var->loc);
+  ++loop_depth_;
+  n.body->accept(*this);
+  --loop_depth_;
+  scopes_.pop_back();
 }
+
+/// bpf_loop()'s limit on iterations (BPF_MAX_LOOPS in the kernel's kernel/bpf/bpf_iter.c):
+/// with more it runs none.
+static constexpr int64_t kMaxLoopIterations = 1 << 23;
 
 void TypeChecker::visit(ForRange &n) {
   check(n.start);
   check(n.end);
+  bool integers = true;
   for (Expression *e : {n.start, n.end}) {
-    if (e->type.kind != TypeKind::Integer && e->type.kind != TypeKind::None)
+    if (e->type.kind != TypeKind::Integer && e->type.kind != TypeKind::None) {
       error(DiagCode::WrongArgumentType, e->loc,
             "a range bound must be an integer, not " + type_name(e->type));
-    // The kernel's verifier proves every loop finishes by walking it; a bound known only at
-    // run time needs bpf_loop(), which scry does not generate yet.
-    else if (!constant_value(e))
-      error(DiagCode::NotSupported, e->loc,
-            "for loops whose bounds are known only at run time are not supported yet",
-            "use constant bounds, e.g. for ($i : 0..16)");
+      integers = false;
+    }
+  }
+  // A range the verifier cannot walk runs through bpf_loop() (codegen/loops.cpp), which runs
+  // at most kMaxLoopIterations: a constant range past that is refused here, a range known only
+  // at run time sends a warning and runs no iteration, as bpf_loop() does.
+  auto start = constant_value(n.start), end = constant_value(n.end);
+  if (integers && start && end) {
+    if (*end > *start && static_cast<uint64_t>(*end) - static_cast<uint64_t>(*start) >
+                             static_cast<uint64_t>(kMaxLoopIterations))
+      error(DiagCode::LoopTooLong, SourceRange{n.start->loc.begin, n.end->loc.end},
+            "a for range runs at most " + std::to_string(kMaxLoopIterations) +
+                " iterations (the kernel's bpf_loop limit)",
+            "split the range, or iterate over fewer elements");
+  } else if (integers && !quiet_) {
+    result_.resources.runtime_errors.push_back(
+        {DiagCode::LoopTooLong,
+         "this range has more than " + std::to_string(kMaxLoopIterations) +
+             " iterations, the kernel's bpf_loop limit: the loop ran no iteration",
+         SourceRange{n.start->loc.begin, n.end->loc.end}});
+    n.too_long_warning = static_cast<int>(result_.resources.runtime_errors.size() - 1);
   }
   scopes_.emplace_back();
   check_shadowing(*n.var, n.var->loc, true);

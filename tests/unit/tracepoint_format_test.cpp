@@ -18,6 +18,15 @@ using scry::TypeKind;
 
 namespace {
 
+/// An Integer of enum type naming only the enum, as the parser makes `enum NAME` fields.
+scry::Type named_enum_int(uint32_t bytes, bool is_signed, const char *name) {
+  scry::Type t = scry::make_int(bytes, is_signed);
+  auto e = std::make_shared<scry::EnumInfo>();
+  e->name = name;
+  t.enumeration = e;
+  return t;
+}
+
 // syscalls/sys_enter_openat/format
 constexpr const char *kSysEnterOpenat = R"tp(name: sys_enter_openat
 ID: 782
@@ -233,15 +242,15 @@ TEST(TracepointFormat, SysEnterOpenat) {
   EXPECT_EQ(nr.offset, 8u);
   EXPECT_EQ(nr.type, scry::make_int(4, true));
 
-  // Syscall arguments are 8 bytes whatever their C type; `int` keeps its sign although the
-  // kernel writes signed:0 for every syscall argument.
+  // Syscall arguments sit in 8-byte slots whatever their C type; a signed `int` reads as the
+  // int32 of the slot's low bytes (the kernel writes signed:0 for every syscall argument).
   const TracepointField &dfd = field(fmt, "dfd");
   EXPECT_EQ(dfd.offset, 16u);
   EXPECT_EQ(dfd.size, 8u);
   EXPECT_FALSE(dfd.is_signed);
   EXPECT_EQ(dfd.c_type, "int");
-  EXPECT_EQ(dfd.type, scry::make_int(8, true));
-  EXPECT_EQ(scry::type_name(dfd.type), "int64");
+  EXPECT_EQ(dfd.type, scry::make_int(4, true));
+  EXPECT_EQ(scry::type_name(dfd.type), "int32");
 
   const TracepointField &filename = field(fmt, "filename");
   EXPECT_EQ(filename.offset, 24u);
@@ -252,7 +261,7 @@ TEST(TracepointFormat, SysEnterOpenat) {
   EXPECT_EQ(scry::type_name(filename.type), "int8 *");
   EXPECT_FALSE(filename.is_data_loc);
 
-  EXPECT_EQ(field(fmt, "flags").type, scry::make_int(8, true));
+  EXPECT_EQ(field(fmt, "flags").type, scry::make_int(4, true));
   EXPECT_EQ(field(fmt, "mode").type, scry::make_int(8, false)); // umode_t
   EXPECT_EQ(fmt.find("nope"), nullptr);
 }
@@ -277,7 +286,7 @@ TEST(TracepointFormat, SyscallPointersToPointersAndStructsAreUserPointers) {
 
   TracepointFormat sleep = scry::parse_tracepoint_format(kSysEnterClockNanosleep, "syscalls");
   ASSERT_TRUE(sleep.ok()) << errors_of(sleep);
-  EXPECT_EQ(field(sleep, "which_clock").type, scry::make_int(8, true)); // const clockid_t
+  EXPECT_EQ(field(sleep, "which_clock").type, scry::make_int(4, true)); // const clockid_t
   const scry::Type &rqtp = field(sleep, "rqtp").type;
   ASSERT_EQ(rqtp.kind, TypeKind::Pointer);
   EXPECT_EQ(rqtp.address_space, AddressSpace::User);
@@ -390,12 +399,13 @@ TEST(TracepointFormat, IntegerTypesAndTypedefs) {
       // 4-byte pid_t stays signed.
       {"pid_t x", 8, 0, scry::make_int(8, false)},
       {"pid_t x", 4, 1, scry::make_int(4, true)},
-      {"int x", 8, 0, scry::make_int(8, true)},
+      {"int x", 8, 0, scry::make_int(4, true)}, // the slot's low bytes, with int's sign
       {"bool x", 1, 0, scry::make_bool()},
       {"xfs_ino_t x", 8, 0, scry::make_int(8, false)}, // unknown typedef: the columns
       {"xfs_daddr_t x", 8, 1, scry::make_int(8, true)},
-      {"enum migrate_mode x", 4, 0, scry::make_int(4, false)},
-      {"const enum landlock_rule_type x", 8, 0, scry::make_int(8, false)},
+      // An enum field carries the enum's name only; sema completes it from BTF.
+      {"enum migrate_mode x", 4, 0, named_enum_int(4, false, "migrate_mode")},
+      {"const enum landlock_rule_type x", 8, 0, named_enum_int(8, false, "landlock_rule_type")},
       {"volatile int x", 4, 1, scry::make_int(4, true)},
   };
   for (const Case &c : cases) {
@@ -664,7 +674,7 @@ TEST(TracepointFormatLive, EveryAvailableTracepointParses) {
   auto openat = scry::read_tracepoint_format(root, "syscalls", "sys_enter_openat");
   if (openat.format) {
     EXPECT_EQ(field(*openat.format, "filename").type.address_space, AddressSpace::User);
-    EXPECT_EQ(field(*openat.format, "dfd").type, scry::make_int(8, true));
+    EXPECT_EQ(field(*openat.format, "dfd").type, scry::make_int(4, true));
   }
   EXPECT_EQ(scry::match_tracepoints(list.names, "sched:sched_switch"),
             std::vector<std::string>{"sched:sched_switch"});
