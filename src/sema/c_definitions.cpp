@@ -589,8 +589,15 @@ std::shared_ptr<const CTypes> import_c_definitions(const ast::Program &program,
     args.insert(args.end(), {"-include", f});
   for (const char *d : {"/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include"})
     args.insert(args.end(), {"-isystem", d});
-  if (vmlinux)
+  if (vmlinux) {
     args.insert(args.end(), {"-D_LINUX_TYPES_H", "-DBPFTRACE_HAVE_BTF"});
+    // The macros <linux/types.h> would have defined, which system headers such as
+    // <linux/fs.h> use (`typedef int __bitwise __kernel_rwf_t;`); its types come from BTF.
+    args.insert(args.end(),
+                {"-D__bitwise=", "-D__force=", "-D__aligned_u64=__u64 __attribute__((aligned(8)))",
+                 "-D__aligned_be64=__be64 __attribute__((aligned(8)))",
+                 "-D__aligned_le64=__le64 __attribute__((aligned(8)))"});
+  }
   // In the working directory, so that `#include "file.h"` finds what bpftrace finds.
   char cwd[4096];
   const std::string file =
