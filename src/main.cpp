@@ -622,6 +622,18 @@ int run(int argc, char **argv) {
     usage_error("no program given: use -e PROGRAM, a FILE, or - for stdin");
     return 1;
   }
+  // Named parameters (`--name=value`, `--name`) can only come after `--`: before it,
+  // getopt_long would have taken them for options. getopt() reads them; the rest are $1, $2...
+  std::map<std::string, std::optional<std::string>> named_params;
+  std::erase_if(params, [&](const std::string &p) {
+    if (p.size() < 3 || p.compare(0, 2, "--") != 0 ||
+        !(std::isalpha(static_cast<unsigned char>(p[2])) || p[2] == '_'))
+      return false;
+    size_t eq = p.find('=');
+    named_params[p.substr(2, eq == std::string::npos ? std::string::npos : eq - 2)] =
+        eq == std::string::npos ? std::nullopt : std::optional<std::string>(p.substr(eq + 1));
+    return true;
+  });
 
   scry::SourceFile source(std::move(name), std::move(text));
   scry::ast::Context ctx;
@@ -665,6 +677,7 @@ int run(int argc, char **argv) {
   scry::KernelBtf btf;
   scry::SemaOptions sema_options;
   sema_options.params = params;
+  sema_options.named_params = std::move(named_params);
   sema_options.has_child = !opts.command.empty();
   sema_options.child_program = child.program;
   sema_options.target_pid = static_cast<pid_t>(opts.pid);

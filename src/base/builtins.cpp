@@ -41,6 +41,7 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Uaddr, "uaddr", false, 1, 1},
     {F::Uptr, "uptr", false, 1, 1},
     {F::Kptr, "kptr", false, 1, 1},
+    {F::Getopt, "getopt", false, 1, 2},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -64,12 +65,12 @@ static_assert(in_enum_order(kFunctions, F::Lhist),
 
 // bpftrace's builtins and functions that scry does not implement yet.
 constexpr const char *kPlanned[] = {
-    "username",      "usermode",     "numaid",      "pcomm",      "sarg0",       "ntop",
-    "pton",          "buf",          "join",        "cat",        "system",      "signal",
-    "override",      "reg",          "strftime",    "strncmp",    "strcontains", "strerror",
-    "path",          "macaddr",      "cgroup_path", "cgroupid",   "bswap",       "skboutput",
-    "debugf",        "errorf",       "warnf",       "unwatch",    "find",        "getopt",
-    "socket_cookie", "percpu_kaddr", "probetype",   "leader_tid", "leader_comm", "has_cpid"};
+    "username",     "usermode",  "numaid",      "pcomm",       "sarg0",       "ntop",
+    "pton",         "buf",       "join",        "cat",         "system",      "signal",
+    "override",     "reg",       "strftime",    "strncmp",     "strcontains", "strerror",
+    "path",         "macaddr",   "cgroup_path", "cgroupid",    "bswap",       "skboutput",
+    "debugf",       "errorf",    "warnf",       "unwatch",     "find",        "socket_cookie",
+    "percpu_kaddr", "probetype", "leader_tid",  "leader_comm", "has_cpid"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

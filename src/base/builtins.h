@@ -66,6 +66,7 @@ enum class BuiltinFunction : uint8_t {
   Uaddr,   // uaddr("name"): the address of a symbol of the probed binary, in the process
   Uptr,    // uptr(p): p, read as an address in the process's memory
   Kptr,    // kptr(p): p, read as an address in the kernel's memory
+  Getopt,  // getopt("name"[, default]): a named parameter after `--`, resolved when compiling
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

@@ -259,6 +259,10 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Kaddr:
     result_ = b_.getInt64(n.address);
     break;
+  case BuiltinFunction::Getopt: // its value, resolved by sema from the command line
+    result_ = n.type.kind == TypeKind::String ? constant_string(n.constant_text, n.type.size)
+                                              : b_.getInt64(n.address);
+    break;
   case BuiltinFunction::Uaddr:
     // bpf_get_func_ip (linux/bpf.h) gives a uprobe program the address it fired at: the
     // binary's load address is that minus the probed instruction's link-time address.

@@ -260,6 +260,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Uaddr:
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr:
+  case BuiltinFunction::Getopt:
   case BuiltinFunction::Strnlen:
   case BuiltinFunction::None:
     internal_error(call_node.loc, call_node.name + "() is not an aggregation");

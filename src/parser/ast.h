@@ -142,7 +142,9 @@ struct Call : Expression {
   std::vector<Expression *> args;
   int id = -1; // set by semantic analysis: printf/time/print-value/error index in Resources
   BuiltinFunction builtin = BuiltinFunction::None; // set by semantic analysis
-  uint64_t address = 0; // kaddr(): the kernel symbol's address, set by semantic analysis
+  uint64_t address = 0;      // kaddr(): the kernel symbol's address, set by semantic analysis;
+                             // getopt(): an integer or bool value
+  std::string constant_text; // getopt(): a string value
 };
 
 enum class UnaryOp {

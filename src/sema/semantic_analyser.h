@@ -14,7 +14,9 @@
 #include "sema/resources.h"
 #include "sema/tracepoint_format.h"
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -23,12 +25,14 @@ namespace scry {
 
 struct SemaOptions {
   std::vector<std::string> params; // positional parameters: $1 is params[0]
-  bool has_child = false;          // -c was given, so cpid means something
-  std::string child_program;       // -c: its program's path (uprobe targets default to it)
-  pid_t target_pid = 0;            // -p: uprobe targets are looked up in this process
-  bool unsafe = false;             // --unsafe: probes scry cannot check are allowed
-  std::string tracefs_root;        // where tracepoint formats are read from (empty: none)
-  uint32_t ncpus = 1;              // online CPUs, the value of `ncpus`
+  /// Named parameters after `--` (`--name=value`; nullopt for a bare `--name`), read by getopt().
+  std::map<std::string, std::optional<std::string>> named_params;
+  bool has_child = false;    // -c was given, so cpid means something
+  std::string child_program; // -c: its program's path (uprobe targets default to it)
+  pid_t target_pid = 0;      // -p: uprobe targets are looked up in this process
+  bool unsafe = false;       // --unsafe: probes scry cannot check are allowed
+  std::string tracefs_root;  // where tracepoint formats are read from (empty: none)
+  uint32_t ncpus = 1;        // online CPUs, the value of `ncpus`
   /// Attach tracepoint probes through raw tracepoints where they mean the same (see
   /// sema/tracepoint_attach.h); false keeps every one a classic tracepoint.
   bool raw_tracepoints = true;

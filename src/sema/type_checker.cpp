@@ -158,6 +158,7 @@ void TypeChecker::run() {
   untyped_lets_.clear();
   walk_probes();
   apply_map_declarations();
+  check_named_params_used();
 }
 
 void TypeChecker::walk_probes() {

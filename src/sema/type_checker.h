@@ -114,6 +114,9 @@ private:
   std::optional<int64_t> constant_value(ast::Expression *e);
   void constant_required(ast::Expression *e, const std::string &message);
   void check_discarded(ast::Expression &e);
+  /// getopt("name"[, default]) (types_getopt.cpp): typed by its default (none or a bool: bool,
+  /// an integer: int64, a string: string) and resolved to the value given after `--`.
+  void type_getopt(ast::Call &n);
   /// Warns (unreachable-code) at the first statement, or the value, of `block` that follows a
   /// statement after which control never goes on: return, break, continue, exit(), or an if
   /// whose branches all end so. bpftrace warns the same way; the code is still checked.
@@ -246,6 +249,10 @@ private:
     uint32_t max_entries;
   };
   std::map<std::string, DeclaredMap> declared_maps_; // valid `let @m = KIND(N)`, by name
+  /// getopt(): each name's default as first written ("int 5", "string x", "bool false").
+  std::map<std::string, std::string> getopt_defaults_;
+  /// Reports named parameters after `--` that no getopt() reads (a misspelt option).
+  void check_named_params_used();
 };
 
 } // namespace scry

@@ -270,6 +270,9 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Uaddr:
     type_uaddr(n);
     break;
+  case BuiltinFunction::Getopt:
+    type_getopt(n);
+    break;
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr: {
     // The value as it is, read from then on as an address in the process's (uptr) or the
@@ -570,6 +573,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Uaddr:
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr:
+  case BuiltinFunction::Getopt:
   case BuiltinFunction::None:
     break; // not aggregations
   }
