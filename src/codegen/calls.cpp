@@ -291,6 +291,11 @@ void Generator::visit(Call &n) {
 }
 
 void Generator::emit_str(Call &n) {
+  if (auto *sum = dynamic_cast<Binary *>(n.args[0]);
+      sum && dynamic_cast<PositionalParameter *>(sum->lhs)) { // str($1 + 2), folded by sema
+    result_ = constant_string(n.constant_text, n.type.size);
+    return;
+  }
   if (auto *p = dynamic_cast<PositionalParameter *>(n.args[0]); p && p->index > 0) {
     const std::string text = static_cast<size_t>(p->index) <= options_.params.size()
                                  ? options_.params[static_cast<size_t>(p->index) - 1]

@@ -144,7 +144,7 @@ struct Call : Expression {
   BuiltinFunction builtin = BuiltinFunction::None; // set by semantic analysis
   uint64_t address = 0;      // kaddr(): the kernel symbol's address, set by semantic analysis;
                              // getopt(): an integer or bool value
-  std::string constant_text; // getopt(): a string value
+  std::string constant_text; // getopt(): a string value; str($N + k): the text from byte k
 };
 
 enum class UnaryOp {

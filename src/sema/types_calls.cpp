@@ -208,6 +208,33 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Str: {
     if (!arity(n))
       return;
+    // str($1 + 2): the parameter's text from its third byte. bpftrace reads a parameter in
+    // str() as a pointer to its text, and allows adding one constant up to the text's length.
+    if (auto *sum = dynamic_cast<Binary *>(n.args[0]); sum && sum->op == BinaryOp::Add) {
+      if (auto *p = dynamic_cast<PositionalParameter *>(sum->lhs); p && p->index > 0) {
+        param_as_text_ = true;
+        check(p);
+        param_as_text_ = false;
+        check(sum->rhs);
+        std::string text = static_cast<size_t>(p->index) <= options_.params.size()
+                               ? options_.params[static_cast<size_t>(p->index) - 1]
+                               : "";
+        std::optional<int64_t> skip = constant_value(sum->rhs);
+        if (!skip || *skip < 0 || static_cast<uint64_t>(*skip) > text.size()) {
+          error(DiagCode::InvalidOperand, sum->rhs->loc,
+                "str($" + std::to_string(p->index) + " + N) needs a constant N from 0 to " +
+                    std::to_string(text.size()) + ", the length of $" + std::to_string(p->index) +
+                    " (\"" + text + "\")",
+                "only a constant offset into the parameter's text can be added");
+          return;
+        }
+        sum->type = make_string(static_cast<uint32_t>(text.size() + 1));
+        n.constant_text = text.substr(static_cast<size_t>(*skip));
+        n.type = make_string(std::min<uint32_t>(static_cast<uint32_t>(n.constant_text.size() + 1),
+                                                result_.resources.max_strlen));
+        return;
+      }
+    }
     // str($1) is the parameter's text, even when it looks like a number (bpftrace), so a
     // number too large for an integer is fine there.
     param_as_text_ = dynamic_cast<PositionalParameter *>(n.args[0]) != nullptr;
