@@ -271,19 +271,22 @@ llvm::Value *Generator::nonzero_divisor(llvm::Value *r, int warning) {
   if (auto *c = llvm::dyn_cast<llvm::ConstantInt>(r); c && !c->isZero())
     return r;
   llvm::Value *is_zero = b_.CreateICmpEQ(r, llvm::ConstantInt::get(r->getType(), 0));
-  if (warning >= 0) {
-    auto *warn = llvm::BasicBlock::Create(ctx_, "div.zero", fn_);
-    auto *next = llvm::BasicBlock::Create(ctx_, "div.ok", fn_);
-    b_.CreateCondBr(is_zero, warn, next);
-    b_.SetInsertPoint(warn);
-    llvm::Value *rec = reserve(16, AsyncKind::RuntimeError, static_cast<uint32_t>(warning));
-    with_record(rec, 16, [&](llvm::Value *p) {
-      b_.CreateStore(b_.getInt64(0), b_.CreateGEP(i8_, p, b_.getInt64(8)));
-    });
-    b_.CreateBr(next);
-    b_.SetInsertPoint(next);
-  }
+  if (warning >= 0)
+    warn_if(is_zero, warning, "div.zero");
   return b_.CreateSelect(is_zero, llvm::ConstantInt::get(r->getType(), 1), r);
+}
+
+void Generator::warn_if(llvm::Value *bad, int warning, const char *name) {
+  auto *warn = llvm::BasicBlock::Create(ctx_, name, fn_);
+  auto *next = llvm::BasicBlock::Create(ctx_, std::string(name) + ".next", fn_);
+  b_.CreateCondBr(bad, warn, next);
+  b_.SetInsertPoint(warn);
+  llvm::Value *rec = reserve(16, AsyncKind::RuntimeError, static_cast<uint32_t>(warning));
+  with_record(rec, 16, [&](llvm::Value *p) {
+    b_.CreateStore(b_.getInt64(0), b_.CreateGEP(i8_, p, b_.getInt64(8)));
+  });
+  b_.CreateBr(next);
+  b_.SetInsertPoint(next);
 }
 
 llvm::Value *Generator::signed_div(llvm::Value *l, llvm::Value *r, bool remainder) {

@@ -290,6 +290,9 @@ private:
   /// warning `warning` (when >= 0). LLVM takes a division by 0 for undefined behaviour, so it
   /// must never see one.
   llvm::Value *nonzero_divisor(llvm::Value *r, int warning);
+  /// Where `bad` (an i1) holds, sends runtime warning `warning` (a RuntimeError record the
+  /// runtime prints once per site) and goes on; `name` labels the blocks.
+  void warn_if(llvm::Value *bad, int warning, const char *name);
 
   /// Signed division or remainder from unsigned operations (no sdiv before BPF cpu v4). C's
   /// truncation toward zero; division by zero gives 0 and remainder by zero gives l, like BPF.

@@ -320,18 +320,8 @@ Generator::KernelAddr Generator::kernel_address(Expression *e) {
 
 llvm::Value *Generator::index_in_range(llvm::Value *i, uint32_t count, int warning) {
   llvm::Value *in_range = b_.CreateICmpULT(i, b_.getInt64(count));
-  if (warning < 0)
-    return in_range;
-  auto *bad = llvm::BasicBlock::Create(ctx_, "index.bad", fn_);
-  auto *next = llvm::BasicBlock::Create(ctx_, "index.checked", fn_);
-  b_.CreateCondBr(in_range, next, bad);
-  b_.SetInsertPoint(bad);
-  llvm::Value *rec = reserve(16, AsyncKind::RuntimeError, static_cast<uint32_t>(warning));
-  with_record(rec, 16, [&](llvm::Value *p) {
-    b_.CreateStore(b_.getInt64(0), b_.CreateGEP(i8_, p, b_.getInt64(8)));
-  });
-  b_.CreateBr(next);
-  b_.SetInsertPoint(next);
+  if (warning >= 0)
+    warn_if(b_.CreateNot(in_range), warning, "index.bad");
   return in_range;
 }
 

@@ -87,8 +87,7 @@ int32_t KernelBtf::skip_modifiers(int32_t id) {
   return id;
 }
 
-std::optional<Type> KernelBtf::struct_type(std::string_view name, bool is_union) {
-  const int kind = is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT;
+std::optional<Type> KernelBtf::named_type(std::string_view name, int kind) {
   if (script_) {
     // The program's own C definitions first: they may redefine a kernel type.
     for (__u32 id = script_first_; id < btf__type_cnt(script_); ++id) {
@@ -104,6 +103,10 @@ std::optional<Type> KernelBtf::struct_type(std::string_view name, bool is_union)
   if (id <= 0)
     return std::nullopt;
   return type_of(id);
+}
+
+std::optional<Type> KernelBtf::struct_type(std::string_view name, bool is_union) {
+  return named_type(name, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT);
 }
 
 Type KernelBtf::type_of(int32_t id) {
@@ -468,20 +471,7 @@ std::vector<KernelFunction> KernelBtf::raw_tracepoints() {
 }
 
 std::optional<Type> KernelBtf::typedef_type(std::string_view name) {
-  std::string n(name);
-  if (script_) {
-    for (__u32 id = script_first_; id < btf__type_cnt(script_); ++id) {
-      const struct btf_type *t = btf__type_by_id(script_, id);
-      if (t && btf_kind(t) == BTF_KIND_TYPEDEF && n == btf__name_by_offset(script_, t->name_off))
-        return type_of(static_cast<int32_t>(id));
-    }
-  }
-  if (!load())
-    return std::nullopt;
-  __s32 id = btf__find_by_name_kind(btf_, n.c_str(), BTF_KIND_TYPEDEF);
-  if (id <= 0)
-    return std::nullopt;
-  return type_of(id);
+  return named_type(name, BTF_KIND_TYPEDEF);
 }
 
 } // namespace scry

@@ -151,6 +151,9 @@ public:
 private:
   /// Where types are looked up: the program's types split over vmlinux, or vmlinux alone.
   struct ::btf *types();
+  /// The type named `name` of BTF kind `kind` (struct, union, typedef): the program's C
+  /// definitions first, then vmlinux's.
+  std::optional<Type> named_type(std::string_view name, int kind);
   int32_t skip_modifiers(int32_t id);
   /// The EnumInfo of enum `id` of `in` (vmlinux's BTF, a module's or the program's), built once
   /// and shared, so that every Type of one enum points at one description.
