@@ -15,7 +15,6 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <linux/btf.h>
-#include <regex>
 #include <set>
 #include <unistd.h>
 
@@ -164,18 +163,38 @@ std::string kernel_c(struct btf *vmlinux, const std::set<KernelName> &names) {
 /// The kernel type a clang error says is missing: "unknown type name 'u32'", "field has
 /// incomplete type 'struct sock'".
 std::optional<KernelName> missing_type(const std::string &message) {
-  static const std::regex unknown("^unknown type name '([A-Za-z_][A-Za-z0-9_]*)'");
-  static const std::regex incomplete(
-      "incomplete .*type '(struct|union|enum) ([A-Za-z_][A-Za-z0-9_]*)'");
-  std::smatch m;
-  if (std::regex_search(message, m, unknown))
-    return KernelName{BTF_KIND_TYPEDEF, m[1]};
-  if (std::regex_search(message, m, incomplete)) {
-    const std::string kind = m[1];
-    return KernelName{kind == "struct"  ? BTF_KIND_STRUCT
-                      : kind == "union" ? BTF_KIND_UNION
-                                        : BTF_KIND_ENUM,
-                      m[2]};
+  // Parsed by hand: GCC 12 warns inside <regex> under the sanitizer flags (-Werror).
+  auto identifier_at = [&](size_t pos) {
+    size_t end = pos;
+    while (end < message.size() &&
+           (std::isalnum(static_cast<unsigned char>(message[end])) || message[end] == '_'))
+      ++end;
+    const bool ok = end > pos && !std::isdigit(static_cast<unsigned char>(message[pos])) &&
+                    end < message.size() && message[end] == '\'';
+    return ok ? message.substr(pos, end - pos) : std::string();
+  };
+  const std::string unknown = "unknown type name '";
+  if (message.starts_with(unknown)) {
+    std::string name = identifier_at(unknown.size());
+    if (!name.empty())
+      return KernelName{BTF_KIND_TYPEDEF, name};
+  }
+  size_t incomplete = message.find("incomplete ");
+  if (incomplete == std::string::npos)
+    return std::nullopt;
+  for (size_t q = message.find("type '", incomplete); q != std::string::npos;
+       q = message.find("type '", q + 1)) {
+    const size_t start = q + 6;
+    for (auto [word, kind] :
+         {std::pair{"struct ", BTF_KIND_STRUCT}, std::pair{"union ", BTF_KIND_UNION},
+          std::pair{"enum ", BTF_KIND_ENUM}}) {
+      const std::string w = word;
+      if (message.compare(start, w.size(), w) != 0)
+        continue;
+      std::string name = identifier_at(start + w.size());
+      if (!name.empty())
+        return KernelName{kind, name};
+    }
   }
   return std::nullopt;
 }
