@@ -243,7 +243,7 @@ void Generator::visit(Call &n) {
   }
   case BuiltinFunction::Strnlen: { // stdlib/strings.bt's strlen (stdlib/strings.bpf.c)
     llvm::Value *s = emit(n.args[0]);
-    result_ = call_stdlib("__scry_strnlen", i64_, {s, b_.getInt64(n.args[0]->type.size)});
+    result_ = string_length(s, n.args[0]->type.size);
     break;
   }
   case BuiltinFunction::Kstack:

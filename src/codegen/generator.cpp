@@ -123,9 +123,28 @@ void Generator::declare_maps() {
 void Generator::finish_maps() {
   // The scratch map is sized last, once every program's needs are known.
   uint32_t size = std::max<uint32_t>(8, align8(max_scratch_));
-  llvm::GlobalVariable *scratch =
-      mod_.add_map(kScratchMap, kMapPercpuArray,
-                   std::max<uint32_t>(1, static_cast<uint32_t>(res_.programs.size())), 4, size);
+  const uint32_t programs = std::max<uint32_t>(1, static_cast<uint32_t>(res_.programs.size()));
+  const bool per_cpu_map = size <= kMaxPercpuScratch;
+  const uint32_t cpus =
+      per_cpu_map ? 1 : static_cast<uint32_t>(std::max(1, libbpf_num_possible_cpus()));
+  llvm::GlobalVariable *scratch = mod_.add_map(
+      kScratchMap, per_cpu_map ? kMapPercpuArray : kMapArray, programs * cpus, 4, size);
+  if (!per_cpu_map)
+    for (auto [lookup, index] : scratch_lookups_) {
+      // The key becomes cpu * programs + index.
+      llvm::Function *fn = lookup->getFunction();
+      llvm::IRBuilder<> eb(&fn->getEntryBlock(), fn->getEntryBlock().begin());
+      llvm::AllocaInst *key = eb.CreateAlloca(i32_);
+      key->setAlignment(llvm::Align(8));
+      llvm::IRBuilder<> lb(lookup);
+      llvm::Value *cpu =
+          lb.CreateTrunc(lb.CreateCall(llvm::FunctionType::get(i64_, false),
+                                       lb.CreateIntToPtr(lb.getInt64(GetSmpProcessorId), ptr_)),
+                         i32_);
+      lb.CreateStore(lb.CreateAdd(lb.CreateMul(cpu, lb.getInt32(programs)), lb.getInt32(index)),
+                     key);
+      lookup->setArgOperand(1, key);
+    }
   scratch_placeholder_->replaceAllUsesWith(scratch);
   scratch_placeholder_->eraseFromParent();
 }
@@ -223,6 +242,8 @@ void Generator::generate_program(size_t index) {
   b_.CreateRet(b_.CreateLoad(i64_, return_value_));
   if (scratch_peak_ == 0)
     drop_scratch_lookup(scratch_check);
+  else
+    scratch_lookups_.emplace_back(llvm::cast<llvm::CallInst>(scratch_base_), prog_index_);
 
   if (scratch_peak_ > kMaxScratch && error_.empty()) {
     error_loc_ = p.loc;

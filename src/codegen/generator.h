@@ -73,7 +73,12 @@ enum Helper : int64_t {
   SeqPrintf = BPF_FUNC_seq_printf,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
-constexpr uint32_t kMaxScratch = 32 * 1024; // per-CPU map values are limited to 32 KiB
+// A probe's scratch region. Up to 32 KiB (the limit of a per-CPU map value, mm/percpu.c
+// PCPU_MIN_UNIT_SIZE) the scratch map is a per-CPU array; beyond, a plain array with a region
+// per CPU and program, indexed by bpf_get_smp_processor_id(). Either way it costs possible CPUs
+// x programs x the largest probe's need in kernel memory.
+constexpr uint32_t kMaxPercpuScratch = 32 * 1024;
+constexpr uint32_t kMaxScratch = 1024 * 1024;
 
 inline bool is_composite(const Type &t) {
   switch (t.kind) {
@@ -328,7 +333,9 @@ private:
   /// no unaligned access, so LLVM splits a misaligned 8-byte access into single bytes). The
   /// accesses are volatile: LLVM would otherwise merge them into memcpy/memset calls, which the
   /// BPF backend cannot lower for large sizes.
+  /// Above this many bytes, a move or clear is one bpf_probe_read_kernel call.
   void move_bytes(llvm::Value *dst, llvm::Value *src, uint32_t size);
+  static constexpr uint32_t kInlineMoveBytes = 128;
 
   void copy(llvm::Value *dst, llvm::Value *src, uint32_t size, uint32_t) {
     move_bytes(dst, src, size);
@@ -344,6 +351,17 @@ private:
 
   /// Whether two NUL-terminated strings in scry memory are equal (an i1).
   llvm::Value *strings_equal(llvm::Value *a, uint32_t a_size, llvm::Value *b, uint32_t b_size);
+  static constexpr uint32_t kInlineCompareBytes = 32; // longer strings compare in a loop
+  static constexpr uint32_t kLoopCompareBytes = 1024; // longer ones with bpf_loop
+
+  /// The length of the NUL-terminated string at `s`, a buffer of `size` bytes (an i64).
+  llvm::Value *string_length(llvm::Value *s, uint32_t size);
+
+  enum ByteLoop { Compare, Length };
+  /// The bpf_loop callback that compares two strings of `n` bytes, or finds the length of
+  /// one, a byte per call (one per kind and size).
+  llvm::Function *byte_loop_callback(ByteLoop kind, uint32_t n);
+  std::map<std::pair<ByteLoop, uint32_t>, llvm::Function *> byte_loop_callbacks_;
 
   // ---- memory.cpp: the context, kernel and user memory ----------------------------------------
   /// The integer of type `t` at byte `offset` of the program's context, as an i64 (sign- or
@@ -506,6 +524,9 @@ private:
                        *map_errors_ = nullptr, *scratch_placeholder_ = nullptr,
                        *seen_processes_ = nullptr;
   uint32_t max_scratch_ = 0;
+  /// Each program's lookup of its scratch region, with the program's index: finish_maps()
+  /// gives them per-CPU keys when the scratch map is a plain array.
+  std::vector<std::pair<llvm::CallInst *, uint32_t>> scratch_lookups_;
   std::string error_;
   std::optional<SourceRange> error_loc_; // where error_ is, when it is about one probe
 

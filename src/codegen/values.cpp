@@ -93,6 +93,15 @@ uint32_t Generator::known_align(llvm::Value *ptr) {
 }
 
 void Generator::move_bytes(llvm::Value *dst, llvm::Value *src, uint32_t size) {
+  if (size > kInlineMoveBytes) {
+    // One helper call instead of size/8 loads and stores, which cost LLVM's instruction
+    // selection and scheduling time quadratic in the block's size. A read from NULL fails and
+    // the helper clears the destination (kernel/trace/bpf_trace.c,
+    // bpf_probe_read_kernel_common), as bpftrace clears large buffers.
+    call(ProbeReadKernel, i64_,
+         {dst, b_.getInt64(size), src ? src : llvm::ConstantPointerNull::get(b_.getPtrTy())});
+    return;
+  }
   uint32_t align = known_align(dst);
   if (src)
     align = std::min(align, known_align(src));
@@ -145,6 +154,52 @@ llvm::Value *Generator::strings_equal(llvm::Value *a, uint32_t a_size, llvm::Val
   b_.CreateStore(b_.getInt64(1), result);
   auto *done = llvm::BasicBlock::Create(ctx_, "streq.end", fn_);
   auto *differ = llvm::BasicBlock::Create(ctx_, "streq.differ", fn_);
+  if (n > kLoopCompareBytes) {
+    // The kernel's bpf_loop: its callback is verified once, where the verifier would walk a
+    // loop's every iteration and give up past 8192 pending branches ("The sequence of 8193
+    // jumps is too complex"). Needs Linux 5.17.
+    llvm::Value *frame = entry_alloca(24);
+    b_.CreateStore(a, frame);
+    b_.CreateStore(b, b_.CreateGEP(i8_, frame, b_.getInt64(8)));
+    b_.CreateStore(b_.getInt64(1), b_.CreateGEP(i8_, frame, b_.getInt64(16)));
+    call(BpfLoop, i64_,
+         {b_.getInt64(n), byte_loop_callback(ByteLoop::Compare, n), frame, b_.getInt64(0)});
+    b_.CreateStore(b_.CreateLoad(i64_, b_.CreateGEP(i8_, frame, b_.getInt64(16))), result);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(differ);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    return truth(b_.CreateLoad(i64_, result));
+  }
+  if (n > kInlineCompareBytes) {
+    // A loop the verifier walks once per byte, kept rolled: unrolled, a long string costs
+    // LLVM time quadratic in its length.
+    auto *head = llvm::BasicBlock::Create(ctx_, "streq.loop", fn_);
+    auto *same = llvm::BasicBlock::Create(ctx_, "streq.same", fn_);
+    auto *next = llvm::BasicBlock::Create(ctx_, "streq.next", fn_);
+    llvm::BasicBlock *pre = b_.GetInsertBlock();
+    b_.CreateBr(head);
+    b_.SetInsertPoint(head);
+    llvm::PHINode *i = b_.CreatePHI(i64_, 2);
+    i->addIncoming(b_.getInt64(0), pre);
+    llvm::Value *ca = b_.CreateLoad(i8_, b_.CreateGEP(i8_, a, i));
+    llvm::Value *cb = b_.CreateLoad(i8_, b_.CreateGEP(i8_, b, i));
+    b_.CreateCondBr(b_.CreateICmpNE(ca, cb), differ, same);
+    b_.SetInsertPoint(same);
+    b_.CreateCondBr(b_.CreateICmpEQ(ca, b_.getInt8(0)), done, next);
+    b_.SetInsertPoint(next);
+    llvm::Value *i1 = b_.CreateAdd(i, b_.getInt64(1));
+    i->addIncoming(i1, next);
+    auto *tail = llvm::BasicBlock::Create(ctx_, "streq.tail", fn_);
+    llvm::BranchInst *back = b_.CreateCondBr(b_.CreateICmpULT(i1, b_.getInt64(n)), head, tail);
+    llvm::MDNode *disable =
+        llvm::MDNode::get(ctx_, llvm::MDString::get(ctx_, "llvm.loop.unroll.disable"));
+    llvm::MDNode *loop = llvm::MDNode::getDistinct(ctx_, {nullptr, disable});
+    loop->replaceOperandWith(0, loop);
+    back->setMetadata(llvm::LLVMContext::MD_loop, loop);
+    b_.SetInsertPoint(tail);
+    n = 0;
+  }
   for (uint32_t i = 0; i < n; ++i) {
     llvm::Value *ca = b_.CreateLoad(i8_, b_.CreateGEP(i8_, a, b_.getInt64(i)));
     llvm::Value *cb = b_.CreateLoad(i8_, b_.CreateGEP(i8_, b, b_.getInt64(i)));
@@ -161,6 +216,60 @@ llvm::Value *Generator::strings_equal(llvm::Value *a, uint32_t a_size, llvm::Val
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
   return truth(b_.CreateLoad(i64_, result));
+}
+
+llvm::Value *Generator::string_length(llvm::Value *s, uint32_t size) {
+  if (size <= kLoopCompareBytes)
+    return call_stdlib("__scry_strnlen", i64_, {s, b_.getInt64(size)});
+  llvm::Value *frame = entry_alloca(16);
+  b_.CreateStore(s, frame);
+  b_.CreateStore(b_.getInt64(size), b_.CreateGEP(i8_, frame, b_.getInt64(8)));
+  call(BpfLoop, i64_,
+       {b_.getInt64(size), byte_loop_callback(ByteLoop::Length, size), frame, b_.getInt64(0)});
+  return b_.CreateLoad(i64_, b_.CreateGEP(i8_, frame, b_.getInt64(8)));
+}
+
+llvm::Function *Generator::byte_loop_callback(ByteLoop kind, uint32_t n) {
+  llvm::Function *&cb = byte_loop_callbacks_[{kind, n}];
+  if (cb)
+    return cb;
+  // long cb(u64 index, void *frame): frame holds the string pointer(s) and the result slot.
+  // The index is checked against n, so the verifier knows every access is in bounds.
+  llvm::IRBuilder<> ib(ctx_);
+  const char *what = kind == ByteLoop::Compare ? "streq" : "strlen";
+  cb = mod_.add_loop_callback(what + std::to_string(n), ib);
+  llvm::Value *index = cb->getArg(0), *frame = cb->getArg(1);
+  auto *body = llvm::BasicBlock::Create(ctx_, "body", cb);
+  auto *stop = llvm::BasicBlock::Create(ctx_, "stop", cb);
+  ib.CreateCondBr(ib.CreateICmpUGE(index, ib.getInt64(n)), stop, body);
+  ib.SetInsertPoint(stop);
+  ib.CreateRet(ib.getInt64(1));
+  ib.SetInsertPoint(body);
+  llvm::Value *a = ib.CreateLoad(ptr_, frame);
+  llvm::Value *ca = ib.CreateLoad(i8_, ib.CreateGEP(i8_, a, index));
+  auto *found = llvm::BasicBlock::Create(ctx_, "found", cb);
+  auto *next = llvm::BasicBlock::Create(ctx_, "next", cb);
+  if (kind == ByteLoop::Compare) {
+    // frame: a, b, equal (1 until a byte differs)
+    llvm::Value *b = ib.CreateLoad(ptr_, ib.CreateGEP(i8_, frame, ib.getInt64(8)));
+    llvm::Value *cb_byte = ib.CreateLoad(i8_, ib.CreateGEP(i8_, b, index));
+    auto *same = llvm::BasicBlock::Create(ctx_, "same", cb);
+    ib.CreateCondBr(ib.CreateICmpNE(ca, cb_byte), found, same);
+    ib.SetInsertPoint(found);
+    ib.CreateStore(ib.getInt64(0), ib.CreateGEP(i8_, frame, ib.getInt64(16)));
+    ib.CreateRet(ib.getInt64(1));
+    ib.SetInsertPoint(same);
+    ib.CreateCondBr(ib.CreateICmpEQ(ca, ib.getInt8(0)), stop, next);
+  } else {
+    // frame: s, length (n until a NUL is found)
+    ib.CreateCondBr(ib.CreateICmpEQ(ca, ib.getInt8(0)), found, next);
+    ib.SetInsertPoint(found);
+    ib.CreateStore(index, ib.CreateGEP(i8_, frame, ib.getInt64(8)));
+    ib.CreateRet(ib.getInt64(1));
+  }
+  ib.SetInsertPoint(next);
+  ib.CreateRet(ib.getInt64(0));
+  return cb;
 }
 
 } // namespace scry::codegen_detail

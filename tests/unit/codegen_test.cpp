@@ -619,20 +619,34 @@ TEST(CodegenObject, ScratchGrowsWithMaxStrlen) {
   EXPECT_LT(small_size, big_size);
 }
 
-TEST(CodegenObject, TooMuchScratchIsACodegenError) {
-  // Each str() result takes max_strlen bytes of scratch; 40 of them exceed 32 KiB.
-  std::string program = "begin { printf(\"";
+TEST(CodegenObject, ScratchPast32KiBIsAnArrayWithARegionPerCpu) {
+  // Each str() result takes max_strlen bytes of scratch; 40 of them of 1 KiB exceed the 32 KiB
+  // of a per-CPU map value.
+  std::string program = "config = { max_strlen = 1024 } begin { printf(\"";
   for (int i = 0; i < 40; ++i)
     program += "%s";
   program += "\"";
   for (int i = 0; i < 40; ++i)
     program += ", str(" + std::to_string(i * 8) + ")";
-  program += "); }";
-  auto a = test::analyse_text(program);
+  program += "); } end { print(str(0)); }";
+  auto c = compile(program);
+  ASSERT_TRUE(c->ok) << c->code.error;
+  Object o;
+  ASSERT_TRUE(o.open(c->code.object)) << libbpf_log();
+  const bpf_map *scratch = bpf_object__find_map_by_name(o.get(), kScratchMap);
+  EXPECT_EQ(bpf_map__type(scratch), BPF_MAP_TYPE_ARRAY);
+  EXPECT_GE(bpf_map__value_size(scratch), 40u * 1024);
+  EXPECT_EQ(bpf_map__max_entries(scratch), 2u * static_cast<uint32_t>(libbpf_num_possible_cpus()));
+}
+
+TEST(CodegenObject, ScratchPast1MiBIsACodegenError) {
+  auto a = test::analyse_text(
+      "config = { max_strlen = 600000 } begin { printf(\"%s %s\", str(0), str(8)); }");
   ASSERT_TRUE(a->ok) << describe(a->diags);
   CodegenOptions options;
   CodegenResult r = generate(*a->parsed->program, a->sema, a->parsed->source, options);
-  EXPECT_FALSE(r.error.empty());
+  EXPECT_NE(r.error.find("bytes of scratch space; the limit is 1048576"), std::string::npos)
+      << r.error;
   EXPECT_TRUE(r.object.empty());
 }
 
