@@ -718,11 +718,7 @@ int run(int argc, char **argv) {
   codegen_options.params = params;
   codegen_options.dump_ir = opts.dump_ir;
   codegen_options.dump_ir_opt = opts.dump_ir_opt;
-  scry::CodegenResult code = scry::generate(*program, sema, source, codegen_options);
-  scry::startup_mark("codegen");
-  if (!code.ir.empty())
-    std::cout << code.ir << std::flush;
-  if (!code.error.empty()) {
+  auto report_codegen_error = [&](const scry::CodegenResult &code) {
     if (code.error_loc) {
       scry::Diagnostics codegen_diags;
       codegen_diags.error(scry::DiagCode::ProbeTooLarge, *code.error_loc, code.error,
@@ -731,6 +727,14 @@ int run(int argc, char **argv) {
     } else {
       error(code.error);
     }
+  };
+  codegen_options.report_fatal = report_codegen_error;
+  scry::CodegenResult code = scry::generate(*program, sema, source, codegen_options);
+  scry::startup_mark("codegen");
+  if (!code.ir.empty())
+    std::cout << code.ir << std::flush;
+  if (!code.error.empty()) {
+    report_codegen_error(code);
     return 1;
   }
 

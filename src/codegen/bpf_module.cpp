@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
 #include <llvm/IR/DiagnosticInfo.h>
@@ -30,11 +31,17 @@ namespace scry {
 
 namespace {
 
+// Called when LLVM's backend fails fatally while the module is emitted; set by emit().
+std::function<void(const char *reason)> g_fatal_reporter;
+
 // LLVM reports some failures (e.g. "Branch target out of insn range" for a huge function) with
 // report_fatal_error, which aborts. Turn that into an error message and exit status 1: bad input
-// must never crash scry.
+// must never crash scry. Nothing is loaded into the kernel before code generation ends.
 void on_llvm_fatal_error(void *, const char *reason, bool) {
-  std::fprintf(stderr, "scry: LLVM cannot generate this program: %s\n", reason);
+  if (g_fatal_reporter)
+    g_fatal_reporter(reason);
+  else
+    std::fprintf(stderr, "scry: LLVM cannot generate this program: %s\n", reason);
   std::fflush(stderr);
   std::_Exit(1);
 }
@@ -276,21 +283,14 @@ bool BpfModule::emit(std::vector<uint8_t> &object, std::string &error, std::stri
   llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
   mpm.run(*module_, mam);
 
-  // BPF jumps have 16-bit offsets, so a function much beyond 32767 instructions cannot be
-  // emitted at all (LLVM fails fatally); the kernel also caps programs at 1M instructions.
-  // Refuse early, naming the function, with room for each IR instruction becoming several.
-  constexpr size_t kMaxIrInstructions = 12000;
-  for (llvm::Function &fn : *module_) {
-    if (fn.isDeclaration())
-      continue;
-    size_t count = fn.getInstructionCount();
-    if (count > kMaxIrInstructions) {
-      error = "'" + fn.getName().str() + "' compiles to more code than a BPF program can hold (" +
-              std::to_string(count) + " LLVM instructions after optimisation; at most " +
-              std::to_string(kMaxIrInstructions) + ")";
-      return false;
-    }
-  }
+  // BPF jumps have 16-bit offsets (LLVM 16 has no long jump), so a function beyond ~32767
+  // instructions cannot be emitted and LLVM fails fatally. The largest function is the one.
+  llvm::Function *largest = nullptr;
+  for (llvm::Function &fn : *module_)
+    if (!fn.isDeclaration() &&
+        (!largest || fn.getInstructionCount() > largest->getInstructionCount()))
+      largest = &fn;
+  const std::string largest_name = largest ? largest->getName().str() : "";
   if (ir_after) {
     llvm::raw_string_ostream os(*ir_after);
     module_->print(os, nullptr);
@@ -303,7 +303,10 @@ bool BpfModule::emit(std::vector<uint8_t> &object, std::string &error, std::stri
     error = "internal error: the BPF target cannot emit an object file";
     return false;
   }
+  if (on_fatal_)
+    g_fatal_reporter = [&](const char *reason) { on_fatal_(largest_name, reason); };
   pm.run(*module_);
+  g_fatal_reporter = nullptr;
   if (!diagnostics_.empty()) {
     error = diagnostics_.front();
     for (size_t i = 1; i < diagnostics_.size(); ++i)

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <llvm/IR/DIBuilder.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/LLVMContext.h>
@@ -61,6 +62,13 @@ public:
   bool emit(std::vector<uint8_t> &object, std::string &error, std::string *ir_before,
             std::string *ir_after);
 
+  /// Sets what runs when LLVM's backend fails fatally during emit() (a jump longer than BPF's
+  /// 16-bit offsets in a huge function): it gets the largest function's name and LLVM's
+  /// reason, reports them, and must not return (scry exits with status 1 after it).
+  void on_fatal_error(std::function<void(const std::string &function, const char *reason)> f) {
+    on_fatal_ = std::move(f);
+  }
+
 private:
   llvm::DIType *attribute_type(uint32_t value);
   llvm::DIType *bytes_type(uint32_t bytes);
@@ -68,6 +76,7 @@ private:
 
   std::unique_ptr<llvm::LLVMContext> context_;
   std::unique_ptr<llvm::Module> module_;
+  std::function<void(const std::string &, const char *)> on_fatal_;
   std::unique_ptr<llvm::DIBuilder> di_;
   std::unique_ptr<llvm::TargetMachine> target_;
   llvm::DICompileUnit *unit_ = nullptr;

@@ -12,11 +12,14 @@
 #include "sema/semantic_analyser.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace scry {
+
+struct CodegenResult;
 
 struct CodegenOptions {
   /// The ring buffer's size in bytes: a power of two, a multiple of the page size. 0 chooses
@@ -29,6 +32,9 @@ struct CodegenOptions {
   std::vector<std::string> params; // positional parameters
   bool dump_ir = false;            // -d codegen: print the IR before optimisation
   bool dump_ir_opt = false;        // -d codegen-opt: after optimisation
+  /// Reports an error LLVM's backend cannot return from (a probe too large for BPF's 16-bit
+  /// jumps); scry exits with status 1 right after. Unset: a plain message.
+  std::function<void(const CodegenResult &)> report_fatal;
 };
 
 struct CodegenResult {

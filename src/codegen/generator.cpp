@@ -52,29 +52,42 @@ CodegenResult Generator::run() {
     return result;
   }
   finish_maps();
+  if (options_.report_fatal)
+    mod_.on_fatal_error([&](const std::string &function, const char *reason) {
+      CodegenResult fatal;
+      fatal.error = "'" + function +
+                    "' compiles to more code than a BPF program can hold: a jump would span "
+                    "more than the 32767 instructions a BPF jump reaches (LLVM: " +
+                    reason + ")";
+      name_probe(fatal);
+      options_.report_fatal(fatal);
+    });
   std::string before, after;
   if (!mod_.emit(result.object, result.error, options_.dump_ir ? &before : nullptr,
                  options_.dump_ir_opt ? &after : nullptr)) {
-    // Name probes, not the BPF functions that implement them.
-    for (size_t i = res_.programs.size(); i-- > 0;) {
-      std::string from = "'" + res_.programs[i].function + "'";
-      size_t at = result.error.find(from);
-      if (at == std::string::npos)
-        continue;
-      result.error_loc = res_.programs[i].loc;
-      // LLVM's words for the BPF backend's stack check (BPFRegisterInfo.cpp) name neither
-      // the probe nor what to do.
-      if (result.error.find("BPF stack limit") != std::string::npos)
-        result.error = "probe " + res_.programs[i].probe_name +
-                       " needs more than the 512 bytes of stack a BPF program has";
-      else
-        result.error.replace(at, from.size(), "probe " + res_.programs[i].probe_name);
-      break;
-    }
+    name_probe(result);
     return result;
   }
   result.ir = before + after;
   return result;
+}
+
+void Generator::name_probe(CodegenResult &result) const {
+  for (size_t i = res_.programs.size(); i-- > 0;) {
+    std::string from = "'" + res_.programs[i].function + "'";
+    size_t at = result.error.find(from);
+    if (at == std::string::npos)
+      continue;
+    result.error_loc = res_.programs[i].loc;
+    // LLVM's words for the BPF backend's stack check (BPFRegisterInfo.cpp) name neither
+    // the probe nor what to do.
+    if (result.error.find("BPF stack limit") != std::string::npos)
+      result.error = "probe " + res_.programs[i].probe_name +
+                     " needs more than the 512 bytes of stack a BPF program has";
+    else
+      result.error.replace(at, from.size(), "probe " + res_.programs[i].probe_name);
+    return;
+  }
 }
 
 void Generator::declare_maps() {

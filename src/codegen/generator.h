@@ -105,6 +105,10 @@ public:
 
   CodegenResult run();
 
+  /// Names the probe, not the BPF function that implements it, in an error from LLVM, and
+  /// sets the error's location to the probe's.
+  void name_probe(CodegenResult &result) const;
+
 private:
   // ---- generator.cpp: programs, maps, stack and scratch memory --------------------------------
   void declare_maps();

@@ -734,7 +734,14 @@ private:
     }
     int failed = failed_program(g_libbpf_log);
     const SourceRange where = failed >= 0 ? res_.programs[failed].loc : kNoLocation;
-    if (!stop.reason.empty())
+    if (stop.reason.find("cannot be patched due to 16-bit range") != std::string::npos)
+      // The verifier inlines helpers and map lookups after the fact; in a program near the
+      // 32767-instruction reach of a BPF jump, a jump over the grown code no longer fits.
+      report(DiagCode::ProbeTooLarge, where,
+             "this probe is too large for the kernel: " + stop.reason +
+                 " (a BPF jump reaches at most 32767 instructions)",
+             "split the probe into several probes on the same event");
+    else if (!stop.reason.empty())
       report(DiagCode::VerifierRejected, where,
              "the kernel's verifier refused the program of this probe: " + stop.reason, hint);
     else if (err == EPERM)
