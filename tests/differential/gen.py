@@ -355,7 +355,11 @@ def lang_programs():
         "ops")
     p("ternary.int", 'printf("%d\\n", (int64)args->pid > 0 ? 1 : (int64)args->pid < 0 ? -1 : 0);')
     p("ternary.str", '$s = (int64)args->pid > 0 ? "pos" : "nonpos"; printf("%s\\n", $s); @m[$s] = count();')
-    p("ternary.map", '@m[(int64)args->pid % 2 == 0 ? "even" : "odd"] = sum((int64)args->pid);')
+    # Through a variable: 0.17 builds a ternary's string in a map key without clearing the
+    # bytes after it, so its keys split on stack garbage, differently from run to run
+    # (comm-key-equal-names.test and key-string-canonical.test check scry's keys directly).
+    p("ternary.map", '$k = (int64)args->pid % 2 == 0 ? "even" : "odd"; '
+      '@m[$k] = sum((int64)args->pid);')
     p("if.else", 'if ((int64)args->pid > 100) { printf("big\\n"); } else if ((int64)args->pid < 0) '
       '{ printf("neg\\n"); } else { printf("small %d\\n", (int64)args->pid); }')
     p("if.nested", 'if ((int64)args->pid != 0) { if ((int64)args->pid & 1) { @odd = count(); } else '
