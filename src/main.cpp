@@ -702,15 +702,6 @@ int run(int argc, char **argv) {
     print_diagnostics(sema_diags, source, opts.json);
   if (!typed)
     return 1;
-  // Warnings the programs send at run time point at their source, as compile-time ones do.
-  for (scry::RuntimeErrorInfo &e : sema.resources.runtime_errors) {
-    scry::Diagnostics located;
-    located.warning(e.code, e.loc, e.message);
-    std::ostringstream text;
-    located.print(text, source);
-    e.message = text.str();
-  }
-
   scry::set_str_trunc_trailer(sema.resources.config.str_trunc_trailer);
   scry::CodegenOptions codegen_options;
   codegen_options.filter_pid = opts.pid;
@@ -718,6 +709,7 @@ int run(int argc, char **argv) {
   codegen_options.params = params;
   codegen_options.dump_ir = opts.dump_ir;
   codegen_options.dump_ir_opt = opts.dump_ir_opt;
+  codegen_options.helper_warnings = opts.runtime_warnings;
   auto report_codegen_error = [&](const scry::CodegenResult &code) {
     if (code.error_loc) {
       scry::Diagnostics codegen_diags;
@@ -737,6 +729,8 @@ int run(int argc, char **argv) {
     report_codegen_error(code);
     return 1;
   }
+  sema.resources.runtime_errors.insert(sema.resources.runtime_errors.end(),
+                                       code.helper_errors.begin(), code.helper_errors.end());
 
   FILE *out = stdout;
   OutputFile output_file;

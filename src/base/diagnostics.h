@@ -51,6 +51,7 @@ namespace scry {
   X(UnknownField, "unknown-field")                                                                 \
   X(NotSupported, "not-supported")                                                                 \
   X(InvalidConfig, "invalid-config")                                                               \
+  X(HelperError, "helper-error")                                                                   \
   X(InvalidOperand, "invalid-operand")                                                             \
   X(UndefinedVariable, "undefined-variable")                                                       \
   X(InvalidMapUse, "invalid-map-use")                                                              \

@@ -201,7 +201,8 @@ void Generator::visit(Call &n) {
       conditional_nonnull(p, [&](llvm::Value *v) { zero(v, info.bpf_value_size, 8); });
       result_ = b_.getInt64(1);
     } else {
-      llvm::Value *r = call(MapDeleteElem, i64_, {map_ptr(*m), build_key(info, key, nullptr)});
+      llvm::Value *r = check_helper(
+          call(MapDeleteElem, i64_, {map_ptr(*m), build_key(info, key, nullptr)}), MapDeleteElem);
       result_ = b_.CreateZExt(b_.CreateICmpEQ(r, b_.getInt64(0)), i64_);
     }
     break;
@@ -326,7 +327,7 @@ void Generator::emit_str(Call &n) {
   // earlier event's string there), so the whole buffer is cleared first: a string is a map key
   // and is compared byte by byte, and equal strings must be equal keys.
   zero(dst, size, 1);
-  call(helper, i64_, {dst, len, b_.CreateIntToPtr(v, ptr_)});
+  check_helper(call(helper, i64_, {dst, len, b_.CreateIntToPtr(v, ptr_)}), helper);
   result_ = dst;
 }
 

@@ -32,6 +32,9 @@ struct CodegenOptions {
   std::vector<std::string> params; // positional parameters
   bool dump_ir = false;            // -d codegen: print the IR before optimisation
   bool dump_ir_opt = false;        // -d codegen-opt: after optimisation
+  /// -k: probes report failed probe reads, map lookups, updates and deletes and stack reads
+  /// (CodegenResult::helper_errors), once per site.
+  bool helper_warnings = false;
   /// Reports an error LLVM's backend cannot return from (a probe too large for BPF's 16-bit
   /// jumps); scry exits with status 1 right after. Unset: a plain message.
   std::function<void(const CodegenResult &)> report_fatal;
@@ -44,6 +47,9 @@ struct CodegenResult {
   /// for BPF); otherwise the error is an internal one.
   std::optional<SourceRange> error_loc;
   std::string ir; // the requested IR dump, if any
+  /// With helper_warnings: the sites that report a helper's failure, numbered after the
+  /// SemaResult's runtime_errors (the driver appends them there).
+  std::vector<RuntimeErrorInfo> helper_errors;
 };
 
 /// Generates the BPF object for `program`. `source` is embedded so that BTF line info (and so the

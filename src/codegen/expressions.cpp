@@ -8,7 +8,10 @@ namespace scry::codegen_detail {
 
 llvm::Value *Generator::emit(Expression *e) {
   result_ = nullptr;
+  const SourceRange *outer = expr_loc_;
+  expr_loc_ = &e->loc;
   e->accept(*this);
+  expr_loc_ = outer;
   if (!result_)
     result_ = is_composite(e->type) ? scratch(e->type.size) : b_.getInt64(0);
   llvm::Value *r = result_;
@@ -276,17 +279,32 @@ llvm::Value *Generator::nonzero_divisor(llvm::Value *r, int warning) {
   return b_.CreateSelect(is_zero, llvm::ConstantInt::get(r->getType(), 1), r);
 }
 
-void Generator::warn_if(llvm::Value *bad, int warning, const char *name) {
+void Generator::warn_if(llvm::Value *bad, int warning, const char *name, llvm::Value *detail) {
   auto *warn = llvm::BasicBlock::Create(ctx_, name, fn_);
   auto *next = llvm::BasicBlock::Create(ctx_, std::string(name) + ".next", fn_);
   b_.CreateCondBr(bad, warn, next);
   b_.SetInsertPoint(warn);
   llvm::Value *rec = reserve(16, AsyncKind::RuntimeError, static_cast<uint32_t>(warning));
   with_record(rec, 16, [&](llvm::Value *p) {
-    b_.CreateStore(b_.getInt64(0), b_.CreateGEP(i8_, p, b_.getInt64(8)));
+    b_.CreateStore(detail ? detail : b_.getInt64(0), b_.CreateGEP(i8_, p, b_.getInt64(8)));
   });
   b_.CreateBr(next);
   b_.SetInsertPoint(next);
+}
+
+llvm::Value *Generator::check_helper(llvm::Value *ret, int64_t helper) {
+  if (!options_.helper_warnings)
+    return ret;
+  const int id = static_cast<int>(res_.runtime_errors.size() + helper_errors_.size());
+  helper_errors_.push_back({DiagCode::HelperError, "", expr_loc_ ? *expr_loc_ : stmt_loc_, helper});
+  if (ret->getType()->isPointerTy()) {
+    warn_if(b_.CreateICmpEQ(ret, llvm::ConstantPointerNull::get(ptr_)), id, "helper.failed");
+    return ret;
+  }
+  // Helpers return a C int in a 64-bit register: its low 32 bits, sign-extended.
+  llvm::Value *rc = b_.CreateSExt(b_.CreateTrunc(ret, i32_), i64_);
+  warn_if(b_.CreateICmpSLT(rc, b_.getInt64(0)), id, "helper.failed", rc);
+  return ret;
 }
 
 llvm::Value *Generator::signed_div(llvm::Value *l, llvm::Value *r, bool remainder) {

@@ -51,6 +51,7 @@ CodegenResult Generator::run() {
     result.error_loc = error_loc_;
     return result;
   }
+  result.helper_errors = helper_errors_;
   finish_maps();
   if (options_.report_fatal)
     mod_.on_fatal_error([&](const std::string &function, const char *reason) {
@@ -445,6 +446,7 @@ void Generator::branch_unless(llvm::Value *cond, llvm::BasicBlock *target) {
 }
 
 void Generator::at(const SourceRange &loc) {
+  stmt_loc_ = loc;
   b_.SetCurrentDebugLocation(mod_.location(fn_, static_cast<unsigned>(loc.begin.line),
                                            static_cast<unsigned>(loc.begin.column)));
 }

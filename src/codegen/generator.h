@@ -300,8 +300,14 @@ private:
   /// must never see one.
   llvm::Value *nonzero_divisor(llvm::Value *r, int warning);
   /// Where `bad` (an i1) holds, sends runtime warning `warning` (a RuntimeError record the
-  /// runtime prints once per site) and goes on; `name` labels the blocks.
-  void warn_if(llvm::Value *bad, int warning, const char *name);
+  /// runtime prints once per site, carrying `detail`, an i64, or 0) and goes on; `name` labels
+  /// the blocks.
+  void warn_if(llvm::Value *bad, int warning, const char *name, llvm::Value *detail = nullptr);
+
+  /// With -k: where helper `helper`'s result `ret` says it failed (a negative int, or a null
+  /// pointer from a map lookup), sends a warning located at the expression being generated
+  /// (else the statement), with the return code. Returns `ret`.
+  llvm::Value *check_helper(llvm::Value *ret, int64_t helper);
 
   /// Signed division or remainder from unsigned operations (no sdiv before BPF cpu v4). C's
   /// truncation toward zero; division by zero gives 0 and remainder by zero gives l, like BPF.
@@ -532,7 +538,10 @@ private:
   /// gives them per-CPU keys when the scratch map is a plain array.
   std::vector<std::pair<llvm::CallInst *, uint32_t>> scratch_lookups_;
   std::string error_;
-  std::optional<SourceRange> error_loc_; // where error_ is, when it is about one probe
+  std::optional<SourceRange> error_loc_;        // where error_ is, when it is about one probe
+  const SourceRange *expr_loc_ = nullptr;       // the innermost expression being generated
+  SourceRange stmt_loc_{};                      // the statement being generated
+  std::vector<RuntimeErrorInfo> helper_errors_; // -k's sites (CodegenResult::helper_errors)
 
   // The program being generated.
   const ProbeProgram *prog_ = nullptr;

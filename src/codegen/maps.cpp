@@ -83,7 +83,7 @@ llvm::Value *Generator::map_read(const Map &m, Expression *key) {
   if (info.per_cpu)
     return percpu_read(m, info, k);
   Type t = info.value;
-  llvm::Value *p = call(MapLookupElem, ptr_, {map_ptr(m), k});
+  llvm::Value *p = check_helper(call(MapLookupElem, ptr_, {map_ptr(m), k}), MapLookupElem);
   if (is_composite(t)) {
     llvm::Value *dst = scratch(t.size);
     zero(dst, t.size, 8);
@@ -140,7 +140,8 @@ void Generator::map_write(const Map &m, Expression *key, llvm::Value *value, con
 }
 
 void Generator::update(const Map &m, llvm::Value *key, llvm::Value *value) {
-  llvm::Value *r = call(MapUpdateElem, i64_, {map_ptr(m), key, value, b_.getInt64(kBpfAny)});
+  llvm::Value *r = check_helper(
+      call(MapUpdateElem, i64_, {map_ptr(m), key, value, b_.getInt64(kBpfAny)}), MapUpdateElem);
   // A failed update (the map is full) is counted per map and reported at exit.
   auto *fail = llvm::BasicBlock::Create(ctx_, "update.fail", fn_);
   auto *done = llvm::BasicBlock::Create(ctx_, "update.end", fn_);

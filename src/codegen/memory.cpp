@@ -335,17 +335,18 @@ llvm::Value *Generator::read_at(llvm::Value *address, const Type &t, AddressSpac
       // The helper leaves the bytes after the terminator as they were (scratch memory holds an
       // earlier event's string there): cleared first, so that equal strings are equal keys.
       zero(dst, t.size, 1);
-      call(space == AddressSpace::User ? ProbeReadUserStr : ProbeReadKernelStr, i64_,
-           {dst, b_.getInt64(t.size), src});
+      const int64_t str_helper =
+          space == AddressSpace::User ? ProbeReadUserStr : ProbeReadKernelStr;
+      check_helper(call(str_helper, i64_, {dst, b_.getInt64(t.size), src}), str_helper);
     } else {
-      call(helper, i64_, {dst, b_.getInt64(t.size), src});
+      check_helper(call(helper, i64_, {dst, b_.getInt64(t.size), src}), helper);
     }
     return dst;
   }
   uint32_t size = t.size ? std::min<uint32_t>(t.size, 8) : 8;
   llvm::Value *tmp = entry_alloca();
   b_.CreateStore(b_.getInt64(0), tmp);
-  call(helper, i64_, {tmp, b_.getInt64(size), src});
+  check_helper(call(helper, i64_, {tmp, b_.getInt64(size), src}), helper);
   llvm::Value *v = load_value(tmp, t.size ? t : make_int(8, false));
   if (bits) {
     v = b_.CreateLShr(b_.CreateLoad(i64_, tmp), shift);

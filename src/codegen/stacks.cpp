@@ -18,9 +18,10 @@ llvm::Value *Generator::emit_stack(const Type &t) {
   // of the buffer, all of it on an error (no user stack in a kernel thread): frames past the
   // count are zero, so that equal stacks are equal map keys. It returns the bytes written.
   const uint64_t flags = t.is_user_stack ? BPF_F_USER_STACK : 0;
-  llvm::Value *written = call(GetStack, i64_,
-                              {ctx_arg_, b_.CreateGEP(i8_, buf, b_.getInt64(header)),
-                               b_.getInt64(8ULL * t.count), b_.getInt64(flags)});
+  llvm::Value *written = check_helper(call(GetStack, i64_,
+                                           {ctx_arg_, b_.CreateGEP(i8_, buf, b_.getInt64(header)),
+                                            b_.getInt64(8ULL * t.count), b_.getInt64(flags)}),
+                                      GetStack);
   llvm::Value *used = b_.CreateSelect(b_.CreateICmpSGT(written, b_.getInt64(0)),
                                       b_.CreateLShr(written, 3), b_.getInt64(0));
   b_.CreateStore(used, b_.CreateGEP(i8_, buf, b_.getInt64(header - 8)));

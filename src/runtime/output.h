@@ -25,6 +25,16 @@ struct FrameSymbol {
   std::string module;  // user: the mapped file's path; kernel: the module's name, "" for vmlinux
 };
 
+/// A runtime warning a probe sent, worded and located (runtime_warning.h).
+struct RuntimeWarning {
+  std::string text; // what text output shows: the located warning, ending in a newline
+  std::string msg;  // the message alone
+  std::string filename;
+  unsigned line = 0, column = 0; // 0 when unlocated
+  int64_t helper = 0;            // a failed BPF helper's id (-k), else 0
+  int64_t retcode = 0;           // that helper's return code
+};
+
 /// What the text of kstack, ustack, ksym and usym values needs: addresses resolved to symbols.
 /// The runner installs one for the run (set_value_symbols); without one, every frame prints as
 /// its address.
@@ -72,8 +82,11 @@ public:
   virtual void lost_events(uint64_t count, std::string_view probe) = 0;
   /// `count` updates of map `info` that failed since the last report: the map was full.
   virtual void map_full(const MapInfo &info, uint64_t count) = 0;
-  /// A runtime error or warning from a probe.
+  /// A runtime error or warning of scry's own, worded in full.
   virtual void runtime_error(std::string_view message) = 0;
+  /// A probe's runtime warning (text: w.text on `err`; JSON: a runtime_error or helper_error
+  /// object with msg, filename, line and col, as the newest bpftrace's json.cpp writes them).
+  virtual void runtime_warning(const RuntimeWarning &w) = 0;
   /// One test probe's result (--test): its name ("test:okay") and whether it passed.
   virtual void test_result(std::string_view name, bool passed) = 0;
   /// The bench probes' average times (--bench), in nanoseconds per run, in declaration order.
@@ -146,7 +159,9 @@ void set_str_trunc_trailer(std::string trailer);
 ///   benchmark_result  {"type": "benchmark_result", "data": {"name": "count", "average_ns": 40}},
 ///                     one line per bench probe
 ///   time, attached_probes ({"count": N, "data": {"probes": N}}), lost_events
-///   ({"count": N, "data": {"events": N}}), runtime_error ({"msg": "..."}).
+///   ({"count": N, "data": {"events": N}}), runtime_error ({"msg": "..."}, with "filename",
+///   "line" and "col" when a probe sent it), helper_error ({"msg": "Bad address", "helper":
+///   "113", "retcode": -14, "filename": ..., "line": ..., "col": ...}).
 /// Integers that a double cannot hold exactly are written as strings ("9223372036854775807"),
 /// as bpftrace does. Maps without entries print nothing. An integer of enum type is a number
 /// here, as in bpftrace's JSON (which writes symbolic values as numbers), except in a map's

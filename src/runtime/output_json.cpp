@@ -193,6 +193,20 @@ public:
     write(j);
   }
 
+  void runtime_warning(const RuntimeWarning &w) override {
+    Json j = Json::object();
+    j["type"] = w.helper ? "helper_error" : "runtime_error";
+    j["msg"] = w.msg;
+    if (w.helper) {
+      j["helper"] = std::to_string(w.helper);
+      j["retcode"] = w.retcode;
+    }
+    j["filename"] = w.filename;
+    j["line"] = w.line;
+    j["col"] = w.column;
+    write(j);
+  }
+
   void end_of_run() override {}
 
   void test_result(std::string_view name, bool passed) override {

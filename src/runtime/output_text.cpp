@@ -336,6 +336,8 @@ public:
                             count, count == 1 ? "" : "s", info.name, info.max_entries));
   }
 
+  void runtime_warning(const RuntimeWarning &w) override { runtime_error(w.text); }
+
   void runtime_error(std::string_view message) override {
     std::string line(message);
     if (line.empty() || line.back() != '\n')

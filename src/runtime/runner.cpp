@@ -6,6 +6,7 @@
 #include "runtime/kernel_attach.h"
 #include "runtime/kernel_features.h"
 #include "runtime/map_reader.h"
+#include "runtime/runtime_warning.h"
 #include "runtime/self_probes.h"
 #include "runtime/startup_profile.h"
 #include "runtime/symbolizer.h"
@@ -73,6 +74,7 @@ struct EventLoop {
   bool discard = false;           // draining what was sent after exit(): nothing of it is shown
   size_t runtime_errors_seen = 0; // shown or discarded (--test fails a test that reports one)
   Symbolizer *symbols = nullptr;
+  const SourceFile *source = nullptr; // where runtime warnings are located
 };
 
 int on_record(void *context, void *data, size_t size) {
@@ -150,7 +152,11 @@ int on_record(void *context, void *data, size_t size) {
       loop->errors_reported.resize(res.runtime_errors.size());
       if (!loop->errors_reported[h.id]) {
         loop->errors_reported[h.id] = true;
-        loop->out.runtime_error(res.runtime_errors[h.id].message);
+        int64_t detail = 0;
+        if (size >= sizeof(h) + 8)
+          std::memcpy(&detail, payload, 8);
+        loop->out.runtime_warning(
+            describe_runtime_warning(res.runtime_errors[h.id], detail, loop->source));
       }
     }
     break;
@@ -187,6 +193,7 @@ public:
         loop_{res, output, {}, 1, false, 0, {}, {}}, symbolizer_(res) {
     loop_.report_losses = [this] { report_losses(); };
     loop_.symbols = &symbolizer_;
+    loop_.source = options.source;
     set_value_symbols(&symbolizer_);
   }
 

@@ -51,12 +51,15 @@ struct PrintfInfo {
 };
 
 /// A runtime error or warning the program may report (division by zero, ...), with where it
-/// comes from. The driver replaces `message` with the located text (file:line:col, the source
-/// line, an underline) before the run.
+/// comes from; the runner shows it located (file:line:col, the source line, an underline) the
+/// first time a probe sends it.
 struct RuntimeErrorInfo {
   DiagCode code;
-  std::string message;
+  std::string message; // empty for a helper's failure: the runner words it from the code
   SourceRange loc;
+  /// With -k, the BPF helper (linux/bpf.h enum bpf_func_id) whose failure this reports; the
+  /// record carries the helper's return code (0 for a map lookup that found nothing).
+  int64_t helper = 0;
 };
 
 /// What a program reads its arguments from: the context codegen emits reads of (`args`, later

@@ -3,6 +3,7 @@
 // newest bpftrace differs from 0.17). No BPF here: maps are built as MapEntry values.
 #include "runtime/aggregation.h"
 #include "runtime/output.h"
+#include "runtime/runtime_warning.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
 #include <sstream>
 
 namespace scry {
@@ -511,6 +513,33 @@ TEST(JsonOutput, HistWithTopAndEmptyHist) {
   EXPECT_EQ(json_of(zeroed), "{\"type\": \"hist\", \"data\": {\"@hist\": []}}\n");
   Map none{map_info("@hist", Type{}, h), {}};
   EXPECT_EQ(json_of(none), "");
+}
+
+TEST(RuntimeWarnings, LocatedTextAndBpftraceJsonObjects) {
+  SourceFile source("stdin", "BEGIN { @x = *(uint64 *)8; }\n");
+  RuntimeErrorInfo read{DiagCode::HelperError, "", {{1, 14}, {1, 26}}, BPF_FUNC_probe_read_kernel};
+  RuntimeWarning w = describe_runtime_warning(read, -14, &source);
+  EXPECT_EQ(w.text, "stdin:1:14-26: WARNING: Bad address [helper-error]\n"
+                    "BEGIN { @x = *(uint64 *)8; }\n"
+                    "             ~~~~~~~~~~~~\n"
+                    "Additional Info - helper: 113, retcode: -14\n");
+  RuntimeErrorInfo div{DiagCode::DivisionByZero, "division by zero", {{1, 9}, {1, 11}}, 0};
+  RuntimeWarning d = describe_runtime_warning(div, 0, &source);
+  Capture out, err;
+  auto text = make_text_output(out.file(), err.file());
+  text->runtime_warning(w);
+  text->flush();
+  EXPECT_EQ(err.text(), w.text);
+  Capture json;
+  auto o = make_json_output(json.file());
+  o->runtime_warning(w);
+  o->runtime_warning(d);
+  o->flush();
+  EXPECT_EQ(json.text(),
+            "{\"type\": \"helper_error\", \"msg\": \"Bad address\", \"helper\": \"113\", "
+            "\"retcode\": -14, \"filename\": \"stdin\", \"line\": 1, \"col\": 14}\n"
+            "{\"type\": \"runtime_error\", \"msg\": \"division by zero\", \"filename\": "
+            "\"stdin\", \"line\": 1, \"col\": 9}\n");
 }
 
 TEST(JsonOutput, ValuesNoticesAndEscapes) {
