@@ -55,8 +55,9 @@ void Generator::visit(Unary &n) {
     break;
   }
   case UnaryOp::AddressOf:
-    // Sema allows & only on a field or element behind a pointer: its address, unread.
-    result_ = kernel_address(n.operand).address;
+    // A field or element behind a pointer: its address, unread; else a place in scry's memory.
+    result_ =
+        kernel_memory(n.operand) ? kernel_address(n.operand).address : held_address(n.operand);
     break;
   case UnaryOp::PreInc:
   case UnaryOp::PreDec:

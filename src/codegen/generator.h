@@ -425,6 +425,11 @@ private:
   /// pointer), whose address can be computed without reading it.
   bool kernel_memory(Expression *e);
 
+  /// The address (an i64) of a place in scry's own memory sema accepted for `&`
+  /// (TypeChecker::held_place): a variable's slot, a map's value (0 when the key is absent),
+  /// or a field or element of one.
+  llvm::Value *held_address(Expression *e);
+
   KernelAddr kernel_address(Expression *e);
 
   /// `i < count` (unsigned: a negative index is out of range) for an array indexed at run time;

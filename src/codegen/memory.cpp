@@ -261,6 +261,48 @@ void Generator::visit(Index &n) {
   result_ = b_.CreateLoad(i64_, slot);
 }
 
+llvm::Value *Generator::held_address(Expression *e) {
+  auto plus = [&](Expression *base, llvm::Value *offset) {
+    return b_.CreateAdd(held_address(base), offset);
+  };
+  if (auto *v = dynamic_cast<Variable *>(e))
+    return b_.CreatePtrToInt(variable_slot(*v), i64_);
+  const Map *m = dynamic_cast<Map *>(e);
+  Expression *key = nullptr;
+  if (auto *a = dynamic_cast<MapAccess *>(e)) {
+    m = a->map;
+    key = a->key;
+  }
+  if (m) {
+    // The value's place in the map; 0 while the map holds no value for the key.
+    const MapInfo &info = res_.maps[static_cast<size_t>(m->map_id)];
+    llvm::Value *p = call(MapLookupElem, ptr_, {map_ptr(*m), build_key(info, key, nullptr)});
+    return b_.CreatePtrToInt(p, i64_);
+  }
+  if (auto *t = dynamic_cast<TupleAccess *>(e))
+    return plus(t->base, b_.getInt64((*t->base->type.fields)[t->index].offset));
+  if (auto *f = dynamic_cast<FieldAccess *>(e)) {
+    const Type &bt = f->base->type;
+    if (bt.btf_id > 0) {
+      auto field = btf_.field(bt, f->field);
+      return plus(f->base, b_.getInt64(field ? field->offset : 0));
+    }
+    for (const Field &fd : *bt.fields)
+      if (fd.name == f->field)
+        return plus(f->base, b_.getInt64(fd.offset));
+  }
+  if (auto *i = dynamic_cast<Index *>(e)) {
+    const Type &bt = i->base->type;
+    if (bt.kind == TypeKind::Tuple)
+      return plus(i->base,
+                  b_.getInt64((*bt.fields)[static_cast<size_t>(constant_int(i->index))].offset));
+    const uint64_t elem = bt.kind == TypeKind::String ? 1 : bt.elem->size;
+    llvm::Value *idx = to_i64(emit(i->index), i->index->type);
+    return plus(i->base, b_.CreateMul(idx, b_.getInt64(elem)));
+  }
+  return b_.getInt64(0);
+}
+
 bool Generator::kernel_memory(Expression *e) {
   if (auto *u = dynamic_cast<Unary *>(e); u && u->op == UnaryOp::Deref)
     return true;

@@ -146,9 +146,14 @@ private:
   /// size, and of `(intN)array`; errors when the sizes differ. `target` is resolved without a
   /// trailing `[]`.
   Type array_cast(ast::Cast &n, const Type &target, bool open_size);
-  /// `&expr`: a pointer to a field or element in kernel or user memory (not-supported for scry's
-  /// own variables and maps, an error for values that are not in memory).
+  /// `&expr`: a pointer to a field or element in kernel or user memory, or to a variable, a
+  /// map's value or a part of either in scry's memory (kernel address space); an error for
+  /// values that are not in memory and for per-CPU values.
   void type_address_of(ast::Unary &n);
+  /// Whether `e` is a place in scry's own memory: a variable, a map's value (not an
+  /// aggregation's, not a per-CPU map's: `why_not` then says which), or a field, tuple element
+  /// or array element of one.
+  bool held_place(ast::Expression *e, std::string &why_not);
   /// `array[i]` with `i` known only at run time: registers the out-of-range warning.
   void check_runtime_index(ast::Index &n, uint32_t count);
 

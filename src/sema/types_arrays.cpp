@@ -167,17 +167,62 @@ void TypeChecker::type_address_of(Unary &n) {
     n.type = make_pointer(e->type, root->address_space);
     return;
   }
-  const bool place = dynamic_cast<Variable *>(e) || dynamic_cast<Map *>(e) ||
-                     dynamic_cast<MapAccess *>(e) || dynamic_cast<FieldAccess *>(e) ||
-                     dynamic_cast<Index *>(e) || dynamic_cast<TupleAccess *>(e);
-  if (place) {
-    error(DiagCode::NotSupported, n.loc,
-          "scry cannot take the address of a scratch variable, a map or a value it holds yet",
-          "& takes the address of a field or element behind a pointer: &$task->comm, &$p[2]");
+  std::string why_not;
+  if (held_place(e, why_not)) {
+    // A variable's slot, a map's value or a part of one, in scry's own (kernel) memory: valid
+    // while the probe runs; a map value's address stays valid while the key is in the map.
+    n.type = make_pointer(e->type, AddressSpace::Kernel);
     return;
   }
-  error(DiagCode::InvalidOperand, n.loc, "& needs a field or element in memory, not a value",
-        "& takes the address of a field or element behind a pointer: &$task->comm, &$p[2]");
+  if (!why_not.empty()) {
+    error(DiagCode::InvalidOperand, n.loc, "cannot take the address of " + why_not,
+          "& takes the address of a variable, a map's value, or a field or element of either "
+          "or behind a pointer: &$x, &@m[k], &$task->comm");
+    return;
+  }
+  error(DiagCode::InvalidOperand, n.loc,
+        "& needs a variable, a map value or a field in memory, "
+        "not a value",
+        "& takes the address of a variable, a map's value, or a field or element "
+        "of either or behind a pointer: &$x, &@m[k], &$task->comm");
+}
+
+bool TypeChecker::held_place(Expression *e, std::string &why_not) {
+  if (dynamic_cast<Variable *>(e))
+    return true;
+  const Map *m = dynamic_cast<Map *>(e);
+  if (auto *a = dynamic_cast<MapAccess *>(e))
+    m = a->map;
+  if (m) {
+    if (m->map_id < 0)
+      return false;
+    const MapInfo &info = result_.resources.maps[static_cast<size_t>(m->map_id)];
+    if (info.value.kind >= TypeKind::Count || info.per_cpu) {
+      why_not = "a value of map @" + m->name + ", which has one copy per CPU (" +
+                (info.value.kind >= TypeKind::Count ? "an aggregation" : "a per-CPU map") + ")";
+      return false;
+    }
+    return true;
+  }
+  if (auto *t = dynamic_cast<TupleAccess *>(e))
+    return held_place(t->base, why_not);
+  if (auto *f = dynamic_cast<FieldAccess *>(e)) {
+    const Type &bt = f->base->type;
+    if (bt.kind != TypeKind::Record)
+      return false;
+    if (bt.btf_id > 0)
+      if (auto field = btf_.field(bt, f->field); field && field->bitfield_bits) {
+        why_not = "a bitfield";
+        return false;
+      }
+    return held_place(f->base, why_not);
+  }
+  if (auto *i = dynamic_cast<Index *>(e)) {
+    const TypeKind k = i->base->type.kind;
+    return (k == TypeKind::Array || k == TypeKind::String || k == TypeKind::Tuple) &&
+           held_place(i->base, why_not);
+  }
+  return false;
 }
 
 void TypeChecker::check_runtime_index(Index &n, uint32_t count) {

@@ -796,7 +796,7 @@ const ErrorCase kErrors[] = {
     {"map_decl_kind_mismatch",
      "let @m = hash(8); begin { @m[1] = count(); }",
      {{C::TypeMismatch, "@m[1] = count()"}}},
-    {"address_of", "begin { $x = 1; $p = &$x; }", {{C::NotSupported, "&$x"}}},
+    {"address_of_aggregation", "begin { @c = count(); $p = &@c; }", {{C::InvalidOperand, "&@c"}}},
     {"address_of_value", "begin { $x = &pid; }", {{C::InvalidOperand, "&pid"}}},
     {"config_unknown_key", "config = { nope = 1 } begin { }", {{C::InvalidConfig, "nope"}}},
     {"config_bad_strlen", "config = { max_strlen = 0 } begin { }", {{C::InvalidConfig, "0"}}},
