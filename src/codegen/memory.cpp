@@ -287,16 +287,17 @@ llvm::Value *Generator::held_address(Expression *e) {
       auto field = btf_.field(bt, f->field);
       return plus(f->base, b_.getInt64(field ? field->offset : 0));
     }
-    for (const Field &fd : *bt.fields)
-      if (fd.name == f->field)
-        return plus(f->base, b_.getInt64(fd.offset));
+    if (bt.fields)
+      for (const Field &fd : *bt.fields)
+        if (fd.name == f->field)
+          return plus(f->base, b_.getInt64(fd.offset));
   }
   if (auto *i = dynamic_cast<Index *>(e)) {
     const Type &bt = i->base->type;
     if (bt.kind == TypeKind::Tuple)
       return plus(i->base,
                   b_.getInt64((*bt.fields)[static_cast<size_t>(constant_int(i->index))].offset));
-    const uint64_t elem = bt.kind == TypeKind::String ? 1 : bt.elem->size;
+    const uint64_t elem = bt.kind == TypeKind::String || !bt.elem ? 1 : bt.elem->size;
     llvm::Value *idx = to_i64(emit(i->index), i->index->type);
     return plus(i->base, b_.CreateMul(idx, b_.getInt64(elem)));
   }
@@ -315,7 +316,8 @@ bool Generator::kernel_memory(Expression *e) {
   }
   if (auto *i = dynamic_cast<Index *>(e))
     return i->base->type.kind == TypeKind::Pointer ||
-           (i->base->type.kind == TypeKind::Array && kernel_memory(i->base));
+           ((i->base->type.kind == TypeKind::Array || i->base->type.kind == TypeKind::String) &&
+            kernel_memory(i->base));
   return false;
 }
 
