@@ -1,0 +1,136 @@
+#include "runtime/load_failure.h"
+
+#include "runtime/kernel_attach.h"
+#include "runtime/verifier_log.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <unistd.h>
+
+namespace scry {
+
+namespace {
+
+/// The range of the source line `stop` names: from its first to its last non-blank column.
+SourceRange source_line_range(const VerifierStop &stop, const RunOptions &options) {
+  std::string_view text = options.source ? options.source->line(stop.line) : "";
+  if (text.empty())
+    text = stop.text;
+  size_t first = text.find_first_not_of(" \t");
+  size_t last = text.find_last_not_of(" \t\r");
+  if (first == std::string_view::npos)
+    first = 0, last = 0;
+  return {{stop.line, static_cast<int>(first) + 1}, {stop.line, static_cast<int>(last) + 2}};
+}
+
+/// The index of the program libbpf's log says failed to load, or -1.
+int failed_program(const std::string &log, const Resources &res) {
+  const std::string name = failed_program_name(log);
+  for (size_t i = 0; i < res.programs.size() && !name.empty(); ++i)
+    if (res.programs[i].function == name)
+      return static_cast<int>(i);
+  return -1;
+}
+
+} // namespace
+
+std::string name_probes(std::string log, const Resources &res) {
+  for (size_t i = res.programs.size(); i-- > 0;) {
+    const std::string from = "'" + res.programs[i].function + "'";
+    const std::string to = "'" + res.programs[i].probe_name + "'";
+    for (size_t at = log.find(from); at != std::string::npos; at = log.find(from, at + to.size()))
+      log.replace(at, from.size(), to);
+  }
+  return log;
+}
+
+void report_kernel_error(const RunOptions &options, DiagCode code, const SourceRange &range,
+                         std::string message, std::string hint) {
+  if (options.report) {
+    options.report({Severity::Error, code, range, std::move(message), std::move(hint)});
+    return;
+  }
+  std::fprintf(stderr, "scry: %s\n", message.c_str());
+  if (!hint.empty())
+    std::fprintf(stderr, "HINT: %s\n", hint.c_str());
+}
+
+void report_load_failure(int err, std::string libbpf_log, const Resources &res,
+                         const RunOptions &options) {
+  if (err == EPERM && geteuid() != 0 && !options.verbose) {
+    // Without privileges libbpf's log is noise about CONFIG_BPF_SYSCALL and RLIMIT_MEMLOCK;
+    // the one thing to say is what is missing.
+    report_kernel_error(
+        options, DiagCode::NeedsRoot, kNoLocation,
+        "loading BPF programs needs root (CAP_BPF and CAP_PERFMON): run scry as root");
+    return;
+  }
+  libbpf_log += verifier_log_text();
+  std::string log = name_probes(libbpf_log, res);
+  if (options.verbose || !options.json)
+    std::fprintf(stderr, "scry: the kernel refused to load the program: %s\n", std::strerror(err));
+  if (options.verbose)
+    std::fputs(log.c_str(), stderr);
+  else if (!options.json)
+    std::fputs(tail(log, 25).c_str(), stderr);
+  const std::string hint =
+      options.verbose ? std::string() : "run with -v for the verifier's whole log";
+  // fentry and fexit programs do not even load where BPF trampolines are missing.
+  for (const ProbeProgram &p : res.programs)
+    if (std::string missing = missing_kernel_support(p); !missing.empty()) {
+      report_kernel_error(options, DiagCode::LoadRefused, p.loc, p.probe_name + ": " + missing);
+      return;
+    }
+  VerifierStop stop = verifier_stop(libbpf_log);
+  if (stop.line > 0) {
+    report_kernel_error(
+        options, DiagCode::VerifierRejected, source_line_range(stop, options),
+        "the kernel's verifier refused the program here: " + stop.reason,
+        at_complexity_limit(stop.reason)
+            ? "the verifier walks every path through a probe, every iteration of its loops, "
+              "and gives up after a million instructions: use fewer branches (if, ?:) "
+              "inside loops, fewer iterations, or split the probe" +
+                  (hint.empty() ? "" : " (" + hint + ")")
+            : hint);
+    return;
+  }
+  // A map the kernel cannot create ("map 'NAME': failed to create", libbpf.c) is the map's
+  // fault, not a program's: it is reported at the map's first assignment.
+  for (const MapInfo &m : res.maps) {
+    if (libbpf_log.find("map '" + m.bpf_name + "': failed to create") == std::string::npos)
+      continue;
+    report_kernel_error(options, DiagCode::LoadRefused, m.loc,
+                        "the kernel cannot create map " + m.name + " (" +
+                            std::to_string(m.max_entries) + " entries of " +
+                            std::to_string(m.bpf_key_size + m.bpf_value_size) +
+                            " bytes): " + std::strerror(err),
+                        "lower max_map_keys or max_strlen: config = { max_map_keys = N }");
+    return;
+  }
+  int failed = failed_program(libbpf_log, res);
+  const SourceRange where = failed >= 0 ? res.programs[failed].loc : kNoLocation;
+  if (stop.reason.find("cannot be patched due to 16-bit range") != std::string::npos)
+    // The verifier inlines helpers and map lookups after the fact; in a program near the
+    // 32767-instruction reach of a BPF jump, a jump over the grown code no longer fits.
+    report_kernel_error(options, DiagCode::ProbeTooLarge, where,
+                        "this probe is too large for the kernel: " + stop.reason +
+                            " (a BPF jump reaches at most 32767 instructions)",
+                        "split the probe into several probes on the same event");
+  else if (!stop.reason.empty())
+    report_kernel_error(options, DiagCode::VerifierRejected, where,
+                        "the kernel's verifier refused the program of this probe: " + stop.reason,
+                        hint);
+  else if (err == EPERM)
+    report_kernel_error(options, DiagCode::NeedsRoot, where,
+                        "the kernel refused to load the program: " +
+                            std::string(std::strerror(err)),
+                        "loading BPF programs needs root (CAP_BPF and CAP_PERFMON)");
+  else
+    report_kernel_error(
+        options, DiagCode::LoadRefused, where,
+        "the kernel refused to load the program: " + std::string(std::strerror(err)), hint);
+}
+
+} // namespace scry
