@@ -32,8 +32,9 @@ void expand_tracepoint(Expansion &expansion, ast::Probe &probe, ast::AttachPoint
     }
     names = match_tracepoints(all_tracepoints, pattern);
     if (names.empty())
-      diags.error(DiagCode::UnknownTracepoint, ap.loc, "no tracepoint matches '" + pattern + "'",
-                  "list them with: ls " + options.tracefs_root + "/events/" + ap.target);
+      expansion.missing_probe(ap, "no tracepoint matches '" + pattern + "'",
+                              "list them with: ls " + options.tracefs_root + "/events/" + ap.target,
+                              DiagCode::UnknownTracepoint);
   } else {
     names.push_back(pattern);
   }
@@ -52,7 +53,10 @@ void expand_tracepoint(Expansion &expansion, ast::Probe &probe, ast::AttachPoint
         if (!s.empty())
           hint = "did you mean 'tracepoint:" + s + "'?";
       }
-      diags.error(DiagCode::UnknownTracepoint, ap.loc, file.error, hint);
+      if (file.not_found)
+        expansion.missing_probe(ap, file.error, hint, DiagCode::UnknownTracepoint);
+      else
+        diags.error(DiagCode::UnknownTracepoint, ap.loc, file.error, hint);
       continue;
     }
     auto format = std::make_shared<const TracepointFormat>(std::move(*file.format));
