@@ -76,6 +76,11 @@ namespace scry {
   X(UnsafeProbe, "unsafe-probe")                                                                   \
   X(UnreachableCode, "unreachable-code")                                                           \
   X(UnusedMap, "unused-map")                                                                       \
+  X(UnusedVariable, "unused-variable")                                                             \
+  X(UnstableFeature, "unstable-feature")                                                           \
+  X(Deprecated, "deprecated")                                                                      \
+  X(IgnoredArgument, "ignored-argument")                                                           \
+  X(PrintInLoop, "print-in-loop")                                                                  \
   X(LoopTooLong, "loop-too-long")                                                                  \
   X(CDefinitionError, "c-definition-error")
 

@@ -254,9 +254,10 @@ private:
     else if (name == "show_debug_info" || name == "use_blazesym") {
       if (v.flag)
         no_effect(key, origin, "it has no blazesym: stacks show no file and line");
-    } else if (name == "unstable_addr")
+    } else if (name == "unstable_addr") {
       limits_.refuse_address_of = v.text == "error";
-    else if (name.substr(0, 9) == "unstable_") {
+      limits_.warn_address_of = v.text == "warn";
+    } else if (name.substr(0, 9) == "unstable_") {
       // import, import_statement, tseries, typeinfo, dw_ustack: features scry does not have
       // (using them is an error whatever this says).
       if (v.text != "error")
@@ -275,14 +276,21 @@ private:
 
 ConfigLimits read_config(const Program &program, Resources &resources, Diagnostics &diags) {
   ConfigLimits limits = ConfigPass(program, resources, diags).run();
-  if (limits.refuse_address_of) {
+  if (limits.refuse_address_of || limits.warn_address_of) {
     AddressOfFinder finder;
     for (Probe *p : program.probes)
       p->accept(finder);
     for (const SourceRange &loc : finder.uses)
-      diags.error(DiagCode::InvalidConfig, loc,
-                  "the address-of operator (&) is refused by config unstable_addr = error",
-                  "set unstable_addr = enable to use it");
+      if (limits.refuse_address_of)
+        diags.error(DiagCode::InvalidConfig, loc,
+                    "the address-of operator (&) is refused by config unstable_addr = error",
+                    "set unstable_addr = enable to use it");
+    // As the newest bpftrace: one warning per script while the feature is unstable.
+    if (!limits.refuse_address_of && !finder.uses.empty())
+      diags.warning(DiagCode::UnstableFeature, finder.uses.front(),
+                    "Script is using an unstable feature: address-of operator (&). To prevent "
+                    "this warning you must explicitly enable it in the config e.g. "
+                    "unstable_addr=enable");
   }
   return limits;
 }

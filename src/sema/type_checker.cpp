@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <set>
 
 namespace scry {
 
@@ -188,7 +189,39 @@ void TypeChecker::walk_probes() {
     if (probe->predicate)
       check_condition(probe->predicate);
     probe->body->accept(*this);
+    if (!quiet_)
+      warn_unassigned_lets(*probe);
   }
+}
+
+void TypeChecker::warn_unassigned_lets(Probe &probe) {
+  struct Finder : Walker {
+    using Walker::visit;
+    std::vector<const VarDecl *> lets;
+    std::set<int> assigned;
+    void visit(VarDecl &n) override {
+      if (!n.init)
+        lets.push_back(&n);
+      Walker::visit(n);
+    }
+    void visit(Assignment &n) override {
+      if (auto *v = dynamic_cast<Variable *>(n.target))
+        assigned.insert(v->var_id);
+      Walker::visit(n);
+    }
+    void visit(Unary &n) override {
+      if (auto *v = dynamic_cast<Variable *>(n.operand))
+        if (n.op != UnaryOp::Deref && n.op != UnaryOp::Neg && n.op != UnaryOp::Plus &&
+            n.op != UnaryOp::BitNot && n.op != UnaryOp::LogicalNot)
+          assigned.insert(v->var_id); // ++, -- and & (which may write through the pointer)
+      Walker::visit(n);
+    }
+  } finder;
+  probe.accept(finder);
+  for (const VarDecl *d : finder.lets)
+    if (d->var->var_id >= 0 && !finder.assigned.count(d->var->var_id))
+      warning(DiagCode::UnusedVariable, d->var->loc,
+              "variable $" + d->var->name + " is never assigned: it is always 0 (or empty)");
 }
 
 std::string TypeChecker::current_probe_kinds() const {

@@ -150,6 +150,9 @@ private:
   /// map's value or a part of either in scry's memory (kernel address space); an error for
   /// values that are not in memory and for per-CPU values.
   void type_address_of(ast::Unary &n);
+  /// Warns at each `let $x;` of `probe` that nothing assigns (bpftrace's "Variable $x was
+  /// never assigned to").
+  void warn_unassigned_lets(ast::Probe &probe);
   /// Whether `e` is a place in scry's own memory: a variable, a map's value (not an
   /// aggregation's, not a per-CPU map's: `why_not` then says which), or a field, tuple element
   /// or array element of one.

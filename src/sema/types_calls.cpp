@@ -92,6 +92,17 @@ void TypeChecker::type_call_checked(Call &n) {
         if (!constant_value(n.args[i]))
           constant_required(n.args[i], "print()'s top and divisor must be constants");
       }
+      if (loop_depth_ > 0)
+        warning(DiagCode::PrintInLoop, n.loc,
+                "due to its asynchronous nature, print() in a loop can lead to unexpected "
+                "behavior: the map will likely be updated before the runtime prints it");
+      if (n.args.size() > 1 && n.args[0]->type.kind == TypeKind::Stats) {
+        // As bpftrace: a stats map prints whole.
+        warning(DiagCode::IgnoredArgument, n.args[1]->loc,
+                "print()'s top and div arguments are ignored when used on stats() maps");
+        if (!quiet_) // the last walk: the first one learns map types
+          n.args.resize(1);
+      }
     } else {
       if (n.args.size() > 1) {
         error(DiagCode::WrongArgumentCount, n.loc,
@@ -262,6 +273,12 @@ void TypeChecker::type_call_checked(Call &n) {
           error(DiagCode::WrongArgumentType, n.args[1]->loc, "str()'s length must be positive");
         } else {
           // The length counts the terminator, as in bpftrace: str("abcdef", 3) is "ab".
+          if (*v > static_cast<int64_t>(size))
+            warning(DiagCode::IgnoredArgument, n.args[1]->loc,
+                    "length param (" + std::to_string(*v) +
+                        ") is too long and will be shortened "
+                        "to " +
+                        std::to_string(size) + " bytes (see BPFTRACE_MAX_STRLEN)");
           size = static_cast<uint32_t>(std::min<int64_t>(*v, size));
         }
       }

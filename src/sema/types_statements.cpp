@@ -205,6 +205,9 @@ void TypeChecker::visit(Unroll &n) {
 }
 
 void TypeChecker::visit(While &n) {
+  warning(DiagCode::Deprecated, n.loc,
+          "while loops are deprecated and may be removed in the future",
+          "use a for loop over a range: for ($i : 0..N) { ... }");
   check_condition(n.cond);
   ++loop_depth_;
   n.body->accept(*this);
