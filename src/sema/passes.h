@@ -19,7 +19,7 @@ struct ConfigLimits {
   uint64_t max_probes = 1024;     // bpftrace's default
   uint64_t max_bpf_progs = 1024;  // bpftrace's default
   bool refuse_address_of = false; // unstable_addr = error
-  bool warn_address_of = true;     // unstable_addr = warn, the default (enable: no warning)
+  bool warn_address_of = true;    // unstable_addr = warn, the default (enable: no warning)
 };
 
 /// config.cpp: the config block, then the BPFTRACE_* environment variables, which override it
