@@ -35,8 +35,7 @@ void Expansion::missing_probe(const ast::AttachPoint &ap, std::string message, s
     diags.error(code, ap.loc, std::move(message), std::move(hint));
     break;
   case MissingProbes::Warn:
-    diags.warning(code, ap.loc,
-                  std::move(message) + "; left out (config missing_probes = warn)");
+    diags.warning(code, ap.loc, std::move(message) + "; left out (config missing_probes = warn)");
     break;
   case MissingProbes::Ignore:
     break;
