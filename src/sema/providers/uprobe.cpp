@@ -136,8 +136,8 @@ std::vector<std::string> user_binaries(Expansion &x, const ast::AttachPoint &ap)
     x.missing_probe(ap, error,
                     ap.target.find('/') != std::string::npos
                         ? ""
-                        : "give the binary's path, e.g. " + ap.provider + ":/usr/bin/" +
-                              ap.target + ":" + ap.func,
+                        : "give the binary's path, e.g. " + ap.provider + ":/usr/bin/" + ap.target +
+                              ":" + ap.func,
                     DiagCode::UnknownBinary);
     return {};
   }
@@ -198,8 +198,8 @@ void expand_uprobe(Expansion &x, ast::Probe &probe, ast::AttachPoint &ap) {
       x.missing_probe(ap, "no function '" + ap.func + "' in " + path,
                       did_you_mean(ap.func, names,
                                    cpp ? ""
-                                       : "a C++ function is named with its language: " +
-                                             type_name + ":" + path + ":cpp:\"ns::f\""));
+                                       : "a C++ function is named with its language: " + type_name +
+                                             ":" + path + ":cpp:\"ns::f\""));
       continue;
     }
     for (const ElfFunction *f : found) {
