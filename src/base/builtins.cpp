@@ -16,7 +16,7 @@ constexpr BuiltinVariableInfo kVariables[] = {
     {V::Elapsed, "elapsed"}, {V::Jiffies, "jiffies"}, {V::Cgroup, "cgroup"}, {V::Comm, "comm"},
     {V::Curtask, "curtask"}, {V::Probe, "probe"},     {V::Cpid, "cpid"},     {V::Args, "args"},
     {V::Arg, "argN"},        {V::Retval, "retval"},   {V::Func, "func"},     {V::Kstack, "kstack"},
-    {V::Ustack, "ustack"},   {V::Ctx, "ctx"},
+    {V::Ustack, "ustack"},   {V::Ctx, "ctx"},         {V::Numaid, "numaid"},
 };
 
 // Arities as scry implements each function (bpftrace's docs/stdlib.md allows more for some:
@@ -59,18 +59,19 @@ constexpr bool in_enum_order(const Table &t, Last last) {
       return false;
   return static_cast<size_t>(last) == std::size(t);
 }
-static_assert(in_enum_order(kVariables, V::Ctx), "kVariables lists every BuiltinVariable in order");
+static_assert(in_enum_order(kVariables, V::Numaid),
+              "kVariables lists every BuiltinVariable in order");
 static_assert(in_enum_order(kFunctions, F::Lhist),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
 constexpr const char *kPlanned[] = {
-    "username",     "usermode",  "numaid",      "pcomm",       "sarg0",       "ntop",
-    "pton",         "buf",       "join",        "cat",         "system",      "signal",
-    "override",     "reg",       "strftime",    "strncmp",     "strcontains", "strerror",
-    "path",         "macaddr",   "cgroup_path", "cgroupid",    "bswap",       "skboutput",
-    "debugf",       "errorf",    "warnf",       "unwatch",     "find",        "socket_cookie",
-    "percpu_kaddr", "probetype", "leader_tid",  "leader_comm", "has_cpid"};
+    "username",  "usermode",    "pcomm",       "sarg0",       "ntop",          "pton",
+    "buf",       "join",        "cat",         "system",      "signal",        "override",
+    "reg",       "strftime",    "strncmp",     "strcontains", "strerror",      "path",
+    "macaddr",   "cgroup_path", "cgroupid",    "bswap",       "skboutput",     "debugf",
+    "errorf",    "warnf",       "unwatch",     "find",        "socket_cookie", "percpu_kaddr",
+    "probetype", "leader_tid",  "leader_comm", "has_cpid"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

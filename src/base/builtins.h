@@ -43,6 +43,7 @@ enum class BuiltinVariable : uint8_t {
   Kstack, // kstack: the kernel stack, as kstack() without arguments
   Ustack, // ustack: the user stack, as ustack() without arguments
   Ctx,    // ctx: the program's context (iter: struct bpf_iter__NAME *)
+  Numaid, // numaid: the NUMA node of the CPU running the probe
 };
 
 enum class BuiltinFunction : uint8_t {

@@ -35,6 +35,10 @@ void Generator::visit(Identifier &n) {
     result_ = b_.getInt64(online_cpus_);
     break;
   }
+  case BuiltinVariable::Numaid: {
+    result_ = b_.CreateAnd(call(GetNumaNodeId, i64_, {}), 0xffffffffULL);
+    break;
+  }
   case BuiltinVariable::Comm: {
     llvm::Value *buf = scratch(16);
     zero(buf, 16, 8); // the helper pads only on newer kernels (see build_key)

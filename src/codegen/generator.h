@@ -50,6 +50,7 @@ enum Helper : int64_t {
   KtimeGetNs = BPF_FUNC_ktime_get_ns,
   GetPrandomU32 = BPF_FUNC_get_prandom_u32,
   GetSmpProcessorId = BPF_FUNC_get_smp_processor_id,
+  GetNumaNodeId = BPF_FUNC_get_numa_node_id,
   TailCall = BPF_FUNC_tail_call,
   GetCurrentPidTgid = BPF_FUNC_get_current_pid_tgid,
   GetCurrentUidGid = BPF_FUNC_get_current_uid_gid,

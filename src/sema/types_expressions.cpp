@@ -54,6 +54,7 @@ void TypeChecker::visit(Identifier &n) {
   case BuiltinVariable::Uid:
   case BuiltinVariable::Gid:
   case BuiltinVariable::Cpu:
+  case BuiltinVariable::Numaid:
   case BuiltinVariable::Ncpus:
   case BuiltinVariable::Rand:
     n.type = make_int(4, false);
