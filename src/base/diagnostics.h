@@ -81,6 +81,8 @@ namespace scry {
   X(Deprecated, "deprecated")                                                                      \
   X(IgnoredArgument, "ignored-argument")                                                           \
   X(PrintInLoop, "print-in-loop")                                                                  \
+  X(UnnecessaryCast, "unnecessary-cast")                                                           \
+  X(DistinctPointerTypes, "distinct-pointer-types")                                                \
   X(LoopTooLong, "loop-too-long")                                                                  \
   X(CDefinitionError, "c-definition-error")
 

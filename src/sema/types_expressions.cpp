@@ -455,8 +455,14 @@ Type TypeChecker::binary_result(BinaryOp op, const Type &l, const Type &r, const
   case BinaryOp::Gt:
   case BinaryOp::Le:
   case BinaryOp::Ge:
-    if ((numeric(l) || l.kind == TypeKind::Pointer) && (numeric(r) || r.kind == TypeKind::Pointer))
+    if ((numeric(l) || l.kind == TypeKind::Pointer) &&
+        (numeric(r) || r.kind == TypeKind::Pointer)) {
+      if (l.kind == TypeKind::Pointer && r.kind == TypeKind::Pointer && l.elem && r.elem &&
+          !(*l.elem == *r.elem))
+        warning(DiagCode::DistinctPointerTypes, loc,
+                "comparison of distinct pointer types: " + type_name(l) + " and " + type_name(r));
       return make_bool();
+    }
     break;
   case BinaryOp::Add:
   case BinaryOp::Sub:

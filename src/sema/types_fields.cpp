@@ -95,6 +95,16 @@ void TypeChecker::visit(Cast &n) {
     target.address_space = from.address_space;
   if (target.kind == TypeKind::Pointer && target.address_space == AddressSpace::None)
     target.address_space = AddressSpace::Kernel;
+  // As the newest bpftrace: a cast to the type the value already has (same integer size and
+  // sign, no enum, no address space; or the same pointer) changes nothing.
+  const bool same_int = target.kind == TypeKind::Integer && from.kind == TypeKind::Integer &&
+                        target.size == from.size && target.is_signed == from.is_signed &&
+                        !target.enumeration && !from.enumeration &&
+                        from.address_space == AddressSpace::None &&
+                        !dynamic_cast<Integer *>(n.operand);
+  if (ok && (same_int || (target.kind == TypeKind::Pointer && from == target)))
+    warning(DiagCode::UnnecessaryCast, n.loc,
+            "unnecessary cast: the expression is already " + type_name(from));
   n.type = target;
 }
 
