@@ -83,6 +83,7 @@ namespace scry {
   X(PrintInLoop, "print-in-loop")                                                                  \
   X(UnnecessaryCast, "unnecessary-cast")                                                           \
   X(DistinctPointerTypes, "distinct-pointer-types")                                                \
+  X(AddressSpaceMismatch, "address-space-mismatch")                                                \
   X(LoopTooLong, "loop-too-long")                                                                  \
   X(CDefinitionError, "c-definition-error")
 

@@ -478,6 +478,15 @@ Type TypeChecker::binary_result(BinaryOp op, const Type &l, const Type &r, const
       // An address plus an offset is still an address in the same memory: `*(arg0 + 8)` in a
       // uprobe reads the process's.
       sum.address_space = l.address_space != AddressSpace::None ? l.address_space : r.address_space;
+      if (l.address_space != AddressSpace::None && r.address_space != AddressSpace::None &&
+          l.address_space != r.address_space)
+        warning(DiagCode::AddressSpaceMismatch, loc,
+                std::string("address space mismatch: a ") +
+                    (l.address_space == AddressSpace::User ? "user" : "kernel") +
+                    " address and a " +
+                    (r.address_space == AddressSpace::User ? "user" : "kernel") +
+                    " address; the result is read as the left one's",
+                "cast one side to an integer first: (uint64)x");
       return sum;
     }
     break;
