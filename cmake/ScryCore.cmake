@@ -45,6 +45,7 @@ function(scry_core_generated out_var source_dir)
   # once linked, so that their instructions take the line of the call they are inlined into.
   find_program(SCRY_BPF_CLANG NAMES clang-16 REQUIRED)
   file(GLOB bpf_sources CONFIGURE_DEPENDS ${source_dir}/stdlib/*.bpf.c)
+  file(GLOB bpf_headers CONFIGURE_DEPENDS ${source_dir}/stdlib/*.h)
   set(bitcode_files "")
   foreach(src ${bpf_sources})
     get_filename_component(name ${src} NAME)
@@ -55,7 +56,7 @@ function(scry_core_generated out_var source_dir)
       COMMAND ${SCRY_BPF_CLANG} -target bpfel -mcpu=v3 -O2 -g -emit-llvm -c -Wall -Werror
               -D__TARGET_ARCH_x86 -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
               -fno-asynchronous-unwind-tables -o ${bc} ${src}
-      DEPENDS ${src}
+      DEPENDS ${src} ${bpf_headers}
       COMMENT "Compiling ${name} to BPF bitcode"
       VERBATIM)
     list(APPEND bitcode_files ${bc})

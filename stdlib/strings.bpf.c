@@ -16,3 +16,15 @@ u64 __scry_strnlen(const char *s, u64 max) {
     n++;
   return n;
 }
+
+#include "syscall_names.h"
+
+// syscall_name(nr): the name of x86-64 system call `nr` into `out` (24 bytes, NUL-padded), or
+// "Unknown syscall" for a number without one, as bpftrace's.
+void __scry_syscall_name(u64 nr, char *out) {
+  static const char unknown[24] = "Unknown syscall";
+  const char *name = unknown;
+  if (nr < SCRY_SYSCALL_COUNT && scry_syscall_names[nr][0] != 0)
+    name = scry_syscall_names[nr];
+  __builtin_memcpy(out, name, 24);
+}

@@ -43,7 +43,11 @@ enum class AsyncKind : uint32_t {
   Time = 7,         // id: time_formats index
   RuntimeError = 8, // id: runtime_errors index; payload: i64 error code
   ProcessSeen = 9,  // payload: u64 tgid, the first stack or symbol of a process was taken
+  Cat = 10,         // id: printf call site (its format names the file); payload as Printf's
 };
+
+/// The bytes of syscall_name()'s string: a row of stdlib/strings.bpf.c's table of names.
+inline constexpr uint32_t kSyscallNameBytes = 24;
 
 /// The first 8 bytes of every ring-buffer record. Payload follows at offset 8.
 struct AsyncHeader {

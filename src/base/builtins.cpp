@@ -42,6 +42,12 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Uptr, "uptr", false, 1, 1},
     {F::Kptr, "kptr", false, 1, 1},
     {F::Getopt, "getopt", false, 1, 2},
+    {F::Bswap, "bswap", false, 1, 1},
+    {F::Ntop, "ntop", false, 1, 2},
+    {F::Strftime, "strftime", false, 2, 2},
+    {F::Buf, "buf", false, 1, 2},
+    {F::Cat, "cat", false, 1, 255},
+    {F::SyscallName, "syscall_name", false, 1, 1},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -66,12 +72,11 @@ static_assert(in_enum_order(kFunctions, F::Lhist),
 
 // bpftrace's builtins and functions that scry does not implement yet.
 constexpr const char *kPlanned[] = {
-    "username",  "usermode",    "pcomm",       "sarg0",       "ntop",          "pton",
-    "buf",       "join",        "cat",         "system",      "signal",        "override",
-    "reg",       "strftime",    "strncmp",     "strcontains", "strerror",      "path",
-    "macaddr",   "cgroup_path", "cgroupid",    "bswap",       "skboutput",     "debugf",
-    "errorf",    "warnf",       "unwatch",     "find",        "socket_cookie", "percpu_kaddr",
-    "probetype", "leader_tid",  "leader_comm", "has_cpid"};
+    "username",     "usermode",  "pcomm",      "sarg0",       "pton",     "join",
+    "system",       "signal",    "override",   "reg",         "strncmp",  "strcontains",
+    "strerror",     "path",      "macaddr",    "cgroup_path", "cgroupid", "skboutput",
+    "debugf",       "errorf",    "warnf",      "unwatch",     "find",     "socket_cookie",
+    "percpu_kaddr", "probetype", "leader_tid", "leader_comm", "has_cpid"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

@@ -185,6 +185,22 @@ const char *stack_mode_name(StackMode mode) {
   return "bpftrace";
 }
 
+Type make_timestamp(const std::string &format) {
+  Type t;
+  t.kind = TypeKind::Timestamp;
+  t.size = t.align = 8;
+  t.name = format;
+  return t;
+}
+
+Type make_inet() {
+  Type t;
+  t.kind = TypeKind::Inet;
+  t.size = kInetSize;
+  t.align = 8;
+  return t;
+}
+
 Type make_void() {
   Type t;
   t.kind = TypeKind::Void;
@@ -256,6 +272,8 @@ std::string type_name(const Type &t) {
     return "usym_t";
   case TypeKind::Timestamp:
     return "timestamp";
+  case TypeKind::Inet:
+    return "inet";
   case TypeKind::Count:
     return "count_t";
   case TypeKind::Sum:

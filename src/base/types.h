@@ -27,7 +27,8 @@ enum class TypeKind : uint8_t {
   Stack,     // kstack / ustack: the frames inline (below); `is_user_stack`, `count` = frame limit
   Ksym,      // ksym(addr): u64 kernel address, printed as the symbol's name
   Usym,      // usym(addr): { u64 address; i32 pid; i32 probe } printed as the symbol's name
-  Timestamp, // nanoseconds; printed as a time (strftime) where bpftrace does
+  Timestamp, // strftime(): u64 nanoseconds since boot; `name` is its strftime(3) format
+  Inet,      // ntop(): { i64 family; u8 address[16] } printed as an IPv4 or IPv6 address
   // Aggregation values (per-CPU in the kernel, merged in user space):
   Count, // u64
   Sum,   // i64 or u64 (is_signed follows the argument)
@@ -137,6 +138,13 @@ Type make_stack(bool user, StackMode mode = StackMode::Bpftrace,
 /// ksym(): an 8-byte kernel address; usym(): { u64 address; i32 pid; i32 probe }.
 Type make_ksym();
 Type make_usym();
+/// strftime(fmt, ns): a u64 of nanoseconds since boot, printed as local time in `format`
+/// (strftime(3), and %f for microseconds).
+Type make_timestamp(const std::string &format);
+/// ntop(): { i64 family (AF_INET or AF_INET6); u8 address[16] }, the address in network order
+/// from its first byte (4 bytes for AF_INET), the rest zero.
+Type make_inet();
+inline constexpr uint32_t kInetSize = 24;
 /// "bpftrace", "perf" or "raw".
 const char *stack_mode_name(StackMode mode);
 Type make_void();

@@ -47,7 +47,9 @@ void Generator::visit(Identifier &n) {
     break;
   }
   case BuiltinVariable::Nsecs: {
-    result_ = call(KtimeGetNs, i64_, {});
+    // Nanoseconds since boot, suspended time included (CLOCK_BOOTTIME), as bpftrace's nsecs
+    // and what strftime() takes.
+    result_ = call(KtimeGetBootNs, i64_, {});
     break;
   }
   case BuiltinVariable::Elapsed: {
@@ -277,6 +279,16 @@ void Generator::visit(Call &n) {
           b_.CreateSub(call(GetFuncIp, i64_, {ctx_arg_}), b_.getInt64(prog_->uprobe.address)),
           result_);
     break;
+  case BuiltinFunction::Cat:
+    emit_printf(n);
+    break;
+  case BuiltinFunction::Bswap:
+  case BuiltinFunction::Ntop:
+  case BuiltinFunction::Strftime:
+  case BuiltinFunction::Buf:
+  case BuiltinFunction::SyscallName:
+    emit_library_call(n);
+    break;
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr: // only the type changes (sema)
     result_ = to_i64(emit(n.args[0]), n.args[0]->type);
@@ -349,7 +361,9 @@ void Generator::emit_printf(Call &n) {
   for (size_t i = 1; i < n.args.size(); ++i)
     values.push_back(emit(n.args[i]));
   uint32_t size = 8 + align8(info.args.size);
-  llvm::Value *rec = reserve(size, AsyncKind::Printf, static_cast<uint32_t>(n.id));
+  llvm::Value *rec =
+      reserve(size, n.builtin == BuiltinFunction::Cat ? AsyncKind::Cat : AsyncKind::Printf,
+              static_cast<uint32_t>(n.id));
   with_record(rec, size, [&](llvm::Value *p) {
     llvm::Value *payload = b_.CreateGEP(i8_, p, b_.getInt64(8));
     zero_padding(payload, info.args, align8(info.args.size));

@@ -48,6 +48,7 @@ enum Helper : int64_t {
   MapUpdateElem = BPF_FUNC_map_update_elem,
   MapDeleteElem = BPF_FUNC_map_delete_elem,
   KtimeGetNs = BPF_FUNC_ktime_get_ns,
+  KtimeGetBootNs = BPF_FUNC_ktime_get_boot_ns,
   GetPrandomU32 = BPF_FUNC_get_prandom_u32,
   GetSmpProcessorId = BPF_FUNC_get_smp_processor_id,
   GetNumaNodeId = BPF_FUNC_get_numa_node_id,
@@ -56,6 +57,7 @@ enum Helper : int64_t {
   GetCurrentUidGid = BPF_FUNC_get_current_uid_gid,
   GetCurrentComm = BPF_FUNC_get_current_comm,
   GetCurrentTask = BPF_FUNC_get_current_task,
+  ProbeRead = BPF_FUNC_probe_read,
   ProbeReadStr = BPF_FUNC_probe_read_str,
   GetCurrentCgroupId = BPF_FUNC_get_current_cgroup_id,
   ProbeReadUser = BPF_FUNC_probe_read_user,
@@ -90,6 +92,7 @@ inline bool is_composite(const Type &t) {
   case TypeKind::Array:
   case TypeKind::Stack:
   case TypeKind::Usym:
+  case TypeKind::Inet:
     return true;
   default:
     return false;
@@ -461,9 +464,15 @@ private:
   template <typename Fill>
   void with_record(llvm::Value *rec, uint32_t, Fill fill);
 
+  /// printf() and cat() (AsyncKind::Cat: the formatted text names the file).
   void emit_printf(Call &n);
   /// printf in a pinned iterator: bpf_seq_printf into its seq_file (seq_printf.cpp).
   void emit_seq_printf(Call &n);
+
+  // ---- library_calls.cpp: bswap, ntop, strftime, buf, syscall_name ---------------------------
+  void emit_library_call(Call &n);
+  /// buf(): base/types.h's Buffer { u32 length; u8 data[] } in scratch memory.
+  llvm::Value *emit_buf(Call &n);
 
   // ---- stacks.cpp: kstack, ustack, ksym, usym -------------------------------------------------
   /// A kstack or ustack value of type `t` (base/types.h's layout) in scratch memory.

@@ -261,6 +261,12 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Uaddr:
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr:
+  case BuiltinFunction::Bswap:
+  case BuiltinFunction::Ntop:
+  case BuiltinFunction::Strftime:
+  case BuiltinFunction::Buf:
+  case BuiltinFunction::Cat:
+  case BuiltinFunction::SyscallName:
   case BuiltinFunction::Getopt:
   case BuiltinFunction::Strnlen:
   case BuiltinFunction::None:

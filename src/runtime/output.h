@@ -75,6 +75,8 @@ public:
   virtual void value(const Type &type, const uint8_t *data) = 0;
   /// time(fmt): the formatted local time.
   virtual void time(std::string_view text) = 0;
+  /// cat(): a file's contents (at most max_cat_bytes), as read.
+  virtual void cat(std::string_view text) = 0;
   /// "Attached N probes" (stderr in text mode).
   virtual void attached_probes(size_t count) = 0;
   /// `count` events of `probe` that could not be sent to user space (the ring buffer was full)
@@ -158,7 +160,8 @@ void set_str_trunc_trailer(std::string trailer);
 ///   test_result       {"type": "test_result", "data": {"name": "test:okay", "passed": true}}
 ///   benchmark_result  {"type": "benchmark_result", "data": {"name": "count", "average_ns": 40}},
 ///                     one line per bench probe
-///   time, attached_probes ({"count": N, "data": {"probes": N}}), lost_events
+///   time, cat ({"type": "cat", "data": "file contents"}), attached_probes ({"count": N,
+///   "data": {"probes": N}}), lost_events
 ///   ({"count": N, "data": {"events": N}}), runtime_error ({"msg": "..."}, with "filename",
 ///   "line" and "col" when a probe sent it), helper_error ({"msg": "Bad address", "helper":
 ///   "113", "retcode": -14, "filename": ..., "line": ..., "col": ...}).
@@ -176,9 +179,21 @@ std::unique_ptr<Output> make_json_output(FILE *out);
 /// Stacks print as bpftrace's get_stack() does: a newline, then one line per frame (mode
 /// bpftrace: 8 spaces and `symbol+offset`; perf: a tab, the hex address, `symbol+offset`, and for
 /// user frames ` (file)`; raw: the hex address), unresolved frames as `0x...`; ksym and usym as
-/// the symbol's name. Timestamps print their raw number. An integer of enum type
+/// the symbol's name. Timestamps (strftime) print as timestamp_text, ntop addresses as
+/// inet_text. An integer of enum type
 /// (EnumInfo) prints as its enumerator's name, or its unsigned number when it has none.
 std::string value_to_text(const Type &type, const uint8_t *data);
+
+/// strftime(): `ns` nanoseconds since boot (CLOCK_BOOTTIME) as local time, formatted with
+/// strftime(3)'s `format`, where `%f` is the microseconds (6 digits, zero-padded), as bpftrace's
+/// extension. The boot time is the difference of CLOCK_REALTIME and CLOCK_BOOTTIME, read once.
+/// "(?)" when the text does not fit in 512 bytes.
+std::string timestamp_text(const std::string &format, uint64_t ns);
+
+/// ntop(): base/types.h's Inet at `data` ({ i64 family; u8 address[16] }) as inet_ntop(3)
+/// writes it: "127.0.0.1", "::1". Empty for a family other than AF_INET and AF_INET6, as in
+/// bpftrace.
+std::string inet_text(const uint8_t *data);
 
 /// The text of a map key as it prints between `[` and `]`: the parts of a tuple key joined with
 /// `separator` (", " in text output, "," in JSON object keys), strings unquoted.

@@ -50,7 +50,9 @@ Json json_value(const Type &type, const uint8_t *data, uint64_t div) {
   case TypeKind::String:
   case TypeKind::Stack:
   case TypeKind::Ksym:
-  case TypeKind::Usym: {
+  case TypeKind::Usym:
+  case TypeKind::Timestamp:
+  case TypeKind::Inet: {
     // The same text as the text output: a string up to the NUL (".." when the buffer has
     // none); a stack or symbol resolved as bpftrace's JSON output writes it, as that text.
     return value_to_text(type, data);
@@ -62,7 +64,7 @@ Json json_value(const Type &type, const uint8_t *data, uint64_t div) {
       std::memcpy(&length, data, 4);
       length = std::min(length, type.size - 4);
       for (uint32_t i = 0; i < length; ++i)
-        bytes.push_back(data[4 + i]);
+        bytes.push_back(static_cast<int8_t>(data[4 + i])); // signed chars, as bpftrace writes them
     }
     return bytes;
   }
@@ -100,7 +102,6 @@ Json json_value(const Type &type, const uint8_t *data, uint64_t div) {
   case TypeKind::Avg:
     return json_number(value_number(type, data).divided(div));
   case TypeKind::Pointer:
-  case TypeKind::Timestamp:
     return json_number(value_number(type, data));
   }
   return nullptr;
@@ -164,6 +165,8 @@ public:
   }
 
   void time(std::string_view text) override { line("time", Json(std::string(text))); }
+
+  void cat(std::string_view text) override { line("cat", Json(std::string(text))); }
 
   void attached_probes(size_t count) override {
     Json data = Json::object();

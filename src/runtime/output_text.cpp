@@ -4,8 +4,10 @@
 #include "runtime/output.h"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cinttypes>
 #include <cstring>
+#include <ctime>
 #include <fmt/format.h>
 
 namespace scry {
@@ -224,7 +226,10 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
     return;
   }
   case TypeKind::Timestamp:
-    out += value_number(type, data).to_string();
+    out += timestamp_text(type.name, value_number(type, data).bits);
+    return;
+  case TypeKind::Inet:
+    out += inet_text(data);
     return;
   }
 }
@@ -320,6 +325,8 @@ public:
 
   void time(std::string_view text) override { write_out(out_, text); }
 
+  void cat(std::string_view text) override { write_out(out_, text); }
+
   void attached_probes(size_t count) override {
     write(err_, fmt::format("Attached {} {}\n", count, count == 1 ? "probe" : "probes"));
   }
@@ -405,6 +412,48 @@ std::unique_ptr<Output> make_text_output(FILE *out, FILE *err) {
 
 void set_str_trunc_trailer(std::string trailer) {
   trunc_trailer() = std::move(trailer);
+}
+
+std::string timestamp_text(const std::string &format, uint64_t ns) {
+  static const int64_t boot_ns = [] {
+    struct timespec real, boot;
+    clock_gettime(CLOCK_REALTIME, &real);
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    return (real.tv_sec - boot.tv_sec) * 1000000000LL + (real.tv_nsec - boot.tv_nsec);
+  }();
+  const int64_t wall = boot_ns + static_cast<int64_t>(ns);
+  const int64_t micros = ((wall % 1000000000LL) + 1000000000LL) % 1000000000LL / 1000;
+  std::string fmt;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] == '%' && i + 1 < format.size() && format[i + 1] == '%') {
+      fmt += "%%";
+      ++i;
+    } else if (format[i] == '%' && i + 1 < format.size() && format[i + 1] == 'f') {
+      fmt += fmt::format("{:06}", micros);
+      ++i;
+    } else {
+      fmt += format[i];
+    }
+  }
+  time_t seconds =
+      static_cast<time_t>(wall >= 0 ? wall / 1000000000LL : (wall - 999999999) / 1000000000LL);
+  struct tm local;
+  localtime_r(&seconds, &local);
+  char text[512];
+  size_t n = fmt.empty() ? 0 : strftime(text, sizeof(text), fmt.c_str(), &local);
+  if (n == 0 && !fmt.empty())
+    return "(?)";
+  return std::string(text, n);
+}
+
+std::string inet_text(const uint8_t *data) {
+  int64_t family;
+  std::memcpy(&family, data, 8);
+  char text[INET6_ADDRSTRLEN] = {};
+  if ((family != AF_INET && family != AF_INET6) ||
+      !inet_ntop(static_cast<int>(family), data + 8, text, sizeof(text)))
+    return "";
+  return text;
 }
 
 } // namespace scry

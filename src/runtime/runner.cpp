@@ -62,6 +62,28 @@ int on_libbpf_print(enum libbpf_print_level level, const char *format, va_list a
   return 0;
 }
 
+/// cat(): the first `max_bytes` bytes of the file at `path` into `text`; false with a message in
+/// `error` when it cannot be opened or read (bpftrace prints what it read before a read error).
+bool read_for_cat(const std::string &path, uint32_t max_bytes, std::string &text,
+                  std::string &error) {
+  FILE *f = fopen(path.c_str(), "re");
+  if (!f) {
+    error = "ERROR: failed to open file '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  text.resize(max_bytes);
+  size_t n = fread(text.data(), 1, max_bytes, f);
+  const bool failed = ferror(f);
+  const int err = errno;
+  fclose(f);
+  text.resize(n);
+  if (failed) {
+    error = "ERROR: failed to read file '" + path + "': " + std::strerror(err);
+    return false;
+  }
+  return true;
+}
+
 struct EventLoop {
   const Resources &res;
   Output &out;
@@ -127,6 +149,16 @@ int on_record(void *context, void *data, size_t size) {
     std::memcpy(&loop->exit_code, payload, 8);
     loop->exit_seen = true;
     return -1; // stop consuming: nothing after exit() is shown
+  case AsyncKind::Cat:
+    if (h.id < res.printfs.size()) {
+      const std::string path = format_printf(res.printfs[h.id], payload);
+      std::string text;
+      if (read_for_cat(path, res.max_cat_bytes, text, error))
+        loop->out.cat(text);
+      else
+        loop->out.runtime_error(error);
+    }
+    break;
   case AsyncKind::Time:
     if (h.id < res.time_formats.size()) {
       char text[256];

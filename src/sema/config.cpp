@@ -246,7 +246,7 @@ private:
       no_effect(key, origin,
                 "it reads a process's symbols when a stack or usym of it is first printed");
     else if (name == "max_cat_bytes")
-      no_effect(key, origin, "cat() is not supported yet");
+      resources_.max_cat_bytes = static_cast<uint32_t>(v.number);
     else if (name == "on_stack_limit")
       no_effect(key, origin,
                 "strings, tuples and records always live in per-CPU scratch memory, not on "

@@ -337,6 +337,7 @@ struct Resources {
   std::vector<ProbeProgram> programs;
   std::vector<SyscallDispatcher> dispatchers;
   uint32_t max_strlen = 1024;
+  uint32_t max_cat_bytes = 10240; // cat() prints at most this many bytes of a file
   uint32_t max_map_keys = 4096;
   /// How kstack and ustack print when the program names no mode (config stack_mode).
   StackMode stack_mode = StackMode::Bpftrace;

@@ -214,6 +214,11 @@ private:
   /// uaddr("name"): the symbol in the probed binary of every program of the probe.
   void type_uaddr(ast::Call &n);
 
+  // ---- types_library.cpp ----------------------------------------------------------------------
+  /// bswap, ntop, strftime, buf, cat and syscall_name.
+  void type_library_call(ast::Call &n);
+  void type_buf(ast::Call &n);
+
   ast::Program &program_;
   const SemaOptions &options_;
   KernelBtf &btf_;

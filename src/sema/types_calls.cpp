@@ -317,6 +317,14 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Getopt:
     type_getopt(n);
     break;
+  case BuiltinFunction::Bswap:
+  case BuiltinFunction::Ntop:
+  case BuiltinFunction::Strftime:
+  case BuiltinFunction::Buf:
+  case BuiltinFunction::Cat:
+  case BuiltinFunction::SyscallName:
+    type_library_call(n);
+    break;
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr: {
     // The value as it is, read from then on as an address in the process's (uptr) or the
@@ -497,7 +505,8 @@ void TypeChecker::type_symbol_call(Call &n) {
     return;
   }
   check(n.args[0]);
-  want_integer(n, 0, "address");
+  if (n.args[0]->type.kind != TypeKind::Pointer) // a pointer is an address too
+    want_integer(n, 0, "address");
   if (n.builtin == BuiltinFunction::Ksym) {
     n.type = make_ksym();
   } else {
@@ -617,6 +626,12 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Uaddr:
   case BuiltinFunction::Uptr:
   case BuiltinFunction::Kptr:
+  case BuiltinFunction::Bswap:
+  case BuiltinFunction::Ntop:
+  case BuiltinFunction::Strftime:
+  case BuiltinFunction::Buf:
+  case BuiltinFunction::Cat:
+  case BuiltinFunction::SyscallName:
   case BuiltinFunction::Getopt:
   case BuiltinFunction::None:
     break; // not aggregations
@@ -624,14 +639,16 @@ void TypeChecker::type_aggregation(Call &n) {
 }
 
 void TypeChecker::type_printf(Call &n) {
+  // printf() and cat() (whose format names a file).
   if (n.args.empty()) {
-    error(DiagCode::WrongArgumentCount, n.loc, "printf() needs a format string");
+    error(DiagCode::WrongArgumentCount, n.loc, n.name + "() needs a format string");
     return;
   }
   auto *fmt = dynamic_cast<String *>(n.args[0]);
   if (!fmt) {
     check(n.args[0]);
-    error(DiagCode::ConstantRequired, n.args[0]->loc, "printf()'s format must be a string literal");
+    error(DiagCode::ConstantRequired, n.args[0]->loc,
+          n.name + "()'s format must be a string literal");
     return;
   }
   fmt->type = make_string(static_cast<uint32_t>(fmt->value.size() + 1));
@@ -640,7 +657,7 @@ void TypeChecker::type_printf(Call &n) {
     check(n.args[i]);
     Type t = n.args[i]->type;
     if (t.kind == TypeKind::Void || t.is_aggregation()) {
-      error(DiagCode::WrongArgumentType, n.args[i]->loc, "printf() argument has no value");
+      error(DiagCode::WrongArgumentType, n.args[i]->loc, n.name + "() argument has no value");
       return;
     }
     types.push_back(t);
@@ -656,11 +673,11 @@ void TypeChecker::type_printf(Call &n) {
     SourceRange at = bad_arg >= 0 && static_cast<size_t>(bad_arg) + 1 < n.args.size()
                          ? n.args[static_cast<size_t>(bad_arg) + 1]->loc
                          : n.loc;
-    error(DiagCode::InvalidPrintfFormat, at, "printf: " + problem);
+    error(DiagCode::InvalidPrintfFormat, at, n.name + ": " + problem);
     return;
   }
   // A pinned iterator's printf is formatted by the kernel (codegen/seq_printf.cpp).
-  if (!current_programs_.empty() &&
+  if (n.builtin == BuiltinFunction::Printf && !current_programs_.empty() &&
       !result_.resources.programs[current_programs_[0]].iterator_pin.empty()) {
     kernel_printf_format(fmt->value, types, problem);
     if (!problem.empty()) {

@@ -1,0 +1,93 @@
+// Library functions computed in the probe: bswap, ntop, strftime, buf and syscall_name (cat is
+// a printf record: calls.cpp). Reads the typed calls; writes LLVM IR.
+#include "base/bpf_abi.h"
+#include "codegen/generator.h"
+
+#include <llvm/IR/Intrinsics.h>
+#include <sys/socket.h>
+
+namespace scry::codegen_detail {
+
+void Generator::emit_library_call(Call &n) {
+  switch (n.builtin) {
+  case BuiltinFunction::Bswap: {
+    llvm::Value *v = emit(n.args[0]);
+    const uint32_t bytes = n.type.size;
+    if (bytes == 1) {
+      result_ = b_.CreateAnd(v, 0xff);
+      break;
+    }
+    llvm::Type *narrow = b_.getIntNTy(bytes * 8);
+    llvm::Value *swapped =
+        b_.CreateUnaryIntrinsic(llvm::Intrinsic::bswap, b_.CreateTrunc(v, narrow));
+    result_ = b_.CreateZExt(swapped, i64_);
+    break;
+  }
+  case BuiltinFunction::Ntop: {
+    // base/types.h's Inet: { i64 family; u8 address[16] }.
+    Expression *addr = n.args.back();
+    llvm::Value *family = n.args.size() == 2 ? emit(n.args[0]) : nullptr;
+    llvm::Value *a = emit(addr);
+    const bool v6 = addr->type.kind != TypeKind::Integer && addr->type.size == 16;
+    llvm::Value *dst = scratch(kInetSize);
+    zero(dst, kInetSize, 8);
+    b_.CreateStore(family ? family : b_.getInt64(v6 ? AF_INET6 : AF_INET), dst);
+    llvm::Value *bytes = b_.CreateGEP(i8_, dst, b_.getInt64(8));
+    if (addr->type.kind == TypeKind::Integer)
+      b_.CreateStore(b_.CreateTrunc(a, i32_), bytes); // the integer's bytes in memory order
+    else
+      copy(bytes, a, addr->type.size, 1);
+    result_ = dst;
+    break;
+  }
+  case BuiltinFunction::Strftime:
+    result_ = emit(n.args[1]); // the format is the type's; user space formats the time
+    break;
+  case BuiltinFunction::Buf:
+    result_ = emit_buf(n);
+    break;
+  case BuiltinFunction::SyscallName: {
+    llvm::Value *nr = emit(n.args[0]);
+    llvm::Value *dst = scratch(kSyscallNameBytes);
+    call_stdlib("__scry_syscall_name", b_.getVoidTy(), {nr, dst});
+    result_ = dst;
+    break;
+  }
+  default:
+    internal_error(n.loc, n.name + "() has no code here");
+    break;
+  }
+}
+
+llvm::Value *Generator::emit_buf(Call &n) {
+  Expression *src = n.args[0];
+  const Type &st = src->type;
+  const uint32_t capacity = n.type.size - 4;
+  llvm::Value *v = emit(src);
+  llvm::Value *want = n.args.size() == 2 ? emit(n.args[1]) : nullptr;
+  llvm::Value *dst = scratch(n.type.size);
+  // Cleared first: bytes past the length would otherwise be an earlier event's, and a buffer
+  // is a map key compared byte by byte.
+  zero(dst, n.type.size, 4);
+  llvm::Value *data = b_.CreateGEP(i8_, dst, b_.getInt64(4));
+  if (st.kind == TypeKind::Array || st.kind == TypeKind::String) {
+    // Already in scry's memory, with a constant length (sema).
+    copy(data, v, capacity, 1);
+    b_.CreateStore(b_.getInt32(capacity), dst);
+    return dst;
+  }
+  llvm::Value *len = b_.getInt64(capacity);
+  if (want && !dynamic_cast<Integer *>(n.args[1])) {
+    // A length known only at run time: clamped to the buffer (unsigned, so a negative one is
+    // the whole buffer), which also bounds it for the verifier.
+    len = b_.CreateSelect(b_.CreateICmpULT(want, len), want, len);
+  }
+  const int64_t helper = st.address_space == AddressSpace::User     ? ProbeReadUser
+                         : st.address_space == AddressSpace::Kernel ? ProbeReadKernel
+                                                                    : ProbeRead;
+  check_helper(call(helper, i64_, {data, len, b_.CreateIntToPtr(v, ptr_)}), helper);
+  b_.CreateStore(b_.CreateTrunc(len, i32_), dst);
+  return dst;
+}
+
+} // namespace scry::codegen_detail
