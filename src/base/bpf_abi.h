@@ -44,10 +44,19 @@ enum class AsyncKind : uint32_t {
   RuntimeError = 8, // id: runtime_errors index; payload: i64 error code
   ProcessSeen = 9,  // payload: u64 tgid, the first stack or symbol of a process was taken
   Cat = 10,         // id: printf call site (its format names the file); payload as Printf's
+  Join = 11,        // id: join_separators index; payload: kJoinElements strings of
+                    // join_element_bytes() each, the first empty one ending the list
 };
 
 /// The bytes of syscall_name()'s string: a row of stdlib/strings.bpf.c's table of names.
 inline constexpr uint32_t kSyscallNameBytes = 24;
+
+/// join(): the elements it reads at most (as bpftrace), and the bytes of each (at most
+/// max_strlen, and at most 1 KiB so that a record stays within 16 KiB).
+inline constexpr uint32_t kJoinElements = 16;
+inline constexpr uint32_t join_element_bytes(uint32_t max_strlen) {
+  return max_strlen < 1024 ? max_strlen : 1024;
+}
 
 /// The first 8 bytes of every ring-buffer record. Payload follows at offset 8.
 struct AsyncHeader {

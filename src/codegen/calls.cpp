@@ -282,6 +282,9 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Cat:
     emit_printf(n);
     break;
+  case BuiltinFunction::Join:
+    emit_join(n);
+    break;
   case BuiltinFunction::Bswap:
   case BuiltinFunction::Ntop:
   case BuiltinFunction::Strftime:

@@ -471,6 +471,8 @@ private:
 
   // ---- library_calls.cpp: bswap, ntop, strftime, buf, syscall_name ---------------------------
   void emit_library_call(Call &n);
+  /// join(): an AsyncKind::Join record of the array's first kJoinElements strings.
+  void emit_join(Call &n);
   /// buf(): base/types.h's Buffer { u32 length; u8 data[] } in scratch memory.
   llvm::Value *emit_buf(Call &n);
 

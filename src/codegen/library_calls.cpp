@@ -1,5 +1,5 @@
-// Library functions computed in the probe: bswap, ntop, strftime, buf and syscall_name (cat is
-// a printf record: calls.cpp). Reads the typed calls; writes LLVM IR.
+// Library functions computed in the probe: bswap, ntop, strftime, buf, join and syscall_name
+// (cat is a printf record: calls.cpp). Reads the typed calls; writes LLVM IR.
 #include "base/bpf_abi.h"
 #include "codegen/generator.h"
 
@@ -57,6 +57,42 @@ void Generator::emit_library_call(Call &n) {
     internal_error(n.loc, n.name + "() has no code here");
     break;
   }
+}
+
+void Generator::emit_join(Call &n) {
+  const Type &at = n.args[0]->type;
+  llvm::Value *array = emit(n.args[0]);
+  const uint32_t element = join_element_bytes(res_.max_strlen);
+  const uint32_t size = 8 + kJoinElements * element;
+  const AddressSpace space = at.address_space;
+  const int64_t read = space == AddressSpace::User     ? ProbeReadUser
+                       : space == AddressSpace::Kernel ? ProbeReadKernel
+                                                       : ProbeRead;
+  const int64_t read_str = space == AddressSpace::User     ? ProbeReadUserStr
+                           : space == AddressSpace::Kernel ? ProbeReadKernelStr
+                                                           : ProbeReadStr;
+  llvm::Value *slot_ptr = entry_alloca();
+  llvm::Value *rec = reserve(size, AsyncKind::Join, static_cast<uint32_t>(n.id));
+  with_record(rec, size, [&](llvm::Value *p) {
+    // Every element starts empty: the first empty one ends the list in user space.
+    for (uint32_t i = 0; i < kJoinElements; ++i)
+      b_.CreateStore(b_.getInt8(0), b_.CreateGEP(i8_, p, b_.getInt64(8 + i * element)));
+    auto *done = llvm::BasicBlock::Create(ctx_, "join.end", fn_);
+    for (uint32_t i = 0; i < kJoinElements; ++i) {
+      // argv[i]; a NULL (or unreadable) pointer ends the array: what follows it is not argv's.
+      b_.CreateStore(b_.getInt64(0), slot_ptr);
+      llvm::Value *at_i = b_.CreateAdd(array, b_.getInt64(8 * i));
+      call(read, i64_, {slot_ptr, b_.getInt64(8), b_.CreateIntToPtr(at_i, ptr_)});
+      llvm::Value *str = b_.CreateLoad(i64_, slot_ptr);
+      auto *more = llvm::BasicBlock::Create(ctx_, "join.elem", fn_);
+      b_.CreateCondBr(b_.CreateICmpEQ(str, b_.getInt64(0)), done, more);
+      b_.SetInsertPoint(more);
+      llvm::Value *dst = b_.CreateGEP(i8_, p, b_.getInt64(8 + i * element));
+      call(read_str, i64_, {dst, b_.getInt64(element), b_.CreateIntToPtr(str, ptr_)});
+    }
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+  });
 }
 
 llvm::Value *Generator::emit_buf(Call &n) {

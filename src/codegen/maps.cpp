@@ -267,6 +267,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Buf:
   case BuiltinFunction::Cat:
   case BuiltinFunction::SyscallName:
+  case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:
   case BuiltinFunction::Strnlen:
   case BuiltinFunction::None:

@@ -77,6 +77,8 @@ public:
   virtual void time(std::string_view text) = 0;
   /// cat(): a file's contents (at most max_cat_bytes), as read.
   virtual void cat(std::string_view text) = 0;
+  /// join(): the array's strings joined by the separator (text output adds a newline).
+  virtual void join(std::string_view text) = 0;
   /// "Attached N probes" (stderr in text mode).
   virtual void attached_probes(size_t count) = 0;
   /// `count` events of `probe` that could not be sent to user space (the ring buffer was full)
@@ -160,7 +162,8 @@ void set_str_trunc_trailer(std::string trailer);
 ///   test_result       {"type": "test_result", "data": {"name": "test:okay", "passed": true}}
 ///   benchmark_result  {"type": "benchmark_result", "data": {"name": "count", "average_ns": 40}},
 ///                     one line per bench probe
-///   time, cat ({"type": "cat", "data": "file contents"}), attached_probes ({"count": N,
+///   time, cat ({"type": "cat", "data": "file contents"}), join ({"type": "join", "data":
+///   "a b"}), attached_probes ({"count": N,
 ///   "data": {"probes": N}}), lost_events
 ///   ({"count": N, "data": {"events": N}}), runtime_error ({"msg": "..."}, with "filename",
 ///   "line" and "col" when a probe sent it), helper_error ({"msg": "Bad address", "helper":

@@ -168,6 +168,8 @@ public:
 
   void cat(std::string_view text) override { line("cat", Json(std::string(text))); }
 
+  void join(std::string_view text) override { line("join", Json(std::string(text))); }
+
   void attached_probes(size_t count) override {
     Json data = Json::object();
     data["probes"] = count;

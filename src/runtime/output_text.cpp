@@ -327,6 +327,8 @@ public:
 
   void cat(std::string_view text) override { write_out(out_, text); }
 
+  void join(std::string_view text) override { write_out(out_, std::string(text) + "\n"); }
+
   void attached_probes(size_t count) override {
     write(err_, fmt::format("Attached {} {}\n", count, count == 1 ? "probe" : "probes"));
   }

@@ -159,6 +159,21 @@ int on_record(void *context, void *data, size_t size) {
         loop->out.runtime_error(error);
     }
     break;
+  case AsyncKind::Join:
+    if (h.id < res.join_separators.size()) {
+      const uint32_t element = join_element_bytes(res.max_strlen);
+      std::string text;
+      for (uint32_t i = 0; i < kJoinElements; ++i) {
+        const char *s = reinterpret_cast<const char *>(payload) + i * element;
+        if (s[0] == 0)
+          break;
+        if (i > 0)
+          text += res.join_separators[h.id];
+        text.append(s, strnlen(s, element));
+      }
+      loop->out.join(text);
+    }
+    break;
   case AsyncKind::Time:
     if (h.id < res.time_formats.size()) {
       char text[256];

@@ -154,6 +154,7 @@ void TypeChecker::run() {
   quiet_ = false;
   result_.resources.printfs.clear();
   result_.resources.time_formats.clear();
+  result_.resources.join_separators.clear();
   result_.resources.print_values.clear();
   result_.variables.clear();
   untyped_lets_.clear();

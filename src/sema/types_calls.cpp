@@ -323,6 +323,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Buf:
   case BuiltinFunction::Cat:
   case BuiltinFunction::SyscallName:
+  case BuiltinFunction::Join:
     type_library_call(n);
     break;
   case BuiltinFunction::Uptr:
@@ -632,6 +633,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Buf:
   case BuiltinFunction::Cat:
   case BuiltinFunction::SyscallName:
+  case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:
   case BuiltinFunction::None:
     break; // not aggregations

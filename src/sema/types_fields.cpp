@@ -102,7 +102,11 @@ void TypeChecker::visit(Cast &n) {
                         !target.enumeration && !from.enumeration &&
                         from.address_space == AddressSpace::None &&
                         !dynamic_cast<Integer *>(n.operand);
-  if (ok && (same_int || (target.kind == TypeKind::Pointer && from == target)))
+  // curtask is a uint64 in bpftrace (scry types it through BTF): casting it is not redundant
+  // to a bpftrace user, whose tools write (struct task_struct *)curtask.
+  auto *id = dynamic_cast<Identifier *>(n.operand);
+  const bool curtask = id && id->builtin == BuiltinVariable::Curtask;
+  if (ok && !curtask && (same_int || (target.kind == TypeKind::Pointer && from == target)))
     warning(DiagCode::UnnecessaryCast, n.loc,
             "unnecessary cast: the expression is already " + type_name(from));
   n.type = target;

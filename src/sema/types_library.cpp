@@ -1,7 +1,8 @@
 // Type checking of library functions whose value user space formats or whose arguments need
 // more than one type (part of the TypeChecker, type_checker.h): bswap, ntop, strftime, buf,
 // cat and syscall_name. bpftrace's docs/stdlib.md is the reference for each.
-// Reads the calls and their arguments; writes Call::type and Call::id, Resources::printfs (cat).
+// Reads the calls and their arguments; writes Call::type and Call::id, Resources::printfs (cat)
+// and join_separators.
 #include "base/bpf_abi.h"
 #include "sema/type_checker.h"
 
@@ -86,6 +87,32 @@ void TypeChecker::type_library_call(Call &n) {
     // cat("fmt", args...): the file named by the formatted text, printed by user space.
     type_printf(n);
     n.type = make_void();
+    return;
+  }
+  case BuiltinFunction::Join: {
+    // join(argv[, "sep"]): the strings of a NULL-terminated array of pointers (argv), printed
+    // by user space with `sep` (default " ") between them.
+    const Type &t = n.args[0]->type;
+    if (t.kind != TypeKind::Pointer && t.kind != TypeKind::Integer && t.kind != TypeKind::None) {
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "join() needs the address of an array of string pointers (char *argv[]), not " +
+                type_name(t));
+      return;
+    }
+    std::string separator = " ";
+    if (n.args.size() == 2) {
+      auto *s = dynamic_cast<String *>(n.args[1]);
+      if (!s) {
+        error(DiagCode::ConstantRequired, n.args[1]->loc,
+              "join()'s separator must be a string literal");
+        return;
+      }
+      separator = s->value;
+    }
+    if (!quiet_) {
+      n.id = static_cast<int>(result_.resources.join_separators.size());
+      result_.resources.join_separators.push_back(separator);
+    }
     return;
   }
   case BuiltinFunction::SyscallName: {
