@@ -66,10 +66,11 @@ void Diagnostics::print_json(std::ostream &out, const SourceFile &source) const 
     nlohmann::ordered_json data;
     data["code"] = std::string(diag_code_name(d.code));
     if (r.begin.line != 0) {
-      data["file"] = source.name();
-      data["line"] = r.begin.line;
+      auto [file, line] = source.locate(r.begin.line);
+      data["file"] = file->name();
+      data["line"] = line;
       data["column"] = r.begin.column;
-      data["end_line"] = r.begin.line;
+      data["end_line"] = line;
       data["end_column"] = end_column(r, source.line(r.begin.line));
     }
     data["message"] = d.message;
@@ -93,7 +94,8 @@ void Diagnostics::print(std::ostream &out, const SourceFile &source) const {
     }
     std::string_view line = source.line(r.begin.line);
     int end_col = end_column(r, line);
-    out << source.name() << ':' << r.begin.line << ':' << r.begin.column << '-' << end_col << ": "
+    auto [file, number] = source.locate(r.begin.line);
+    out << file->name() << ':' << number << ':' << r.begin.column << '-' << end_col << ": "
         << severity << ": " << d.message << " [" << diag_code_name(d.code) << "]\n";
 
     // Very long lines (generated programs) are shown as a window around the range.

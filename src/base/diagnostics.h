@@ -85,7 +85,8 @@ namespace scry {
   X(DistinctPointerTypes, "distinct-pointer-types")                                                \
   X(AddressSpaceMismatch, "address-space-mismatch")                                                \
   X(LoopTooLong, "loop-too-long")                                                                  \
-  X(CDefinitionError, "c-definition-error")
+  X(CDefinitionError, "c-definition-error")                                                        \
+  X(ImportFailed, "import-failed")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,

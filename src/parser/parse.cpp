@@ -57,7 +57,7 @@ size_t utf8_sequence_length(const std::string &s, size_t i) {
 /// Reports the first byte that is not valid UTF-8 (or a NUL byte). Returns false if one exists.
 bool check_encoding(const SourceFile &source, Diagnostics &diags) {
   const std::string &text = source.text();
-  Position pos;
+  Position pos{source.first_line(), 1};
   for (size_t i = 0; i < text.size();) {
     size_t n = utf8_sequence_length(text, i);
     if (n == 0) {
@@ -88,7 +88,8 @@ bool lexable(const SourceFile &source, Diagnostics &diags) {
   // Flex takes an int length; no real program comes near this.
   constexpr size_t kMaxProgramBytes = 256u << 20;
   if (source.text().size() > kMaxProgramBytes) {
-    diags.error(DiagCode::ProgramTooLarge, {{1, 1}, {1, 2}},
+    const int first = source.first_line();
+    diags.error(DiagCode::ProgramTooLarge, {{first, 1}, {first, 2}},
                 "the program is larger than " + std::to_string(kMaxProgramBytes >> 20) + " MiB");
     return false;
   }
@@ -145,9 +146,10 @@ ast::Program *parse(const SourceFile &source, ast::Context &ctx, Diagnostics &di
   return ps.program;
 }
 
-ast::Program *parse_program(const SourceFile &source, const std::vector<std::string> &params,
+ast::Program *parse_program(SourceFile &source, const std::vector<std::string> &params,
                             ast::Context &ctx, Diagnostics &diags) {
   ast::Program *program = parse(source, ctx, diags);
+  import_files(*program, source, ctx, diags);
   // The attach points of the probes that did parse are checked even after a syntax error, so
   // one run reports both.
   parse_attach_points(*program, params, diags);

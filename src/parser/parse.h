@@ -27,10 +27,20 @@ struct Token {
 /// between every two tokens.
 std::vector<Token> lex(const SourceFile &source, Diagnostics &diags);
 
-/// The whole front end as the command line runs it: parse, then the attach-point pass with the
-/// positional parameters `params` ($1 is params[0]), then program-level checks (a program needs
-/// at least one probe). Returns null only when `source` could not be parsed at all.
-ast::Program *parse_program(const SourceFile &source, const std::vector<std::string> &params,
+/// Reads the files the program imports (`import "lib.bt";`, or a directory: its .bt files) and
+/// adds their C definitions, map declarations, macros and probes to `program`, as the newest
+/// bpftrace's import does. Paths are relative to the main script's directory (the current one
+/// for -e and stdin); a file or directory others may write, or in such a directory, is refused.
+/// Imported files may import others; each is read once. Their lines are numbered after the
+/// main file's (SourceFile::add_imported), so diagnostics name the imported file. Imported
+/// `.bpf.c`, `.bpf.o` and `.h` files are refused as not supported; a `config` block in an
+/// imported file is an error. Errors go to `diags` at the import statement.
+void import_files(ast::Program &program, SourceFile &source, ast::Context &ctx, Diagnostics &diags);
+
+/// The whole front end as the command line runs it: parse, then imports, then the attach-point pass
+/// with the with the positional parameters `params` ($1 is params[0]), then program-level checks (a
+/// program needs at least one probe). Returns null only when `source` could not be parsed at all.
+ast::Program *parse_program(SourceFile &source, const std::vector<std::string> &params,
                             ast::Context &ctx, Diagnostics &diags);
 
 } // namespace scry

@@ -33,11 +33,12 @@ struct ParseState {
   Diagnostics &diags;
   ast::Program *program = nullptr;
 
-  // Lexer position and mode.
-  Position pos;               // where the next byte is
-  Position token_begin;       // where the current token began
-  int brace_depth = 0;        // `{` nesting, which decides top level vs. block
-  int nesting = 0;            // all of ( [ { together, bounded by ast::kMaxNesting
+  // Lexer position and mode. Lines are numbered from source.first_line() (an imported file's
+  // lines follow the main file's: base/source.h).
+  Position pos{source.first_line(), 1}; // where the next byte is
+  Position token_begin;                 // where the current token began
+  int brace_depth = 0;                  // `{` nesting, which decides top level vs. block
+  int nesting = 0;                      // all of ( [ { together, bounded by ast::kMaxNesting
   bool started = false;       // the first yylex call switches to the top-level start state
   bool top_statement = false; // inside `config`/`macro`/`let @m`/`import` at the top level
   bool in_predicate = false;  // between a probe's `/` and its closing `/`

@@ -35,8 +35,9 @@ RuntimeWarning describe_runtime_warning(const RuntimeErrorInfo &info, int64_t de
   std::ostringstream text;
   if (source) {
     located.print(text, *source);
-    w.filename = source->name();
-    w.line = static_cast<unsigned>(info.loc.begin.line);
+    auto [file, line] = source->locate(info.loc.begin.line);
+    w.filename = file->name();
+    w.line = static_cast<unsigned>(line);
     w.column = static_cast<unsigned>(info.loc.begin.column);
   } else {
     text << "WARNING: " << w.msg << '\n';

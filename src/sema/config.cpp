@@ -92,9 +92,7 @@ private:
     // bpftrace keeps the first value and silently drops the second; either is a surprise.
     if (auto [it, fresh] = seen_.emplace(key->name, e.loc); !fresh) {
       diags_.error(DiagCode::InvalidConfig, e.loc, std::string(key->name) + " is set twice",
-                   "it was first set at line " + std::to_string(it->second.begin.line) +
-                       ", column " + std::to_string(it->second.begin.column) +
-                       "; keep one of them");
+                   "it was first set at " + position_text(it->second.begin) + "; keep one of them");
       return;
     }
     if (std::optional<ConfigValue> v = value_of(*key, *e.value))

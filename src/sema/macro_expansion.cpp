@@ -40,7 +40,7 @@ constexpr size_t kMaxMacroCalls = 100;
 std::string at_line_column(const SourceRange &r) {
   if (in_stdlib(r))
     return "scry's standard library (stdlib/)";
-  return "line " + std::to_string(r.begin.line) + ", column " + std::to_string(r.begin.column);
+  return position_text(r.begin);
 }
 
 /// The `macro` keyword of a definition: what errors about the definition as a whole underline.
@@ -515,8 +515,7 @@ private:
 
   /// ", called at line N": which call a hygiene error was found expanding.
   std::string called_at() const {
-    return frame_ ? " (the macro is called at line " + std::to_string(frame_->call.begin.line) + ")"
-                  : "";
+    return frame_ ? " (the macro is called at " + position_text(frame_->call.begin) + ")" : "";
   }
 
   /// Reports an error once per code and place: a definition's error would otherwise be repeated

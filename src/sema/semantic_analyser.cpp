@@ -10,19 +10,6 @@
 
 namespace scry {
 
-namespace {
-
-using namespace ast;
-
-/// Reports the top-level declarations scry does not support yet. Reads the program's imports;
-/// writes only diagnostics.
-void report_unsupported_declarations(const Program &program, Diagnostics &diags) {
-  for (Import *i : program.imports)
-    diags.error(DiagCode::NotSupported, i->loc, "import is not supported by scry yet");
-}
-
-} // namespace
-
 bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, SemaResult &result,
              Diagnostics &diags) {
   result.expansion_nodes = std::make_shared<ast::Context>();
@@ -43,7 +30,6 @@ bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, 
                 "no probe is left to attach: the kernel has none of the program's functions");
     return false;
   }
-  report_unsupported_declarations(program, diags);
   // The program's C definitions (libclang, loaded only for a program that has them): types
   // added to the BTF lookups, constants for the type checker.
   if (has_c_definitions(program, options.c_definitions)) {

@@ -17,7 +17,7 @@ namespace scry {
 /// Source lines of standard-library macros are numbered from here on, so that no range in them
 /// can be mistaken for one in the user's program: macro expansion gives every node it copies
 /// from such a macro the range of the call in the user's program.
-inline constexpr int kStdlibFirstLine = 1 << 24;
+inline constexpr int kStdlibFirstLine = 1 << 30;
 
 /// Whether `range` is in a standard-library macro rather than in the user's program.
 inline bool in_stdlib(const SourceRange &range) {

@@ -104,9 +104,16 @@ void TypeChecker::visit(Cast &n) {
                         !dynamic_cast<Integer *>(n.operand);
   // curtask is a uint64 in bpftrace (scry types it through BTF): casting it is not redundant
   // to a bpftrace user, whose tools write (struct task_struct *)curtask.
+  // Nor is casting an aggregation's value (count_t, sum_t, ...: distinct types there).
   auto *id = dynamic_cast<Identifier *>(n.operand);
   const bool curtask = id && id->builtin == BuiltinVariable::Curtask;
-  if (ok && !curtask && (same_int || (target.kind == TypeKind::Pointer && from == target)))
+  Map *m = dynamic_cast<Map *>(n.operand);
+  if (auto *ma = dynamic_cast<MapAccess *>(n.operand))
+    m = ma->map;
+  const MapInfo *info = m ? find_map(m->name) : nullptr;
+  const bool aggregation = info && info->value.is_aggregation();
+  if (ok && !curtask && !aggregation &&
+      (same_int || (target.kind == TypeKind::Pointer && from == target)))
     warning(DiagCode::UnnecessaryCast, n.loc,
             "unnecessary cast: the expression is already " + type_name(from));
   n.type = target;

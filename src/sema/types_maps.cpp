@@ -115,8 +115,7 @@ void TypeChecker::use_map(Map &m, Expression *key, const Type &value, const Sour
   MapInfo &info = result_.resources.maps[it->second];
   m.map_id = static_cast<int>(it->second);
   const SourceRange &first = map_first_use_[m.name];
-  std::string where = " (first used at line " + std::to_string(first.begin.line) + ", column " +
-                      std::to_string(first.begin.column) + ")";
+  std::string where = " (first used at " + position_text(first.begin) + ")";
   if ((info.key.kind == TypeKind::None) != (key_type.kind == TypeKind::None)) {
     error(DiagCode::TypeMismatch, loc,
           "map " + info.name +
@@ -197,7 +196,7 @@ const char *kind_name(MapKind kind) {
 }
 
 std::string at_line(const SourceRange &loc) {
-  return "line " + std::to_string(loc.begin.line) + ", column " + std::to_string(loc.begin.column);
+  return position_text(loc.begin);
 }
 
 } // namespace

@@ -326,8 +326,7 @@ void TypeChecker::visit(Variable &n) {
     std::string name = "$" + source_name(n);
     std::string where;
     if (const SourceRange *declared = visible_declaration(n.name))
-      where = " (declared at line " + std::to_string(declared->begin.line) + ", column " +
-              std::to_string(declared->begin.column) + ")";
+      where = " (declared at " + position_text(declared->begin) + ")";
     error(DiagCode::UndefinedVariable, n.loc,
           "variable " + name + where +
               " has no type and no value here: it is read before "
@@ -369,8 +368,7 @@ void TypeChecker::declare_variable(Variable &v, const Type &t, const SourceRange
 void TypeChecker::check_shadowing(const Variable &v, const SourceRange &at, bool loop_variable) {
   if (const SourceRange *first = visible_declaration(v.name)) {
     std::string name = "$" + source_name(v);
-    std::string where = "line " + std::to_string(first->begin.line) + ", column " +
-                        std::to_string(first->begin.column);
+    std::string where = position_text(first->begin);
     if (loop_variable)
       error(DiagCode::InvalidStatement, at,
             "the loop variable " + name + " shadows the " + name + " declared at " + where,

@@ -26,7 +26,7 @@ bool roundtrip = true;
 const std::vector<std::string> kParams = {"1", "/bin/sh"};
 
 // Parses `source` into `ctx`; returns the program (or null) and its tree as text in `tree`.
-scry::ast::Program *parse(const scry::SourceFile &source, scry::ast::Context &ctx,
+scry::ast::Program *parse(scry::SourceFile &source, scry::ast::Context &ctx,
                           scry::Diagnostics &diags, std::string &tree) {
   scry::ast::Program *program = scry::parse_program(source, kParams, ctx, diags);
   std::ostringstream out;

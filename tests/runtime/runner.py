@@ -16,6 +16,7 @@ such a block are kept. Lines starting with `#` at the left margin are comments.
                       feature:fentry or feature:hardware_breakpoint on Debian 12's 6.1 kernel.
     TIMEOUT: seconds for RUN (default 10), times $SCRY_TEST_TIMEOUT_SCALE when it is set
     FILE: NAME        the indented lines below are written to NAME in the test's directory
+                      (NAME may have directories: lib/x.bt)
     SETUP: shell      run before RUN; exit 77 skips the test (its last output line is the reason)
     RUN: shell        the command under test, run by bash -o pipefail in a fresh temporary
                       directory with stdin from /dev/null. `scry` on PATH is the binary under
@@ -311,6 +312,7 @@ def run_test(test, scry, srcdir):
     with tempfile.TemporaryDirectory(prefix="scry-test-") as tmp:
         env["TESTDIR"] = tmp
         for name, text in test.files:
+            os.makedirs(os.path.dirname(os.path.join(tmp, name)), exist_ok=True)
             with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:
                 f.write(text)
         if test.setup is not None:

@@ -3,6 +3,8 @@
 #include "parse_test_util.h"
 #include "parser/ast_clone.h"
 
+#include <cstdlib>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <set>
 #include <string>
@@ -57,8 +59,24 @@ std::vector<ast::Node *> nodes_of(ast::Node *root) {
   return collector.nodes;
 }
 
+/// kEveryNode with its import naming a file that exists: lib.bt in a directory of its own.
+std::string every_node_program() {
+  static const std::string text = [] {
+    char dir[] = "/tmp/scry-ast-clone-XXXXXX";
+    std::string program = kEveryNode;
+    if (!mkdtemp(dir))
+      return program;
+    const std::string lib = std::string(dir) + "/lib.bt";
+    std::ofstream(lib) << "macro from_lib() { 1 }\n";
+    const std::string import = "import \"lib.bt\";";
+    program.replace(program.find(import), import.size(), "import \"" + lib + "\";");
+    return program;
+  }();
+  return text;
+}
+
 TEST(AstClone, CopyPrintsAsTheOriginal) {
-  auto parsed = test::parse_full(kEveryNode);
+  auto parsed = test::parse_full(every_node_program());
   ASSERT_FALSE(parsed->diags.has_errors())
       << ::testing::PrintToString(test::diags_of(parsed->diags));
   ast::Program *copy = ast::clone(parsed->ctx, parsed->program);
@@ -67,7 +85,7 @@ TEST(AstClone, CopyPrintsAsTheOriginal) {
 }
 
 TEST(AstClone, CopySharesNoNodeAndKeepsKindsAndRanges) {
-  auto parsed = test::parse_full(kEveryNode);
+  auto parsed = test::parse_full(every_node_program());
   ASSERT_FALSE(parsed->diags.has_errors());
   ast::Program *copy = ast::clone(parsed->ctx, parsed->program);
   std::vector<ast::Node *> before = nodes_of(parsed->program), after = nodes_of(copy);

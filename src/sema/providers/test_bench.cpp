@@ -17,8 +17,7 @@ void expand_test_bench(Expansion &expansion, ast::Probe &probe, ast::AttachPoint
     expansion.diags.error(DiagCode::InvalidAttachPoint, ap.loc,
                           "\"" + ap.func + "\" was used as the name for more than one " +
                               probe_type_name(ap.type) + " probe",
-                          "the other is at line " + std::to_string(other.loc.begin.line) +
-                              ", column " + std::to_string(other.loc.begin.column));
+                          "the other is at " + position_text(other.loc.begin));
     return;
   }
   expansion.add_program(probe, ap, name);
