@@ -56,12 +56,13 @@ public:
 
 private:
   void read_entry(Config::Entry &e) {
-    const std::string canon = config_key_canonical(e.key);
+    std::string canon = config_key_canonical(e.key);
     if (const char *to = config_key_renamed(canon)) {
-      diags_.error(DiagCode::InvalidConfig, e.loc,
-                   "config key '" + e.key + "' was renamed to '" + to + "'",
-                   "write " + std::string(to) + " instead");
-      return;
+      // As bpftrace: the old name still sets the key, with a warning.
+      diags_.warning(DiagCode::Deprecated, e.loc,
+                     "config key '" + e.key + "' is deprecated: it was renamed to '" + to + "'",
+                     "write " + std::string(to) + " instead");
+      canon = to;
     }
     if (config_key_env_only(canon)) {
       std::string env = "BPFTRACE_" + canon;
@@ -176,19 +177,32 @@ private:
                          " must be " + config_key_valid_values(key),
                      "fix or unset " + env);
     }
-    // bpftrace's old names: an error rather than a setting silently ignored.
+    // bpftrace's old names still set the renamed key, with a warning; the new name wins when
+    // both are set. (no_cpp_demangle's meaning is cpp_demangle's inverse.)
     for (const char *old : {"strlen", "map_keys_max", "cat_bytes_max", "no_cpp_demangle"}) {
       std::string env = "BPFTRACE_" + std::string(old);
       for (char &c : env)
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (!std::getenv(env.c_str()))
+      const char *text = std::getenv(env.c_str());
+      if (!text)
         continue;
-      std::string to = "BPFTRACE_" + std::string(config_key_renamed(old));
-      for (char &c : to)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      diags_.error(DiagCode::InvalidConfig, kNoLocation,
-                   "environment variable " + env + " was renamed to " + to,
-                   "set " + to + " instead");
+      const ConfigKey *key = find_config_key(config_key_renamed(old));
+      const std::string to = config_key_env_name(*key);
+      diags_.warning(DiagCode::Deprecated, kNoLocation,
+                     "environment variable " + env + " is deprecated: it was renamed to " + to,
+                     "set " + to + " instead");
+      if (std::getenv(to.c_str()))
+        continue;
+      std::string value = text;
+      if (std::string_view(old) == "no_cpp_demangle")
+        value = value == "1" || value == "true" ? "false" : "true";
+      if (std::optional<ConfigValue> v = config_value_from_text(*key, value))
+        apply(*key, *v, Origin{kNoLocation, env});
+      else
+        diags_.error(DiagCode::InvalidConfig, kNoLocation,
+                     "environment variable " + env + "='" + text + "' is not valid: " +
+                         key->name + " must be " + config_key_valid_values(*key),
+                     "fix or unset " + env);
     }
   }
 
