@@ -86,7 +86,8 @@ namespace scry {
   X(AddressSpaceMismatch, "address-space-mismatch")                                                \
   X(LoopTooLong, "loop-too-long")                                                                  \
   X(CDefinitionError, "c-definition-error")                                                        \
-  X(ImportFailed, "import-failed")
+  X(ImportFailed, "import-failed")                                                                 \
+  X(AmbiguousBinary, "ambiguous-binary")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,

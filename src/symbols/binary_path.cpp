@@ -75,15 +75,8 @@ std::string in_process_root(const std::string &path, pid_t pid) {
 }
 
 std::string on_path(const std::string &name) {
-  const char *env = std::getenv("PATH");
-  std::stringstream dirs(env ? env : "/usr/local/bin:/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    std::string path = (dir.empty() ? "." : dir) + "/" + name;
-    if (is_regular_file(path) && access(path.c_str(), X_OK) == 0)
-      return path;
-  }
-  return {};
+  std::vector<std::string> all = programs_on_path(name);
+  return all.empty() ? std::string() : all.front();
 }
 
 // The standard directories of the dynamic loader after its cache (ld.so(8)).
@@ -273,6 +266,24 @@ std::string resolve_binary(const std::string &target, pid_t pid, std::string &er
           "' in /etc/ld.so.cache or the standard library directories" +
           (pid > 0 ? " or among the files process " + std::to_string(pid) + " maps" : "");
   return {};
+}
+
+std::vector<std::string> programs_on_path(const std::string &name) {
+  std::vector<std::string> found;
+  if (name.empty() || name.find('/') != std::string::npos)
+    return found;
+  const char *env = std::getenv("PATH");
+  std::stringstream dirs(env ? env : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string path = (dir.empty() ? "." : dir) + "/" + name;
+    if (!is_regular_file(path) || access(path.c_str(), X_OK) != 0)
+      continue;
+    if (std::none_of(found.begin(), found.end(),
+                     [&](const std::string &f) { return same_file(f, path); }))
+      found.push_back(path);
+  }
+  return found;
 }
 
 std::vector<std::string> expand_binary_wildcard(const std::string &pattern, pid_t pid,

@@ -20,6 +20,10 @@ namespace scry {
 std::string resolve_binary(const std::string &target, pid_t pid, std::string &error,
                            const std::string &program = {});
 
+/// The executable files named `name` (no '/') in the directories of PATH, in PATH's order, a
+/// file reached twice (/bin and /usr/bin on a merged-/usr system) listed once.
+std::vector<std::string> programs_on_path(const std::string &name);
+
 /// The files that `pattern` (a wildcard over paths, e.g. "/usr/lib/*/libc.so*") or, with `pid`,
 /// "*" (every file the process maps) names, existing regular files only, in sorted order. With
 /// `program` and no `pid`, a pattern without '/' matches the program and its libraries.

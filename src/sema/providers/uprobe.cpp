@@ -141,6 +141,14 @@ std::vector<std::string> user_binaries(Expansion &x, const ast::AttachPoint &ap)
                     DiagCode::UnknownBinary);
     return {};
   }
+  // A name PATH resolves to more than one program: the first, as a shell runs it (bpftrace
+  // warns the same way).
+  if (const std::vector<std::string> all = programs_on_path(ap.target);
+      all.size() > 1 && all.front() == path)
+    x.diags.warning(DiagCode::AmbiguousBinary, ap.loc,
+                    "attaching to uprobe target file '" + path + "' but matched " +
+                        std::to_string(all.size()) + " binaries",
+                    "give the path of the one to trace: " + all[1] + " is the next on PATH");
   return {path};
 }
 
