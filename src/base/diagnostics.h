@@ -87,7 +87,8 @@ namespace scry {
   X(LoopTooLong, "loop-too-long")                                                                  \
   X(CDefinitionError, "c-definition-error")                                                        \
   X(ImportFailed, "import-failed")                                                                 \
-  X(AmbiguousBinary, "ambiguous-binary")
+  X(AmbiguousBinary, "ambiguous-binary")                                                           \
+  X(UsedBeforeAssigned, "used-before-assigned")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,

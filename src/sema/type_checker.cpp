@@ -196,29 +196,56 @@ void TypeChecker::walk_probes() {
 }
 
 void TypeChecker::warn_unassigned_lets(Probe &probe) {
+  // In program order: a read of a `let` variable that no assignment before it (in the text)
+  // has set is a warning too, as in the newest bpftrace.
   struct Finder : Walker {
     using Walker::visit;
     std::vector<const VarDecl *> lets;
-    std::set<int> assigned;
+    std::set<int> unset_lets, assigned;
+    std::vector<const Variable *> early_reads;
     void visit(VarDecl &n) override {
-      if (!n.init)
+      if (!n.init) {
         lets.push_back(&n);
-      Walker::visit(n);
+        if (n.var->var_id >= 0)
+          unset_lets.insert(n.var->var_id);
+      } else {
+        n.init->accept(*this);
+      }
     }
     void visit(Assignment &n) override {
-      if (auto *v = dynamic_cast<Variable *>(n.target))
+      auto *v = dynamic_cast<Variable *>(n.target);
+      if (v && n.compound) // `$a += 1` reads $a first
+        visit(*v);
+      if (!v)
+        n.target->accept(*this);
+      n.value->accept(*this);
+      if (v) {
         assigned.insert(v->var_id);
-      Walker::visit(n);
+        unset_lets.erase(v->var_id);
+      }
+    }
+    void visit(Variable &n) override {
+      if (unset_lets.count(n.var_id)) {
+        early_reads.push_back(&n);
+        unset_lets.erase(n.var_id); // once per variable
+      }
     }
     void visit(Unary &n) override {
       if (auto *v = dynamic_cast<Variable *>(n.operand))
         if (n.op != UnaryOp::Deref && n.op != UnaryOp::Neg && n.op != UnaryOp::Plus &&
-            n.op != UnaryOp::BitNot && n.op != UnaryOp::LogicalNot)
+            n.op != UnaryOp::BitNot && n.op != UnaryOp::LogicalNot) {
           assigned.insert(v->var_id); // ++, -- and & (which may write through the pointer)
+          unset_lets.erase(v->var_id);
+        }
       Walker::visit(n);
     }
   } finder;
   probe.accept(finder);
+  for (const Variable *v : finder.early_reads)
+    if (finder.assigned.count(v->var_id))
+      warning(DiagCode::UsedBeforeAssigned, v->loc,
+              "variable $" + v->name + " is read before it is assigned: it is 0 (or empty) here",
+              "assign it before this use");
   for (const VarDecl *d : finder.lets)
     if (d->var->var_id >= 0 && !finder.assigned.count(d->var->var_id))
       warning(DiagCode::UnusedVariable, d->var->loc,
