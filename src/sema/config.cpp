@@ -177,6 +177,18 @@ private:
                          " must be " + config_key_valid_values(key),
                      "fix or unset " + env);
     }
+    // bpftrace's environment-only settings scry has nothing to apply to: said, not ignored.
+    static const std::pair<const char *, const char *> kEnvOnly[] = {
+        {"BPFTRACE_BTF", "it reads the running kernel's BTF (/sys/kernel/btf)"},
+        {"BPFTRACE_VMLINUX", "it resolves kernel symbols from /proc/kallsyms"},
+        {"BPFTRACE_KERNEL_SOURCE", "it reads no kernel headers, only the system's and BTF"},
+        {"BPFTRACE_KERNEL_BUILD", "it reads no kernel headers, only the system's and BTF"},
+    };
+    for (const auto &[env, why] : kEnvOnly)
+      if (std::getenv(env))
+        diags_.warning(DiagCode::NotSupported, kNoLocation,
+                       "environment variable " + std::string(env) + " has no effect in scry: " +
+                           why);
     // bpftrace's old names still set the renamed key, with a warning; the new name wins when
     // both are set. (no_cpp_demangle's meaning is cpp_demangle's inverse.)
     for (const char *old : {"strlen", "map_keys_max", "cat_bytes_max", "no_cpp_demangle"}) {
