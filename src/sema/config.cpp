@@ -187,8 +187,8 @@ private:
     for (const auto &[env, why] : kEnvOnly)
       if (std::getenv(env))
         diags_.warning(DiagCode::NotSupported, kNoLocation,
-                       "environment variable " + std::string(env) + " has no effect in scry: " +
-                           why);
+                       "environment variable " + std::string(env) +
+                           " has no effect in scry: " + why);
     // bpftrace's old names still set the renamed key, with a warning; the new name wins when
     // both are set. (no_cpp_demangle's meaning is cpp_demangle's inverse.)
     for (const char *old : {"strlen", "map_keys_max", "cat_bytes_max", "no_cpp_demangle"}) {
@@ -212,8 +212,8 @@ private:
         apply(*key, *v, Origin{kNoLocation, env});
       else
         diags_.error(DiagCode::InvalidConfig, kNoLocation,
-                     "environment variable " + env + "='" + text + "' is not valid: " +
-                         key->name + " must be " + config_key_valid_values(*key),
+                     "environment variable " + env + "='" + text + "' is not valid: " + key->name +
+                         " must be " + config_key_valid_values(*key),
                      "fix or unset " + env);
     }
   }
