@@ -186,6 +186,7 @@ void TypeChecker::walk_probes() {
     }
     scopes_.clear();
     scopes_.emplace_back();
+    inner_assignments_.clear();
     loop_depth_ = 0;
     if (probe->predicate)
       check_condition(probe->predicate);

@@ -251,6 +251,9 @@ private:
     std::unordered_map<std::string, SourceRange> declared;
   };
   std::vector<Scope> scopes_;
+  // Where each variable of the current probe was first assigned, for the error at a use outside
+  // the block that assigned it.
+  std::unordered_map<std::string, SourceRange> inner_assignments_;
   // Variables declared by `let $x;` (no type, no value) and not assigned yet, by id: reading one
   // is an error. A variable whose type is unknown because its value had an error is not here.
   std::set<int> untyped_lets_;

@@ -316,8 +316,17 @@ void TypeChecker::visit(BlockStatement &n) {
 void TypeChecker::visit(Variable &n) {
   VariableInfo *info = lookup_variable(n);
   if (!info) {
-    error(DiagCode::UndefinedVariable, n.loc, "variable $" + source_name(n) + " is not assigned",
-          "assign it before using it: $" + source_name(n) + " = ...;");
+    const std::string name = "$" + source_name(n);
+    if (auto it = inner_assignments_.find(n.name); it != inner_assignments_.end())
+      error(DiagCode::UndefinedVariable, n.loc,
+            "variable " + name + " is not assigned in this block: it is assigned at " +
+                position_text(it->second.begin) +
+                ", inside a block, and a scratch variable lives in the block that first "
+                "assigns it (as in bpftrace)",
+            "assign it before that block, e.g. " + name + " = 0;");
+    else
+      error(DiagCode::UndefinedVariable, n.loc, "variable " + name + " is not assigned",
+            "assign it before using it: " + name + " = ...;");
     return;
   }
   if (info->type.kind == TypeKind::None && untyped_lets_.count(n.var_id)) {
@@ -399,11 +408,12 @@ void TypeChecker::assign_variable(Variable &v, const Type &value, const SourceRa
   if (info)
     untyped_lets_.erase(v.var_id);
   if (!info) {
-    // The first assignment declares the variable in the probe's outermost scope (bpftrace:
-    // variables without `let` live for the whole probe).
+    // The first assignment declares the variable in the innermost block: as in the newest
+    // bpftrace, a variable first assigned inside an `if` is not visible after it.
     int id = static_cast<int>(result_.variables.size());
     result_.variables.push_back({v.name, storage_type(value)});
-    scopes_.front().vars[v.name] = id;
+    scopes_.back().vars[v.name] = id;
+    inner_assignments_.emplace(v.name, v.loc);
     v.var_id = id;
     v.type = result_.variables.back().type;
     return;
