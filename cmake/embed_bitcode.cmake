@@ -1,6 +1,6 @@
-# Writes the standard library's bitcode files as C++ initializers, one
-# `{"NAME.bpf.c", {0x42, 0x43, ...}},` per file, sorted by name, for
-# src/codegen/stdlib_bitcode.cpp.
+# Writes files as C++ initializers of their bytes, one `{"NAME", {0x42, 0x43, ...}},` per file
+# (NAME without a final .bc), sorted by name: the standard library's bitcode for
+# src/codegen/stdlib_bitcode.cpp, libbpf's headers for src/cc/compile_bpf_c.cpp.
 #
 #   cmake -DOUTPUT=FILE -DFILES="a.bpf.c.bc|b.bpf.c.bc" -P cmake/embed_bitcode.cmake
 string(REPLACE "|" ";" FILES "${FILES}")

@@ -84,6 +84,8 @@ enum class BuiltinFunction : uint8_t {
   Stats,
   Hist,
   Lhist,
+  // Not in the table of names: a function of an imported .bpf.c file (sema/c_imports.h).
+  CFunction,
 };
 
 struct BuiltinVariableInfo {

@@ -261,7 +261,7 @@ bool BpfModule::emit(std::vector<uint8_t> &object, std::string &error, std::stri
     llvm::raw_string_ostream os(*ir_before);
     module_->print(os, nullptr);
   }
-  if (!link_stdlib_bitcode(*module_, error))
+  if (!link_imported_bitcode(*module_, imported_, error) || !link_stdlib_bitcode(*module_, error))
     return false;
   std::string verify;
   llvm::raw_string_ostream vos(verify);

@@ -10,6 +10,8 @@
 // the BPF-specific IR passes run.
 #pragma once
 
+#include "codegen/stdlib_bitcode.h"
+
 #include <cstdint>
 #include <functional>
 #include <llvm/IR/DIBuilder.h>
@@ -62,6 +64,9 @@ public:
   bool emit(std::vector<uint8_t> &object, std::string &error, std::string *ir_before,
             std::string *ir_after);
 
+  /// Adds a program's compiled .bpf.c file, which emit() links before optimising.
+  void add_imported_bitcode(ImportedBitcode file) { imported_.push_back(std::move(file)); }
+
   /// Sets what runs when LLVM's backend fails fatally during emit() (a jump longer than BPF's
   /// 16-bit offsets in a huge function): it gets the largest function's name and LLVM's
   /// reason, reports them, and must not return (scry exits with status 1 after it).
@@ -70,6 +75,7 @@ public:
   }
 
 private:
+  std::vector<ImportedBitcode> imported_;
   llvm::DIType *attribute_type(uint32_t value);
   llvm::DIType *bytes_type(uint32_t bytes);
   void finalize_debug_info();

@@ -296,6 +296,9 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Kptr: // only the type changes (sema)
     result_ = to_i64(emit(n.args[0]), n.args[0]->type);
     break;
+  case BuiltinFunction::CFunction:
+    emit_c_function_call(n);
+    break;
   case BuiltinFunction::Count:
   case BuiltinFunction::Sum:
   case BuiltinFunction::Min:
@@ -306,6 +309,58 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Lhist: // the value of a map assignment: emit_aggregation() (maps.cpp)
   case BuiltinFunction::None:
     internal_error(n.loc, n.name + "() has no code here");
+    break;
+  }
+}
+
+void Generator::emit_c_function_call(Call &n) {
+  const CFunction *f = sema_.c_imports ? sema_.c_imports->function(n.name) : nullptr;
+  if (!f || f->params.size() != n.args.size()) {
+    internal_error(n.loc, n.name + "() is not an imported C function");
+    return;
+  }
+  // The LLVM type clang gives a C type of this kind on BPF: iN for an N-bit integer, i1 for a
+  // bool, ptr for a pointer; scry's values are i64 (pointers too) or, for strings, pointers.
+  auto c_type = [&](const Type &t) -> llvm::Type * {
+    if (t.kind == TypeKind::Pointer)
+      return ptr_;
+    if (t.kind == TypeKind::Boolean)
+      return b_.getInt1Ty();
+    if (t.kind == TypeKind::Void)
+      return b_.getVoidTy();
+    return b_.getIntNTy(t.size * 8);
+  };
+  std::vector<llvm::Type *> types;
+  std::vector<llvm::Value *> args;
+  for (size_t i = 0; i < n.args.size(); ++i) {
+    const Type &want = f->params[i].type;
+    llvm::Type *type = c_type(want);
+    llvm::Value *v = emit(n.args[i]);
+    if (want.kind == TypeKind::Pointer)
+      v = v->getType()->isPointerTy() ? v : b_.CreateIntToPtr(v, ptr_);
+    else if (want.kind == TypeKind::Boolean)
+      v = truth(v);
+    else
+      v = b_.CreateTrunc(v, type);
+    types.push_back(type);
+    args.push_back(v);
+  }
+  llvm::Type *ret = c_type(f->return_type);
+  llvm::FunctionCallee fn =
+      mod_.module().getOrInsertFunction(f->name, llvm::FunctionType::get(ret, types, false));
+  llvm::Value *r = b_.CreateCall(fn, args);
+  switch (f->return_type.kind) {
+  case TypeKind::Void:
+    result_ = b_.getInt64(0);
+    break;
+  case TypeKind::Pointer:
+    result_ = b_.CreatePtrToInt(r, i64_);
+    break;
+  case TypeKind::Boolean:
+    result_ = b_.CreateZExt(r, i64_);
+    break;
+  default:
+    result_ = f->return_type.is_signed ? b_.CreateSExt(r, i64_) : b_.CreateZExt(r, i64_);
     break;
   }
 }

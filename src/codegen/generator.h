@@ -475,6 +475,9 @@ private:
   void emit_join(Call &n);
   /// buf(): base/types.h's Buffer { u32 length; u8 data[] } in scratch memory.
   llvm::Value *emit_buf(Call &n);
+  /// A call of a function of an imported .bpf.c file, declared with the LLVM types clang gives
+  /// its prototype and linked by BpfModule::emit().
+  void emit_c_function_call(Call &n);
 
   // ---- stacks.cpp: kstack, ustack, ksym, usym -------------------------------------------------
   /// A kstack or ustack value of type `t` (base/types.h's layout) in scratch memory.

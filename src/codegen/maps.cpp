@@ -270,6 +270,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:
   case BuiltinFunction::Strnlen:
+  case BuiltinFunction::CFunction:
   case BuiltinFunction::None:
     internal_error(call_node.loc, call_node.name + "() is not an aggregation");
     break;

@@ -36,7 +36,50 @@ std::set<std::string> missing_functions(const llvm::Module &module) {
   return names;
 }
 
+/// Makes `name`, now defined in `module`, an internal always-inline function without debug info
+/// of its own: the optimiser inlines it into its callers (whose source lines its instructions
+/// take) and drops it, so that it is not a BPF subprogram.
+void inline_everywhere(llvm::Module &module, const std::string &name) {
+  llvm::Function *fn = module.getFunction(name);
+  if (!fn || fn->isDeclaration())
+    return;
+  llvm::stripDebugInfo(*fn);
+  fn->setLinkage(llvm::GlobalValue::InternalLinkage);
+  fn->setVisibility(llvm::GlobalValue::DefaultVisibility);
+  fn->removeFnAttr(llvm::Attribute::NoInline);
+  fn->addFnAttr(llvm::Attribute::AlwaysInline);
+}
+
 } // namespace
+
+bool link_imported_bitcode(llvm::Module &module, const std::vector<ImportedBitcode> &files,
+                           std::string &error) {
+  for (const ImportedBitcode &file : files) {
+    auto parsed = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(llvm::StringRef(file.bitcode), file.name), module.getContext());
+    if (!parsed) {
+      error = "internal error: the compiled " + file.name +
+              " does not load: " + llvm::toString(parsed.takeError());
+      return false;
+    }
+    std::unique_ptr<llvm::Module> library = std::move(*parsed);
+    std::set<std::string> defined;
+    for (const llvm::Function &fn : *library)
+      if (!fn.isDeclaration())
+        defined.insert(fn.getName().str());
+    library->setDataLayout(module.getDataLayout());
+    library->setTargetTriple(module.getTargetTriple());
+    if (llvm::Linker::linkModules(module, std::move(library), llvm::Linker::LinkOnlyNeeded)) {
+      error = "the compiled " + file.name +
+              " cannot be linked into the program (a global of "
+              "the same name as one of scry's?)";
+      return false;
+    }
+    for (const std::string &name : defined)
+      inline_everywhere(module, name);
+  }
+  return true;
+}
 
 bool link_stdlib_bitcode(llvm::Module &module, std::string &error) {
   std::set<std::string> wanted = missing_functions(module);
@@ -80,16 +123,8 @@ bool link_stdlib_bitcode(llvm::Module &module, std::string &error) {
   }
   // Inlined into the probes, with the line of the call: the files' own debug information stays
   // only on their globals (the BTF of their maps).
-  for (const std::string &name : linked) {
-    llvm::Function *fn = module.getFunction(name);
-    if (!fn || fn->isDeclaration())
-      continue;
-    llvm::stripDebugInfo(*fn);
-    fn->setLinkage(llvm::GlobalValue::InternalLinkage);
-    fn->setVisibility(llvm::GlobalValue::DefaultVisibility);
-    fn->removeFnAttr(llvm::Attribute::NoInline);
-    fn->addFnAttr(llvm::Attribute::AlwaysInline);
-  }
+  for (const std::string &name : linked)
+    inline_everywhere(module, name);
   return true;
 }
 

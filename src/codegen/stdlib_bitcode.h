@@ -22,6 +22,18 @@ inline constexpr const char *kStdlibFunctionPrefix = "__scry_";
 /// the bitcode does not parse or link (internal errors: both come from scry's own build).
 bool link_stdlib_bitcode(llvm::Module &module, std::string &error);
 
+/// A program's imported .bpf.c file, compiled to bitcode by sema (sema/c_imports.h).
+struct ImportedBitcode {
+  std::string name; // the file's path, for messages
+  std::string bitcode;
+};
+
+/// Links into `module` the functions of `files` it calls (and what they call, and the globals
+/// they use), each made an internal always-inline function as the standard library's are.
+/// Returns false and sets `error` when a file does not parse or link.
+bool link_imported_bitcode(llvm::Module &module, const std::vector<ImportedBitcode> &files,
+                           std::string &error);
+
 /// The names of the embedded bitcode files ("strings.bpf.c"), sorted, for tests.
 std::vector<std::string> stdlib_bitcode_files();
 

@@ -498,6 +498,7 @@ struct Import : Node {
   Import(SourceRange loc, std::string path) : Node(loc), path(std::move(path)) {}
   void accept(Visitor &v) override;
   std::string path;
+  bool in_block = false; // an import statement in a block (config unstable_import_statement)
 };
 
 /// `macro name(params) { body }`. Parameters are `$var` (a value bound to a variable), `@map`
@@ -539,12 +540,24 @@ struct Probe : Node {
   Block *body;
 };
 
+/// A C file a program imports (`import "lib.bpf.c";`, `import "lib.h";`), read by the parser's
+/// import pass; sema compiles the `.bpf.c` ones (sema/c_imports.h).
+struct ImportedC {
+  enum class Kind { Source, Header }; // a .bpf.c file; a .h file its #include lines may name
+  Kind kind = Kind::Source;
+  SourceRange loc;  // the import statement
+  std::string name; // as #include names a header: its file name ("lib.h")
+  std::string path; // absolute
+  std::string text;
+};
+
 struct Program : Node {
   using Node::Node;
   void accept(Visitor &v) override;
   std::vector<CDefinition *> c_definitions;
   Config *config = nullptr;
   std::vector<Import *> imports;
+  std::vector<ImportedC> c_imports; // set by the import pass (parser/parse.h's import_files)
   std::vector<MapDecl *> map_decls;
   std::vector<Macro *> macros;
   std::vector<Probe *> probes;

@@ -67,12 +67,25 @@ private:
                    "move the file to a directory only its owner may write");
       return;
     }
+    if (imp.in_block && (fs::is_directory(path, ec) || path.extension() == ".bt")) {
+      diags_.error(DiagCode::ImportFailed, imp.loc,
+                   "an import statement in a block may import only a C source (.bpf.c), header "
+                   "(.h) or object (.bpf.o) file",
+                   "import .bt files and directories at the top of the program");
+      return;
+    }
     if (fs::is_directory(path, ec)) {
-      // Every .bt file in it (not in its subdirectories); other files are left out.
+      // Every .bt, .bpf.c, .bpf.o and .h file in it (not in its subdirectories); other files
+      // are left out.
       std::vector<fs::path> entries;
-      for (const auto &entry : fs::directory_iterator(path, ec))
-        if (entry.path().extension() == ".bt" && !entry.is_directory())
-          entries.push_back(entry.path());
+      for (const auto &entry : fs::directory_iterator(path, ec)) {
+        const fs::path &p = entry.path();
+        const bool bpf_stem = p.stem().extension() == ".bpf";
+        if (!entry.is_directory() &&
+            (p.extension() == ".bt" || p.extension() == ".h" ||
+             ((p.extension() == ".c" || p.extension() == ".o") && bpf_stem)))
+          entries.push_back(p);
+      }
       std::sort(entries.begin(), entries.end());
       for (const fs::path &p : entries)
         import_file(imp, p, imp.path + "/" + p.filename().string());
@@ -85,14 +98,23 @@ private:
   /// path, and for a directory's file, the directory's then the file's name).
   void import_file(const ast::Import &imp, const fs::path &path, const std::string &name) {
     const std::string ext = path.extension().string();
+    const bool bpf_stem = path.stem().extension().string() == ".bpf";
+    if (ext == ".o" && bpf_stem) {
+      diags_.error(DiagCode::NotSupported, imp.loc,
+                   "importing a compiled BPF object (" + path.filename().string() +
+                       ") is not supported by scry yet",
+                   "import its .bpf.c source instead: scry compiles it");
+      return;
+    }
+    if (ext == ".h" || (ext == ".c" && bpf_stem)) {
+      import_c(imp, path,
+               ext == ".h" ? ast::ImportedC::Kind::Header : ast::ImportedC::Kind::Source);
+      return;
+    }
     if (ext != ".bt") {
-      const bool known = ext == ".h" || ((ext == ".c" || ext == ".o") &&
-                                         path.stem().extension().string() == ".bpf");
-      diags_.error(known ? DiagCode::NotSupported : DiagCode::ImportFailed, imp.loc,
-                   known ? "importing " + path.filename().string() +
-                               " is not supported by scry yet: only .bt files can be imported"
-                         : "unknown import type: " + path.filename().string(),
-                   "an import names a .bt file or a directory of them");
+      diags_.error(DiagCode::ImportFailed, imp.loc,
+                   "unknown import type: " + path.filename().string(),
+                   "an import names a .bt, .bpf.c or .h file, or a directory of .bt files");
       return;
     }
     std::error_code ec;
@@ -130,6 +152,29 @@ private:
     append(program_.macros, imported->macros);
     append(program_.probes, imported->probes);
     run(imported->imports);
+  }
+
+  /// Reads a C file for sema to compile (a .bpf.c file) or to give to those compiles (a .h file).
+  void import_c(const ast::Import &imp, const fs::path &path, ast::ImportedC::Kind kind) {
+    std::error_code ec;
+    const fs::path absolute = fs::weakly_canonical(fs::absolute(path, ec), ec);
+    if (!files_.insert(absolute.string()).second)
+      return;
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      diags_.error(DiagCode::ImportFailed, imp.loc,
+                   "error reading import '" + path.string() + "': " + std::strerror(errno));
+      return;
+    }
+    ast::ImportedC c;
+    c.kind = kind;
+    c.loc = imp.loc;
+    c.name = path.filename().string();
+    c.path = absolute.string();
+    c.text = text.str();
+    program_.c_imports.push_back(std::move(c));
   }
 
   ast::Program &program_;

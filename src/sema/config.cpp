@@ -281,9 +281,11 @@ private:
     } else if (name == "unstable_addr") {
       limits_.refuse_address_of = v.text == "error";
       limits_.warn_address_of = v.text == "warn";
+    } else if (name == "unstable_import_statement") {
+      limits_.import_statement = v.text;
     } else if (name.substr(0, 9) == "unstable_") {
-      // import, import_statement, tseries, typeinfo, dw_ustack: features scry does not have
-      // (using them is an error whatever this says).
+      // import, tseries, typeinfo, dw_ustack: features scry does not have (using them is an
+      // error whatever this says), or stable in scry (import at the top of a program).
       if (v.text != "error")
         no_effect(key, origin, "the feature it enables is not supported yet");
     }
@@ -300,6 +302,24 @@ private:
 
 ConfigLimits read_config(const Program &program, Resources &resources, Diagnostics &diags) {
   ConfigLimits limits = ConfigPass(program, resources, diags).run();
+  // Import statements in blocks are unstable in the newest bpftrace, refused unless enabled.
+  bool warned = false;
+  for (const Import *imp : program.imports) {
+    if (!imp->in_block || limits.import_statement == "enable")
+      continue;
+    if (limits.import_statement == "error")
+      diags.error(DiagCode::UnstableFeature, imp->loc,
+                  "import statements in blocks are an unstable feature, refused by config "
+                  "unstable_import_statement = error (the default)",
+                  "set unstable_import_statement = enable in the config block, or import at the "
+                  "top of the program");
+    else if (!warned)
+      diags.warning(DiagCode::UnstableFeature, imp->loc,
+                    "Script is using an unstable feature: import statements in blocks. To "
+                    "prevent this warning you must explicitly enable it in the config e.g. "
+                    "unstable_import_statement=enable");
+    warned = true;
+  }
   if (limits.refuse_address_of || limits.warn_address_of) {
     AddressOfFinder finder;
     for (Probe *p : program.probes)

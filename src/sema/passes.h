@@ -16,10 +16,12 @@ namespace scry {
 /// What the config pass sets that is not in Resources (which holds max_strlen, max_map_keys and
 /// the RunConfig that codegen and the runtime read).
 struct ConfigLimits {
-  uint64_t max_probes = 1024;     // bpftrace's default
-  uint64_t max_bpf_progs = 1024;  // bpftrace's default
-  bool refuse_address_of = false; // unstable_addr = error
-  bool warn_address_of = true;    // unstable_addr = warn, the default (enable: no warning)
+  uint64_t max_probes = 1024;             // bpftrace's default
+  uint64_t max_bpf_progs = 1024;          // bpftrace's default
+  bool refuse_address_of = false;         // unstable_addr = error
+  bool warn_address_of = true;            // unstable_addr = warn, the default (enable: no warning)
+  std::string import_statement = "error"; // unstable_import_statement: error (the default),
+                                          // warn or enable
 };
 
 /// config.cpp: the config block, then the BPFTRACE_* environment variables, which override it

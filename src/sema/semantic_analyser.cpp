@@ -3,6 +3,7 @@
 #include "sema/semantic_analyser.h"
 
 #include "sema/c_definitions.h"
+#include "sema/c_imports.h"
 #include "sema/macro_expansion.h"
 #include "sema/passes.h"
 #include "sema/stdlib.h"
@@ -35,6 +36,13 @@ bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, 
   if (has_c_definitions(program, options.c_definitions)) {
     result.c_types = import_c_definitions(program, options.c_definitions, btf, diags);
     if (!result.c_types)
+      return false;
+  }
+  // Imported .bpf.c files, compiled (libscry-cc.so, loaded only for a program that has them):
+  // the functions the type checker lets the program call, the bitcode codegen links.
+  if (has_c_imports(program)) {
+    result.c_imports = compile_c_imports(program, btf, diags);
+    if (!result.c_imports)
       return false;
   }
   // 4. Type checking (two walks: map types, then all types), then the BPF maps' layout.

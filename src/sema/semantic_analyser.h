@@ -11,6 +11,7 @@
 #include "parser/ast.h"
 #include "sema/btf.h"
 #include "sema/c_definitions.h"
+#include "sema/c_imports.h"
 #include "sema/resources.h"
 #include "sema/tracepoint_format.h"
 
@@ -63,6 +64,8 @@ struct SemaResult {
   /// The program's C definitions (sema/c_definitions.h): their BTF, which codegen's KernelBtf
   /// adds as sema's did, and their constants. Null when the program has none.
   std::shared_ptr<const CTypes> c_types;
+  /// The program's imported .bpf.c files, compiled (null when it imports none).
+  std::shared_ptr<const CImports> c_imports;
 };
 
 /// Runs semantic analysis over `program`, after expanding its macros (sema/macro_expansion.h).

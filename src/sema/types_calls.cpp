@@ -355,6 +355,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Stats:
   case BuiltinFunction::Hist:
   case BuiltinFunction::Lhist:
+  case BuiltinFunction::CFunction:
   case BuiltinFunction::None:
     break; // aggregations are typed above
   }
@@ -520,11 +521,55 @@ void TypeChecker::type_symbol_call(Call &n) {
 void TypeChecker::not_a_builtin_function(Call &n) {
   for (Expression *a : n.args)
     check(a);
+  if (result_.c_imports)
+    if (const CFunction *f = result_.c_imports->function(n.name)) {
+      type_c_function_call(n, *f);
+      return;
+    }
   if (is_planned_builtin(n.name))
     error(DiagCode::NotSupported, n.loc, n.name + "() is not supported by scry yet");
   else
     error(DiagCode::UnknownFunction, n.loc, "unknown function '" + n.name + "'",
           did_you_mean(n.name, names_for_suggestions(true)));
+}
+
+void TypeChecker::type_c_function_call(Call &n, const CFunction &f) {
+  if (!f.unsupported.empty()) {
+    error(DiagCode::NotSupported, n.loc,
+          "scry cannot call " + f.name + "() of " + f.file + ": " + f.unsupported,
+          "write a wrapper in C that takes integers or pointers: " + f.c_signature());
+    return;
+  }
+  if (n.args.size() != f.params.size()) {
+    error(DiagCode::WrongArgumentCount, n.loc,
+          n.name + "() takes " + std::to_string(f.params.size()) + " argument" +
+              (f.params.size() == 1 ? "" : "s") + ", not " + std::to_string(n.args.size()),
+          "it is " + f.c_signature() + ", in " + f.file);
+    return;
+  }
+  for (size_t i = 0; i < n.args.size(); ++i) {
+    const Type &want = f.params[i].type;
+    const Type &got = n.args[i]->type;
+    if (got.kind == TypeKind::None)
+      continue; // an error already
+    bool ok;
+    if (want.kind == TypeKind::Pointer) {
+      // An integer is an address; a string is passed as the address of its bytes to a `char *`.
+      const bool char_pointer =
+          want.elem && want.elem->kind == TypeKind::Integer && want.elem->size == 1;
+      ok = got.kind == TypeKind::Pointer || got.kind == TypeKind::Integer ||
+           (char_pointer && got.kind == TypeKind::String);
+    } else {
+      ok = got.kind == TypeKind::Integer || got.kind == TypeKind::Boolean;
+    }
+    if (!ok)
+      error(DiagCode::WrongArgumentType, n.args[i]->loc,
+            "argument " + std::to_string(i + 1) + " of " + n.name + "() is `" + f.params[i].c_decl +
+                "`: scry cannot pass a " + type_name(got) + " as it",
+            "it is " + f.c_signature() + ", in " + f.file);
+  }
+  n.builtin = BuiltinFunction::CFunction;
+  n.type = f.return_type;
 }
 
 void TypeChecker::type_aggregation(Call &n) {
@@ -635,6 +680,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:
+  case BuiltinFunction::CFunction:
   case BuiltinFunction::None:
     break; // not aggregations
   }
