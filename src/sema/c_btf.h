@@ -31,7 +31,13 @@ private:
   bool from_kernel(CXCursor decl) {
     return presumed(c_, c_.clang_getCursorLocation(decl)).file == kKernelFile;
   }
-  std::string key(CXCursor decl) { return take(c_, c_.clang_getCursorUSR(decl)); }
+  /// What identifies a declaration: its USR, or for an anonymous struct, union or enum its
+  /// declaration's address, as the USRs of two anonymous unions in one struct are the same.
+  std::string key(CXCursor decl) {
+    if (tag(decl).empty())
+      return "anonymous@" + std::to_string(reinterpret_cast<uintptr_t>(decl.data[0]));
+    return take(c_, c_.clang_getCursorUSR(decl));
+  }
   std::string tag(CXCursor decl);
   int kernel_id(const std::string &name, int kind);
   int int_id(const std::string &name, uint32_t size, int encoding);
