@@ -93,8 +93,10 @@ function(scry_core_link target)
   find_library(LIBZSTD_STATIC NAMES libzstd.a REQUIRED)
   target_include_directories(${target} PRIVATE ${CMAKE_BINARY_DIR}/generated)
   target_include_directories(${target} SYSTEM PUBLIC ${llvm_include_dir})
+  # Clang's own headers (stddef.h), for C parsed against kernel headers with -nostdinc.
   target_compile_definitions(${target} PUBLIC _GNU_SOURCE __STDC_CONSTANT_MACROS
-                             __STDC_FORMAT_MACROS __STDC_LIMIT_MACROS)
+                             __STDC_FORMAT_MACROS __STDC_LIMIT_MACROS
+                             SCRY_CLANG_RESOURCE_DIR="${llvm_lib_dir}/clang/16")
   target_link_directories(${target} PUBLIC ${llvm_lib_dir})
   target_link_libraries(${target} PUBLIC ${llvm_libs} ${LIBBPF_STATIC} ${LIBDW_STATIC}
                         ${LIBELF_STATIC} ${LIBBZ2_STATIC} ${LIBLZMA_STATIC} ${LIBZ_STATIC}

@@ -17,6 +17,8 @@
 #include <cstring>
 #include <linux/btf.h>
 #include <set>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 namespace scry {
@@ -218,7 +220,71 @@ SourceRange token_range(const ast::Program &program, Presumed at) {
   return r;
 }
 
+/// Whether the program's C has an #include line (or the command line a --include): only then
+/// are kernel headers read.
+bool includes_headers(const ast::Program &program, const CDefinitionOptions &options) {
+  if (!options.include_files.empty())
+    return true;
+  for (const ast::CDefinition *c : program.c_definitions)
+    if (c->kind == ast::CDefinition::Kind::Preprocessor &&
+        c->text.find("include") != std::string::npos)
+      return true;
+  return false;
+}
+
+bool is_directory(const std::string &path) {
+  struct stat st;
+  return !path.empty() && stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 } // namespace
+
+KernelHeaders find_kernel_headers() {
+  KernelHeaders h;
+  if (const char *source = std::getenv("BPFTRACE_KERNEL_SOURCE")) {
+    const char *build = std::getenv("BPFTRACE_KERNEL_BUILD");
+    h.source = source;
+    h.build = build ? build : source;
+    return h;
+  }
+  struct utsname u;
+  if (uname(&u) != 0)
+    return h;
+  const std::string modules = "/lib/modules/" + std::string(u.release);
+  h.source = is_directory(modules + "/source") ? modules + "/source" : "";
+  h.build = is_directory(modules + "/build") ? modules + "/build" : "";
+  if (h.source.empty())
+    h.source = h.build;
+  else if (h.build.empty())
+    h.build = h.source;
+  return h;
+}
+
+std::vector<std::string> kernel_header_flags(const KernelHeaders &h) {
+  // $(LINUXINCLUDE) and $(USERINCLUDE) of the kernel's Makefile, as bpftrace gives them
+  // (get_kernel_cflags in its utils.cpp), for x86-64.
+  const std::string &src = h.source, &obj = h.build;
+  return {"-nostdinc",
+          "-isystem",
+          SCRY_CLANG_RESOURCE_DIR "/include",
+          "-I" + src + "/arch/x86/include",
+          "-I" + obj + "/arch/x86/include/generated",
+          "-I" + src + "/include",
+          "-I" + obj + "/include",
+          "-I" + src + "/arch/x86/include/uapi",
+          "-I" + obj + "/arch/x86/include/generated/uapi",
+          "-I" + src + "/include/uapi",
+          "-I" + obj + "/include/generated/uapi",
+          "-include",
+          src + "/include/linux/kconfig.h",
+          "-D__KERNEL__",
+          "-D__BPF_TRACING__",
+          "-D__HAVE_BUILTIN_BSWAP16__",
+          "-D__HAVE_BUILTIN_BSWAP32__",
+          "-D__HAVE_BUILTIN_BSWAP64__",
+          "-DKBUILD_MODNAME=\"scry\"",
+          "-D__TARGET_ARCH_x86"};
+}
 
 bool has_c_definitions(const ast::Program &program, const CDefinitionOptions &options) {
   return !program.c_definitions.empty() || !options.include_files.empty();
@@ -245,9 +311,22 @@ std::shared_ptr<const CTypes> import_c_definitions(const ast::Program &program,
     args.insert(args.end(), {"-I", d});
   for (const std::string &f : options.include_files)
     args.insert(args.end(), {"-include", f});
-  for (const char *d : {"/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include"})
-    args.insert(args.end(), {"-isystem", d});
-  if (vmlinux) {
+  // A program that includes headers reads the running kernel's when they are installed (or
+  // BPFTRACE_KERNEL_SOURCE names them): <linux/fs.h> is then the kernel's, with its internal
+  // structs, as bpftrace reads it. Types the headers do not define still come from BTF.
+  const KernelHeaders headers =
+      includes_headers(program, options) ? find_kernel_headers() : KernelHeaders{};
+  if (!headers.source.empty()) {
+    for (const std::string &flag : kernel_header_flags(headers))
+      args.push_back(flag);
+  } else {
+    for (const char *d : {"/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include"})
+      args.insert(args.end(), {"-isystem", d});
+  }
+  if (!headers.source.empty()) {
+    if (vmlinux)
+      args.push_back("-DBPFTRACE_HAVE_BTF");
+  } else if (vmlinux) {
     args.insert(args.end(), {"-D_LINUX_TYPES_H", "-DBPFTRACE_HAVE_BTF"});
     // The macros <linux/types.h> would have defined, which system headers such as
     // <linux/fs.h> use (`typedef int __bitwise __kernel_rwf_t;`); its types come from BTF.
@@ -337,7 +416,15 @@ std::shared_ptr<const CTypes> import_c_definitions(const ast::Program &program,
       continue;
     }
     if (e.where.file == kScriptFile) {
-      diags.error(DiagCode::CDefinitionError, token_range(program, e.where), e.message);
+      std::string hint;
+      if (e.message.ends_with("file not found") && headers.source.empty()) {
+        struct utsname u;
+        const std::string release = uname(&u) == 0 ? u.release : "$(uname -r)";
+        hint = "the running kernel's headers are not installed (/lib/modules/" + release +
+               "/build): install them (Debian: linux-headers-" + release +
+               ") or name them with BPFTRACE_KERNEL_SOURCE";
+      }
+      diags.error(DiagCode::CDefinitionError, token_range(program, e.where), e.message, hint);
     } else {
       std::string where = e.where.file.empty() ? ""
                                                : e.where.file + ":" + std::to_string(e.where.line) +

@@ -31,6 +31,21 @@ struct CDefinitionOptions {
   std::vector<std::string> include_files; // --include FILE, included before the program's C
 };
 
+/// Where the running kernel's headers are (bpftrace's get_kernel_dirs): the source tree (its
+/// include/, arch/x86/include/) and the build tree (generated headers, autoconf.h).
+struct KernelHeaders {
+  std::string source, build; // both empty when there are none
+};
+
+/// BPFTRACE_KERNEL_SOURCE (and BPFTRACE_KERNEL_BUILD, else the same) when set; else
+/// /lib/modules/$(uname -r)/source and /build, each standing in for the other when only one
+/// exists (Debian's linux-headers packages install both).
+KernelHeaders find_kernel_headers();
+
+/// The clang flags that parse C against kernel headers `h` as the kernel's build does for x86-64:
+/// its include directories, kconfig.h, __KERNEL__ (bpftrace's get_kernel_cflags).
+std::vector<std::string> kernel_header_flags(const KernelHeaders &h);
+
 /// A name the program's C defines as a constant: an enumerator or an object-like macro whose
 /// value clang evaluates to an integer or a string literal.
 struct CConstant {

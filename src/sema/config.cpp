@@ -181,8 +181,6 @@ private:
     static const std::pair<const char *, const char *> kEnvOnly[] = {
         {"BPFTRACE_BTF", "it reads the running kernel's BTF (/sys/kernel/btf)"},
         {"BPFTRACE_VMLINUX", "it resolves kernel symbols from /proc/kallsyms"},
-        {"BPFTRACE_KERNEL_SOURCE", "it reads no kernel headers, only the system's and BTF"},
-        {"BPFTRACE_KERNEL_BUILD", "it reads no kernel headers, only the system's and BTF"},
     };
     for (const auto &[env, why] : kEnvOnly)
       if (std::getenv(env))

@@ -8,7 +8,8 @@ following lines when they are indented (the common indentation is removed); blan
 such a block are kept. Lines starting with `#` at the left margin are comments.
 
     NAME: what the test checks (default: the file name)
-    REQUIRES: root bpf tracefs btf cmd:NAME path:PATH kconfig:CONFIG_NAME feature:NAME
+    REQUIRES: root bpf tracefs btf kernel-headers cmd:NAME path:PATH kconfig:CONFIG_NAME
+              feature:NAME
                       (all must hold). feature:NAME holds when `$SCRY --info` prints a line
                       `  NAME: yes` (kprobe, kprobe_multi, fentry, uprobe_multi,
                       hardware_breakpoint, ...); when --info fails, the test fails. The kernel
@@ -216,6 +217,11 @@ def unmet_requirement(req, path, scry):
             return None if "\ttracefs\n" in f.read() else "kernel has no tracefs"
     if req == "btf":
         return None if os.path.exists("/sys/kernel/btf/vmlinux") else "kernel has no BTF"
+    if req == "kernel-headers":
+        modules = f"/lib/modules/{os.uname().release}"
+        have = any(os.path.exists(f"{modules}/{d}/include/linux/kconfig.h")
+                   for d in ("source", "build"))
+        return None if have else f"needs the running kernel's headers in {modules}"
     kind, _, arg = req.partition(":")
     if kind == "cmd" and arg:
         return None if shutil.which(arg, path=path) else f"needs the command {arg}"
