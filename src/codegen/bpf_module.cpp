@@ -2,6 +2,7 @@
 
 #include "codegen/stdlib_bitcode.h"
 
+#include <bpf/btf.h>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -116,6 +117,8 @@ BpfModule::BpfModule(const std::string &source_name, const std::string &source_t
 // finalize() resolves and frees; a module dropped on an error path before emit() would leak it.
 BpfModule::~BpfModule() {
   finalize_debug_info();
+  for (ObjectState &o : objects_)
+    btf__free(o.btf);
 }
 
 void BpfModule::finalize_debug_info() {
@@ -263,6 +266,8 @@ bool BpfModule::emit(std::vector<uint8_t> &object, std::string &error, std::stri
   }
   if (!link_imported_bitcode(*module_, imported_, error) || !link_stdlib_bitcode(*module_, error))
     return false;
+  if (!objects_.empty())
+    hide_undescribed_globals();
   std::string verify;
   llvm::raw_string_ostream vos(verify);
   if (llvm::verifyModule(*module_, &vos)) {
@@ -314,7 +319,7 @@ bool BpfModule::emit(std::vector<uint8_t> &object, std::string &error, std::stri
     return false;
   }
   object.assign(buffer.begin(), buffer.end());
-  return true;
+  return objects_.empty() || link_imported_objects(object, error);
 }
 
 } // namespace scry

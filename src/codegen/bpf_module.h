@@ -23,7 +23,15 @@
 #include <string>
 #include <vector>
 
+struct btf;
+
 namespace scry {
+
+/// A program's imported .bpf.o file (sema/c_imports.h).
+struct ImportedObject {
+  std::string name;  // the file's path, for messages
+  std::string bytes; // the ELF object
+};
 
 class BpfModule {
 public:
@@ -67,6 +75,15 @@ public:
   /// Adds a program's compiled .bpf.c file, which emit() links before optimising.
   void add_imported_bitcode(ImportedBitcode file) { imported_.push_back(std::move(file)); }
 
+  /// Adds a program's imported .bpf.o file, to which emit() links the program's object with
+  /// libbpf's linker (bpf_linker) (codegen/bpf_objects.cpp).
+  void add_imported_object(ImportedObject file) { objects_.push_back({std::move(file), nullptr}); }
+
+  /// Gives `fn`, the declaration of a function of imported object `object`, the debug info of
+  /// that object's FUNC_PROTO `proto`: the program's BTF then declares it (an extern FUNC of the
+  /// same prototype), which bpf_linker needs to resolve the call.
+  void describe_imported_function(llvm::Function *fn, size_t object, uint32_t proto);
+
   /// Sets what runs when LLVM's backend fails fatally during emit() (a jump longer than BPF's
   /// 16-bit offsets in a huge function): it gets the largest function's name and LLVM's
   /// reason, reports them, and must not return (scry exits with status 1 after it).
@@ -75,7 +92,22 @@ public:
   }
 
 private:
+  struct ObjectState {
+    ImportedObject file;
+    struct ::btf *btf; // parsed on first use
+  };
+  /// The debug-info type of BTF id `id` of `in`: integers, pointers, typedefs and qualifiers
+  /// as they are, structs, unions and enums as declarations of their names; null for void.
+  llvm::DIType *debug_type(const struct ::btf *in, uint32_t id, int depth = 0);
+  /// Prepares the module for libbpf's linker: global variables without debug info (the license)
+  /// become local symbols, kept (the linker wants BTF for every global symbol, and finds the
+  /// license by its section), and functions are marked as not unwinding (no .eh_frame).
+  void hide_undescribed_globals();
+  /// Links `object` (the program's) and the imported objects into one, in place.
+  bool link_imported_objects(std::vector<uint8_t> &object, std::string &error);
+
   std::vector<ImportedBitcode> imported_;
+  std::vector<ObjectState> objects_;
   llvm::DIType *attribute_type(uint32_t value);
   llvm::DIType *bytes_type(uint32_t bytes);
   void finalize_debug_info();

@@ -348,6 +348,9 @@ void Generator::emit_c_function_call(Call &n) {
   llvm::Type *ret = c_type(f->return_type);
   llvm::FunctionCallee fn =
       mod_.module().getOrInsertFunction(f->name, llvm::FunctionType::get(ret, types, false));
+  if (f->object >= 0) // a .bpf.o file's function: the program's BTF declares it for the linker
+    if (auto *declared = llvm::dyn_cast<llvm::Function>(fn.getCallee()))
+      mod_.describe_imported_function(declared, static_cast<size_t>(f->object), f->proto_id);
   llvm::Value *r = b_.CreateCall(fn, args);
   switch (f->return_type.kind) {
   case TypeKind::Void:

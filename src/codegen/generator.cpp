@@ -25,10 +25,14 @@ Generator::Generator(const SemaResult &sema, const SourceFile &source,
   // The program's C types, as sema saw them: field offsets of its structs come from them.
   if (sema.c_types && !sema.c_types->btf.empty())
     btf_.add_script_types(sema.c_types->btf, sema.c_types->split);
-  // The program's imported .bpf.c files, linked when the module is emitted.
-  if (sema.c_imports)
+  // The program's imported .bpf.c files (their bitcode) and .bpf.o files (their objects),
+  // linked when the module is emitted.
+  if (sema.c_imports) {
     for (const CImports::Module &m : sema.c_imports->modules)
       mod_.add_imported_bitcode({m.file, m.bitcode});
+    for (const CImports::Object &o : sema.c_imports->objects)
+      mod_.add_imported_object({o.file, o.bytes});
+  }
   // config license: the BpfModule's section says "GPL"; another of the kernel's GPL-compatible
   // licenses replaces it.
   if (res_.config.license != "GPL")

@@ -540,15 +540,16 @@ struct Probe : Node {
   Block *body;
 };
 
-/// A C file a program imports (`import "lib.bpf.c";`, `import "lib.h";`), read by the parser's
-/// import pass; sema compiles the `.bpf.c` ones (sema/c_imports.h).
+/// A C file a program imports (`import "lib.bpf.c";`, `import "lib.h";`, `import "lib.bpf.o";`),
+/// read by the parser's import pass; sema compiles the `.bpf.c` ones (sema/c_imports.h).
 struct ImportedC {
-  enum class Kind { Source, Header }; // a .bpf.c file; a .h file its #include lines may name
+  // a .bpf.c file; a .h file its #include lines may name; a compiled .bpf.o object
+  enum class Kind { Source, Header, Object };
   Kind kind = Kind::Source;
   SourceRange loc;  // the import statement
   std::string name; // as #include names a header: its file name ("lib.h")
   std::string path; // absolute
-  std::string text;
+  std::string text; // the file's bytes
 };
 
 struct Program : Node {

@@ -99,16 +99,11 @@ private:
   void import_file(const ast::Import &imp, const fs::path &path, const std::string &name) {
     const std::string ext = path.extension().string();
     const bool bpf_stem = path.stem().extension().string() == ".bpf";
-    if (ext == ".o" && bpf_stem) {
-      diags_.error(DiagCode::NotSupported, imp.loc,
-                   "importing a compiled BPF object (" + path.filename().string() +
-                       ") is not supported by scry yet",
-                   "import its .bpf.c source instead: scry compiles it");
-      return;
-    }
-    if (ext == ".h" || (ext == ".c" && bpf_stem)) {
+    if (ext == ".h" || ((ext == ".c" || ext == ".o") && bpf_stem)) {
       import_c(imp, path,
-               ext == ".h" ? ast::ImportedC::Kind::Header : ast::ImportedC::Kind::Source);
+               ext == ".h"   ? ast::ImportedC::Kind::Header
+               : ext == ".c" ? ast::ImportedC::Kind::Source
+                             : ast::ImportedC::Kind::Object);
       return;
     }
     if (ext != ".bt") {
@@ -154,13 +149,14 @@ private:
     run(imported->imports);
   }
 
-  /// Reads a C file for sema to compile (a .bpf.c file) or to give to those compiles (a .h file).
+  /// Reads a C file for sema to compile (a .bpf.c file) or to give to those compiles (a .h file),
+  /// or a compiled BPF object (a .bpf.o file) to link.
   void import_c(const ast::Import &imp, const fs::path &path, ast::ImportedC::Kind kind) {
     std::error_code ec;
     const fs::path absolute = fs::weakly_canonical(fs::absolute(path, ec), ec);
     if (!files_.insert(absolute.string()).second)
       return;
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
     if (!in) {

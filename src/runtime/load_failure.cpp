@@ -84,6 +84,19 @@ void report_load_failure(int err, std::string libbpf_log, const Resources &res,
       return;
     }
   VerifierStop stop = verifier_stop(libbpf_log);
+  // A line of an imported C file (a .bpf.c or .bpf.o function): said, at the failing probe.
+  if (stop.line > 0 && options.source && !stop.file.empty() &&
+      stop.file != options.source->name()) {
+    const int failed = failed_program(libbpf_log, res);
+    report_kernel_error(options, DiagCode::VerifierRejected,
+                        failed >= 0 ? res.programs[static_cast<size_t>(failed)].loc : kNoLocation,
+                        "the kernel's verifier refused the program in " + stop.file + ":" +
+                            std::to_string(stop.line) + " (" + stop.text + "): " + stop.reason,
+                        "the imported C function must satisfy the verifier on its own: a "
+                        "global function's pointer arguments may be NULL and point to memory "
+                        "of their type's size (run with -v for the verifier's whole log)");
+    return;
+  }
   if (stop.line > 0) {
     report_kernel_error(
         options, DiagCode::VerifierRejected, source_line_range(stop, options),

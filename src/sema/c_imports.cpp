@@ -85,7 +85,32 @@ std::string vmlinux_h(struct btf *vmlinux) {
   return out;
 }
 
-/// The .BTF section of ELF object `object`, parsed; null when it has none.
+/// The names of the sections of ELF object `object` that hold code, but .text (a .bpf.o
+/// file's BPF programs), or nullopt when it is not an ELF object.
+std::optional<std::vector<std::string>> program_sections(const std::string &object) {
+  elf_version(EV_CURRENT);
+  Elf *elf = elf_memory(const_cast<char *>(object.data()), object.size());
+  if (!elf)
+    return std::nullopt;
+  std::vector<std::string> sections;
+  size_t strings = 0;
+  const bool ok = elf_kind(elf) == ELF_K_ELF && elf_getshdrstrndx(elf, &strings) == 0;
+  for (Elf_Scn *scn = ok ? elf_nextscn(elf, nullptr) : nullptr; scn; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (!gelf_getshdr(scn, &shdr) || !(shdr.sh_flags & SHF_EXECINSTR) || shdr.sh_size == 0)
+      continue;
+    const char *name = elf_strptr(elf, strings, shdr.sh_name);
+    if (name && std::string(name) != ".text")
+      sections.push_back(name);
+  }
+  elf_end(elf);
+  if (!ok)
+    return std::nullopt;
+  return sections;
+}
+
+} // namespace
+
 struct btf *object_btf(const std::string &object) {
   elf_version(EV_CURRENT);
   Elf *elf = elf_memory(const_cast<char *>(object.data()), object.size());
@@ -111,6 +136,8 @@ struct btf *object_btf(const std::string &object) {
   elf_end(elf);
   return result;
 }
+
+namespace {
 
 /// Reads the types of an object's BTF as scry types.
 class ObjectTypes {
@@ -216,6 +243,7 @@ std::vector<CFunction> functions_of(struct btf *in, KernelBtf &kernel, const std
     CFunction f;
     f.name = btf__name_by_offset(in, t->name_off);
     f.file = file;
+    f.proto_id = t->type;
     std::string why;
     auto ret = types.type(proto->type, why);
     f.return_type = ret ? *ret : make_void();
@@ -258,7 +286,7 @@ std::string CFunction::c_signature() const {
 
 bool has_c_imports(const ast::Program &program) {
   for (const ast::ImportedC &c : program.c_imports)
-    if (c.kind == ast::ImportedC::Kind::Source)
+    if (c.kind != ast::ImportedC::Kind::Header)
       return true;
   return false;
 }
@@ -267,23 +295,70 @@ std::shared_ptr<const CImports> compile_c_imports(const ast::Program &program, K
                                                   Diagnostics &diags) {
   auto result = std::make_shared<CImports>();
   std::string error;
-  const Compiler *compiler = load_compiler(error);
+  const Compiler *compiler = nullptr; // loaded for the first .bpf.c file
   // The headers every file may #include: the imported .h files, and vmlinux.h when one names it.
   std::vector<ScryCcFile> headers;
   bool wants_vmlinux = false;
   for (const ast::ImportedC &c : program.c_imports) {
     if (c.kind == ast::ImportedC::Kind::Header)
       headers.push_back({c.name.c_str(), c.text.data(), c.text.size()});
-    wants_vmlinux = wants_vmlinux || c.text.find("vmlinux.h") != std::string::npos;
+    if (c.kind != ast::ImportedC::Kind::Object)
+      wants_vmlinux = wants_vmlinux || c.text.find("vmlinux.h") != std::string::npos;
   }
   std::string vmlinux;
   if (wants_vmlinux && btf.vmlinux()) {
     vmlinux = vmlinux_h(btf.vmlinux());
     headers.push_back({"vmlinux.h", vmlinux.data(), vmlinux.size()});
   }
+  // Adds the global functions of `object` (file `c`) to the callable ones; false after an error.
+  auto add_functions = [&](const ast::ImportedC &c, const std::string &object, int object_index) {
+    struct btf *types = object_btf(object);
+    if (!types) {
+      diags.error(DiagCode::ImportFailed, c.loc,
+                  c.kind == ast::ImportedC::Kind::Object
+                      ? c.name + " has no BTF: scry reads the prototypes of its functions there"
+                      : "internal error: the compiled " + c.name + " has no BTF",
+                  c.kind == ast::ImportedC::Kind::Object ? "compile it with clang -g" : "");
+      return false;
+    }
+    for (CFunction &f : functions_of(types, btf, c.name)) {
+      f.object = object_index;
+      auto [it, added] = result->functions.emplace(f.name, f);
+      if (!added) {
+        diags.error(DiagCode::ImportFailed, c.loc,
+                    "function " + f.name + " is defined by both " + it->second.file + " and " +
+                        c.name);
+        btf__free(types);
+        return false;
+      }
+    }
+    btf__free(types);
+    return true;
+  };
   for (const ast::ImportedC &c : program.c_imports) {
+    if (c.kind == ast::ImportedC::Kind::Object) {
+      auto programs = program_sections(c.text);
+      if (!programs) {
+        diags.error(DiagCode::ImportFailed, c.loc, c.name + " is not an ELF object",
+                    "a .bpf.o file is what `clang -target bpf -g -c` writes");
+        return nullptr;
+      }
+      if (!programs->empty()) {
+        diags.error(DiagCode::NotSupported, c.loc,
+                    c.name + " defines BPF programs (section " + programs->front() +
+                        "): scry imports only the functions and maps of an object",
+                    "write the probes in the program; keep helper functions in the object");
+        return nullptr;
+      }
+      result->objects.push_back({c.path, c.text});
+      if (!add_functions(c, c.text, static_cast<int>(result->objects.size()) - 1))
+        return nullptr;
+      continue;
+    }
     if (c.kind != ast::ImportedC::Kind::Source)
       continue;
+    if (!compiler)
+      compiler = load_compiler(error);
     if (!compiler) {
       diags.error(DiagCode::ImportFailed, c.loc, "cannot compile " + c.name + ": " + error,
                   "libscry-cc.so is built and installed with scry (scripts/setup)");
@@ -308,23 +383,8 @@ std::shared_ptr<const CImports> compile_c_imports(const ast::Program &program, K
     std::string object(compiled.object, compiled.object_size);
     result->modules.push_back({c.path, std::string(compiled.bitcode, compiled.bitcode_size)});
     compiler->free(&compiled);
-    struct btf *types = object_btf(object);
-    if (!types) {
-      diags.error(DiagCode::ImportFailed, c.loc,
-                  "internal error: the compiled " + c.name + " has no BTF");
+    if (!add_functions(c, object, -1))
       return nullptr;
-    }
-    for (CFunction &f : functions_of(types, btf, c.name)) {
-      auto [it, added] = result->functions.emplace(f.name, f);
-      if (!added) {
-        diags.error(DiagCode::ImportFailed, c.loc,
-                    "function " + f.name + " is defined by both " + it->second.file + " and " +
-                        c.name);
-        btf__free(types);
-        return nullptr;
-      }
-    }
-    btf__free(types);
   }
   return result;
 }
