@@ -46,6 +46,7 @@ enum class AsyncKind : uint32_t {
   Cat = 10,         // id: printf call site (its format names the file); payload as Printf's
   Join = 11,        // id: join_separators index; payload: kJoinElements strings of
                     // join_element_bytes() each, the first empty one ending the list
+  System = 12,      // id: printf call site (its format is the command); payload as Printf's
 };
 
 /// The bytes of syscall_name()'s string: a row of stdlib/strings.bpf.c's table of names.

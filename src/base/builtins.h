@@ -75,6 +75,7 @@ enum class BuiltinFunction : uint8_t {
   Cat,         // cat("fmt", args...): prints a file's contents, in user space
   SyscallName, // syscall_name(nr): the system call's name (stdlib/strings.bpf.c's table)
   Join,        // join(argv[, "sep"]): prints a NULL-terminated array of strings, in user space
+  System,      // system("fmt", args...): runs the formatted command in user space (--unsafe)
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

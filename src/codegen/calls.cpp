@@ -280,6 +280,7 @@ void Generator::visit(Call &n) {
           result_);
     break;
   case BuiltinFunction::Cat:
+  case BuiltinFunction::System:
     emit_printf(n);
     break;
   case BuiltinFunction::Join:
@@ -422,9 +423,10 @@ void Generator::emit_printf(Call &n) {
   for (size_t i = 1; i < n.args.size(); ++i)
     values.push_back(emit(n.args[i]));
   uint32_t size = 8 + align8(info.args.size);
-  llvm::Value *rec =
-      reserve(size, n.builtin == BuiltinFunction::Cat ? AsyncKind::Cat : AsyncKind::Printf,
-              static_cast<uint32_t>(n.id));
+  const AsyncKind kind = n.builtin == BuiltinFunction::Cat      ? AsyncKind::Cat
+                         : n.builtin == BuiltinFunction::System ? AsyncKind::System
+                                                                : AsyncKind::Printf;
+  llvm::Value *rec = reserve(size, kind, static_cast<uint32_t>(n.id));
   with_record(rec, size, [&](llvm::Value *p) {
     llvm::Value *payload = b_.CreateGEP(i8_, p, b_.getInt64(8));
     zero_padding(payload, info.args, align8(info.args.size));

@@ -266,6 +266,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Strftime:
   case BuiltinFunction::Buf:
   case BuiltinFunction::Cat:
+  case BuiltinFunction::System:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

@@ -79,6 +79,8 @@ public:
   virtual void cat(std::string_view text) = 0;
   /// join(): the array's strings joined by the separator (text output adds a newline).
   virtual void join(std::string_view text) = 0;
+  /// system(): the command's standard output, as it wrote it (bpftrace's "syscall" message).
+  virtual void syscall(std::string_view text) = 0;
   /// "Attached N probes" (stderr in text mode).
   virtual void attached_probes(size_t count) = 0;
   /// `count` events of `probe` that could not be sent to user space (the ring buffer was full)

@@ -169,6 +169,7 @@ public:
   void cat(std::string_view text) override { line("cat", Json(std::string(text))); }
 
   void join(std::string_view text) override { line("join", Json(std::string(text))); }
+  void syscall(std::string_view text) override { line("syscall", Json(std::string(text))); }
 
   void attached_probes(size_t count) override {
     Json data = Json::object();

@@ -328,6 +328,7 @@ public:
   void cat(std::string_view text) override { write_out(out_, text); }
 
   void join(std::string_view text) override { write_out(out_, std::string(text) + "\n"); }
+  void syscall(std::string_view text) override { write_out(out_, text); }
 
   void attached_probes(size_t count) override {
     write(err_, fmt::format("Attached {} {}\n", count, count == 1 ? "probe" : "probes"));

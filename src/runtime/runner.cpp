@@ -84,6 +84,29 @@ bool read_for_cat(const std::string &path, uint32_t max_bytes, std::string &text
   return true;
 }
 
+/// system(): runs `command` with /bin/sh and collects what it writes to its standard output
+/// into `text` (its standard error goes to scry's), as bpftrace does (popen). Its exit status is
+/// not an error; false with a message in `error` when it cannot be started.
+bool run_for_system(const std::string &command, std::string &text, std::string &error) {
+  FILE *p = popen(command.c_str(), "re");
+  if (!p) {
+    error = "ERROR: failed to run command '" + command + "': " + std::strerror(errno);
+    return false;
+  }
+  // read(2), retried when a signal interrupts it (scry's own timers and children send some).
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = read(fileno(p), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  pclose(p); // glibc's retries its waitpid() when interrupted
+  return true;
+}
+
 struct EventLoop {
   const Resources &res;
   Output &out;
@@ -155,6 +178,15 @@ int on_record(void *context, void *data, size_t size) {
       std::string text;
       if (read_for_cat(path, res.max_cat_bytes, text, error))
         loop->out.cat(text);
+      else
+        loop->out.runtime_error(error);
+    }
+    break;
+  case AsyncKind::System:
+    if (h.id < res.printfs.size()) {
+      std::string text;
+      if (run_for_system(format_printf(res.printfs[h.id], payload), text, error))
+        loop->out.syscall(text);
       else
         loop->out.runtime_error(error);
     }

@@ -322,6 +322,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Strftime:
   case BuiltinFunction::Buf:
   case BuiltinFunction::Cat:
+  case BuiltinFunction::System:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
     type_library_call(n);
@@ -677,6 +678,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Strftime:
   case BuiltinFunction::Buf:
   case BuiltinFunction::Cat:
+  case BuiltinFunction::System:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

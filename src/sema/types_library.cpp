@@ -28,7 +28,8 @@ void TypeChecker::type_library_call(Call &n) {
   if (!arity(n))
     return;
   for (Expression *a : n.args)
-    if (n.builtin != BuiltinFunction::Strftime && n.builtin != BuiltinFunction::Cat)
+    if (n.builtin != BuiltinFunction::Strftime && n.builtin != BuiltinFunction::Cat &&
+        n.builtin != BuiltinFunction::System)
       check(a);
   switch (n.builtin) {
   case BuiltinFunction::Bswap: {
@@ -87,6 +88,17 @@ void TypeChecker::type_library_call(Call &n) {
     // cat("fmt", args...): the file named by the formatted text, printed by user space.
     type_printf(n);
     n.type = make_void();
+    return;
+  }
+  case BuiltinFunction::System: {
+    // system("fmt", args...): the formatted command, run by user space with /bin/sh; its
+    // output is printed. It runs whatever the traced data makes of it: only with --unsafe.
+    type_printf(n);
+    n.type = make_void();
+    if (!options_.unsafe)
+      error(DiagCode::UnsafeProbe, n.loc,
+            "system() runs a command for each event: it needs --unsafe",
+            "run scry with --unsafe to allow it");
     return;
   }
   case BuiltinFunction::Join: {
