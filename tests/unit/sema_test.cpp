@@ -638,7 +638,10 @@ const ErrorCase kErrors[] = {
     // Names.
     {"unknown_identifier", "begin { $x = pdi; }", {{C::UnknownIdentifier, "pdi"}}},
     {"unknown_function", "begin { fooo(1); }", {{C::UnknownFunction, "fooo(1)"}}},
-    {"unsupported_function", "begin { system(\"ls\"); }", {{C::NotSupported, "system(\"ls\")"}}},
+    {"unsupported_function",
+     "begin { signal(\"KILL\"); }",
+     {{C::NotSupported, "signal(\"KILL\")"}}},
+    {"unsafe_function", "begin { system(\"ls\"); }", {{C::UnsafeProbe, "system(\"ls\")"}}},
     {"undefined_variable", "begin { $x = $y + 1; }", {{C::UndefinedVariable, "$y"}}},
     {"undefined_variable_compound", "begin { $y += 1; }", {{C::UndefinedVariable, "$y"}}},
     {"map_never_assigned", "begin { $x = @nope; }", {{C::InvalidMapUse, "@nope"}}},
