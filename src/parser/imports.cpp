@@ -112,19 +112,9 @@ private:
                    "an import names a .bt, .bpf.c or .h file, or a directory of .bt files");
       return;
     }
-    std::error_code ec;
-    const fs::path canonical = fs::weakly_canonical(path, ec);
-    if (!files_.insert(canonical.string()).second)
+    std::string body;
+    if (!read_once(imp, path, body))
       return;
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) {
-      diags_.error(DiagCode::ImportFailed, imp.loc,
-                   "error reading import '" + path.string() + "': " + std::strerror(errno));
-      return;
-    }
-    const std::string body = text.str();
     if (std::count(body.begin(), body.end(), '\n') >= SourceFile::kImportedLines - 1) {
       diags_.error(DiagCode::ImportFailed, imp.loc,
                    "import '" + path.string() + "' has too many lines");
@@ -149,27 +139,35 @@ private:
     run(imported->imports);
   }
 
-  /// Reads a C file for sema to compile (a .bpf.c file) or to give to those compiles (a .h file),
-  /// or a compiled BPF object (a .bpf.o file) to link.
-  void import_c(const ast::Import &imp, const fs::path &path, ast::ImportedC::Kind kind) {
+  /// Reads the file at `path` into `text` unless it was read already (by another name): false
+  /// then, and after an error at `imp`.
+  bool read_once(const ast::Import &imp, const fs::path &path, std::string &text) {
     std::error_code ec;
-    const fs::path absolute = fs::weakly_canonical(fs::absolute(path, ec), ec);
-    if (!files_.insert(absolute.string()).second)
-      return;
+    if (!files_.insert(fs::weakly_canonical(fs::absolute(path, ec), ec).string()).second)
+      return false;
     std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
+    std::stringstream bytes;
+    bytes << in.rdbuf();
     if (!in) {
       diags_.error(DiagCode::ImportFailed, imp.loc,
                    "error reading import '" + path.string() + "': " + std::strerror(errno));
-      return;
+      return false;
     }
+    text = bytes.str();
+    return true;
+  }
+
+  /// Reads a C file for sema to compile (a .bpf.c file) or to give to those compiles (a .h file),
+  /// or a compiled BPF object (a .bpf.o file) to link.
+  void import_c(const ast::Import &imp, const fs::path &path, ast::ImportedC::Kind kind) {
     ast::ImportedC c;
+    if (!read_once(imp, path, c.text))
+      return;
+    std::error_code ec;
     c.kind = kind;
     c.loc = imp.loc;
     c.name = path.filename().string();
-    c.path = absolute.string();
-    c.text = text.str();
+    c.path = fs::weakly_canonical(fs::absolute(path, ec), ec).string();
     program_.c_imports.push_back(std::move(c));
   }
 

@@ -242,21 +242,23 @@ int32_t KernelBtf::task_struct_id() {
   return id > 0 ? id : 0;
 }
 
-namespace {
-
-/// btf_dump's output, collected into a string.
-void append_printf(void *ctx, const char *format, va_list args) {
-  char buf[512];
-  int n = std::vsnprintf(buf, sizeof buf, format, args);
-  if (n > 0)
-    static_cast<std::string *>(ctx)->append(
-        buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+void append_btf_dump_text(void *ctx, const char *format, va_list args) {
+  std::string &out = *static_cast<std::string *>(ctx);
+  va_list copy;
+  va_copy(copy, args);
+  int n = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  if (n <= 0)
+    return;
+  size_t at = out.size();
+  out.resize(at + static_cast<size_t>(n) + 1);
+  std::vsnprintf(out.data() + at, static_cast<size_t>(n) + 1, format, args);
+  out.resize(at + static_cast<size_t>(n));
 }
 
-/// The C declaration of type `id` of `in`, naming it `name` ("const char *filename").
 std::string c_declaration(struct btf *in, int32_t id, const std::string &name) {
   std::string out;
-  struct btf_dump *d = btf_dump__new(in, append_printf, &out, nullptr);
+  struct btf_dump *d = btf_dump__new(in, append_btf_dump_text, &out, nullptr);
   if (!d)
     return name;
   LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = name.c_str());
@@ -265,8 +267,6 @@ std::string c_declaration(struct btf *in, int32_t id, const std::string &name) {
   btf_dump__free(d);
   return out;
 }
-
-} // namespace
 
 struct btf *KernelBtf::module_btf(const std::string &module) {
   for (auto &[name, b] : modules_)

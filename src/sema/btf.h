@@ -9,6 +9,7 @@
 #include "base/types.h"
 #include "symbols/kernel_symbols.h"
 
+#include <cstdarg>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -53,6 +54,13 @@ struct BtfEnumerator {
   Type type;          // an 8-byte Integer of the enum's type (bpftrace types enum constants as
                       // 64-bit enums; sizeof(TCP_SYN_SENT) is 8)
 };
+
+/// libbpf's btf_dump printf callback: appends the formatted text to the std::string `ctx`.
+void append_btf_dump_text(void *ctx, const char *format, va_list args);
+
+/// The C declaration of type `id` of BTF `in`, naming it `name` ("const char *filename"), as
+/// btf_dump writes it; `name` alone when it cannot.
+std::string c_declaration(struct btf *in, int32_t id, const std::string &name);
 
 class KernelBtf {
 public:

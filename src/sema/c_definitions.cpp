@@ -29,27 +29,13 @@ using namespace cdefs;
 
 // ---- kernel types as C (btf_dump) ------------------------------------------------------------
 
-void append_vprintf(void *ctx, const char *format, va_list args) {
-  va_list copy;
-  va_copy(copy, args);
-  int n = std::vsnprintf(nullptr, 0, format, copy);
-  va_end(copy);
-  if (n <= 0)
-    return;
-  std::string &out = *static_cast<std::string *>(ctx);
-  size_t at = out.size();
-  out.resize(at + static_cast<size_t>(n) + 1);
-  std::vsnprintf(out.data() + at, static_cast<size_t>(n) + 1, format, args);
-  out.resize(at + static_cast<size_t>(n));
-}
-
 /// A kernel type the C names without defining it: its BTF kind and name.
 using KernelName = std::pair<int, std::string>;
 
 /// The C definitions of `names` (and of the types they need) from vmlinux's BTF.
 std::string kernel_c(struct btf *vmlinux, const std::set<KernelName> &names) {
   std::string out;
-  struct btf_dump *d = btf_dump__new(vmlinux, append_vprintf, &out, nullptr);
+  struct btf_dump *d = btf_dump__new(vmlinux, append_btf_dump_text, &out, nullptr);
   if (!d)
     return out;
   for (const auto &[kind, name] : names) {

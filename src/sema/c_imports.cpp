@@ -56,25 +56,11 @@ const Compiler *load_compiler(std::string &error) {
   return load_error.empty() ? &compiler : nullptr;
 }
 
-void append_vprintf(void *ctx, const char *format, va_list args) {
-  va_list copy;
-  va_copy(copy, args);
-  int n = std::vsnprintf(nullptr, 0, format, copy);
-  va_end(copy);
-  if (n <= 0)
-    return;
-  std::string &out = *static_cast<std::string *>(ctx);
-  size_t at = out.size();
-  out.resize(at + static_cast<size_t>(n) + 1);
-  std::vsnprintf(out.data() + at, static_cast<size_t>(n) + 1, format, args);
-  out.resize(at + static_cast<size_t>(n));
-}
-
 /// vmlinux.h: every type of the kernel's BTF as C, as `bpftool btf dump file ... format c`
 /// writes it (without its CO-RE attribute: the program loads on the kernel it was compiled for).
 std::string vmlinux_h(struct btf *vmlinux) {
   std::string out = "#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n";
-  struct btf_dump *d = btf_dump__new(vmlinux, append_vprintf, &out, nullptr);
+  struct btf_dump *d = btf_dump__new(vmlinux, append_btf_dump_text, &out, nullptr);
   if (d) {
     const __u32 count = btf__type_cnt(vmlinux);
     for (__u32 id = 1; id < count; ++id)
@@ -215,19 +201,6 @@ private:
   KernelBtf &kernel_;
 };
 
-/// The C declaration of BTF id `id` of `in` named `name` ("const char *s"), by btf_dump.
-std::string c_declaration(struct btf *in, __u32 id, const std::string &name) {
-  std::string out;
-  struct btf_dump *d = btf_dump__new(in, append_vprintf, &out, nullptr);
-  if (!d)
-    return name;
-  LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = name.c_str());
-  if (btf_dump__emit_type_decl(d, id, &opts) != 0)
-    out = name;
-  btf_dump__free(d);
-  return out;
-}
-
 /// The global functions BTF `in` describes (the object's FUNCs of global linkage).
 std::vector<CFunction> functions_of(struct btf *in, KernelBtf &kernel, const std::string &file) {
   std::vector<CFunction> result;
@@ -247,7 +220,8 @@ std::vector<CFunction> functions_of(struct btf *in, KernelBtf &kernel, const std
     std::string why;
     auto ret = types.type(proto->type, why);
     f.return_type = ret ? *ret : make_void();
-    f.return_c_type = proto->type ? c_declaration(in, proto->type, "") : "void";
+    f.return_c_type =
+        proto->type ? c_declaration(in, static_cast<int32_t>(proto->type), "") : "void";
     if (!ret)
       f.unsupported = "its return type " + f.return_c_type + ": " + why;
     const struct btf_param *p = btf_params(proto);
@@ -260,7 +234,7 @@ std::vector<CFunction> functions_of(struct btf *in, KernelBtf &kernel, const std
           f.unsupported = "it is variadic";
         break;
       }
-      param.c_decl = c_declaration(in, p->type, param.name);
+      param.c_decl = c_declaration(in, static_cast<int32_t>(p->type), param.name);
       auto type = types.type(p->type, why);
       if (!type && f.unsupported.empty())
         f.unsupported = "its parameter " + param.c_decl + ": " + why;

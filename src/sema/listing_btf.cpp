@@ -1,5 +1,7 @@
 #include "sema/listing_btf.h"
 
+#include "sema/btf.h"
+
 #include <algorithm>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -11,21 +13,6 @@
 namespace scry {
 
 namespace {
-
-/// btf_dump's printf callback: appends to the std::string `ctx`.
-void append_printf(void *ctx, const char *fmt, va_list args) {
-  auto *out = static_cast<std::string *>(ctx);
-  va_list copy;
-  va_copy(copy, args);
-  int n = std::vsnprintf(nullptr, 0, fmt, copy);
-  va_end(copy);
-  if (n <= 0)
-    return;
-  size_t at = out->size();
-  out->resize(at + static_cast<size_t>(n) + 1);
-  std::vsnprintf(out->data() + at, static_cast<size_t>(n) + 1, fmt, args);
-  out->resize(at + static_cast<size_t>(n));
-}
 
 const char *name_of(const struct btf *b, uint32_t offset) {
   const char *name = btf__name_by_offset(b, offset);
@@ -143,7 +130,7 @@ std::string ListingBtf::declaration(Object &o, int id, const std::string &name, 
   // btf_dump keeps state for the types it has seen: one per object, made on first use.
   if (!o.dump) {
     o.text = std::make_unique<std::string>();
-    o.dump = btf_dump__new(o.btf, append_printf, o.text.get(), nullptr);
+    o.dump = btf_dump__new(o.btf, append_btf_dump_text, o.text.get(), nullptr);
     if (libbpf_get_error(o.dump))
       o.dump = nullptr;
   }
