@@ -30,11 +30,12 @@ std::vector<Token> lex(const SourceFile &source, Diagnostics &diags);
 /// Reads the files the program imports (`import "lib.bt";`, or a directory: its .bt, .bpf.c and
 /// .h files) and adds their C definitions, map declarations, macros and probes to `program`, as
 /// the newest bpftrace's import does; `.bpf.c` and `.h` files go to `program.c_imports`, for sema
-/// to compile (sema/c_imports.h). Paths are relative to the main script's directory (the current one
-/// for -e and stdin); a file or directory others may write, or in such a directory, is refused.
+/// to compile (sema/c_imports.h). Paths are relative to the main script's directory (the current
+/// one for -e and stdin); a file or directory others may write, or in such a directory, is refused.
 /// Imported files may import others; each is read once. Their lines are numbered after the
 /// main file's (SourceFile::add_imported), so diagnostics name the imported file. An imported
-/// `.bpf.o` file is refused as not supported; a `config` block in an imported file is an error. Errors go to `diags` at the import statement.
+/// `.bpf.o` file is refused as not supported; a `config` block in an imported file is an error.
+/// Errors go to `diags` at the import statement.
 void import_files(ast::Program &program, SourceFile &source, ast::Context &ctx, Diagnostics &diags);
 
 /// The whole front end as the command line runs it: parse, then imports, then the attach-point pass
