@@ -66,10 +66,9 @@ bool KernelBtf::add_script_types(const std::vector<uint8_t> &raw, bool split) {
   return true;
 }
 
-int32_t KernelBtf::skip_modifiers(int32_t id) {
-  struct btf *in = types();
+uint32_t skip_btf_modifiers(const struct btf *in, uint32_t id) {
   for (int guard = 0; in && guard < 64 && id > 0; ++guard) {
-    const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(id));
+    const struct btf_type *t = btf__type_by_id(in, id);
     if (!t)
       return 0;
     switch (btf_kind(t)) {
@@ -78,13 +77,17 @@ int32_t KernelBtf::skip_modifiers(int32_t id) {
     case BTF_KIND_CONST:
     case BTF_KIND_RESTRICT:
     case BTF_KIND_TYPE_TAG:
-      id = static_cast<int32_t>(t->type);
+      id = t->type;
       continue;
     default:
       return id;
     }
   }
   return id;
+}
+
+int32_t KernelBtf::skip_modifiers(int32_t id) {
+  return id > 0 ? static_cast<int32_t>(skip_btf_modifiers(types(), static_cast<uint32_t>(id))) : id;
 }
 
 std::optional<Type> KernelBtf::named_type(std::string_view name, int kind) {

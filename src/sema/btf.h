@@ -58,6 +58,10 @@ struct BtfEnumerator {
 /// libbpf's btf_dump printf callback: appends the formatted text to the std::string `ctx`.
 void append_btf_dump_text(void *ctx, const char *format, va_list args);
 
+/// Type `id` of BTF `in` without its typedefs and qualifiers (const, volatile, restrict, type
+/// tags); 0 (void) when `id` is 0 or not in `in`.
+uint32_t skip_btf_modifiers(const struct btf *in, uint32_t id);
+
 /// The C declaration of type `id` of BTF `in`, naming it `name` ("const char *filename"), as
 /// btf_dump writes it; `name` alone when it cannot.
 std::string c_declaration(struct btf *in, int32_t id, const std::string &name);

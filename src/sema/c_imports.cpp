@@ -160,23 +160,8 @@ public:
 private:
   /// `id` without typedefs and qualifiers; null for void.
   const struct btf_type *resolved(__u32 &id) {
-    for (int guard = 0; id != 0 && guard < 32; ++guard) {
-      const struct btf_type *t = btf__type_by_id(in_, id);
-      if (!t)
-        return nullptr;
-      switch (btf_kind(t)) {
-      case BTF_KIND_TYPEDEF:
-      case BTF_KIND_VOLATILE:
-      case BTF_KIND_CONST:
-      case BTF_KIND_RESTRICT:
-      case BTF_KIND_TYPE_TAG:
-        id = t->type;
-        continue;
-      default:
-        return t;
-      }
-    }
-    return nullptr;
+    id = skip_btf_modifiers(in_, id);
+    return id ? btf__type_by_id(in_, id) : nullptr;
   }
 
   /// What a pointer of the object points to: a kernel struct of the same name when the kernel
