@@ -509,12 +509,14 @@ def uprobe_programs():
     # and address). Map keys are left out: 0.17 indents a stack key by 4, the newest by 8. The
     # frames depend on how many tracers share the tracepoint (one is called directly, several
     # through __traceiter_sys_enter), so both tools must see the same: they run at once. END
-    # keeps print()'s blank last line away from normalise.py's rule for 0.17's empty maps.
+    # keeps print()'s blank last line away from normalise.py's rule for 0.17's empty maps. The
+    # load lingers after its calls: 0.17 runs END as soon as the -c child exits, sometimes before
+    # it has printed the last events.
     yield Program("uprobes.kstack.printf", "uprobes", "cmd",
                   'tracepoint:syscalls:sys_enter_getpgid /pid == cpid/ { printf("[%s]\\n", kstack(3)); '
                   'print(kstack(perf, 2)); @[ksym(kaddr("do_syscall_64"))] = count(); } '
                   'END { printf("end\\n"); }',
-                  cmd="{loadgen} --comm dt_ks getpgid 1,2,3")
+                  cmd="{loadgen} --comm dt_ks --linger-ms 300 getpgid 1,2,3")
 
 
 def programs():

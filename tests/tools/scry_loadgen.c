@@ -35,6 +35,9 @@
  *   --timing                 after the command, print on stderr one line:
  *                            "loadgen: CALLS calls in NS ns, NS_PER_CALL ns/call" (CLOCK_MONOTONIC
  *                            read through the vDSO, so the timing adds no system call).
+ *   --linger-ms N            after the command (and --timing's line), sleep N milliseconds
+ *                            (one clock_nanosleep, as sleep-ms) before exiting, so that a tracer
+ *                            run with -c has read the command's events before its child exits.
  *
  * What a comm filter sees: everything above happens before the command, so a program that
  * filters on --comm's NAME sees prctl's own exit (sys_exit_prctl), then exactly the command's
@@ -63,7 +66,7 @@ static const char *prog = "scry_loadgen";
 static void usage(void) {
   fprintf(stderr,
           "usage: %s [--print-pid] [--wait-file PATH] [--wait-timeout S] [--cpu C]\n"
-          "       [--comm NAME] [--timing] COMMAND [ARGS...]\n"
+          "       [--comm NAME] [--timing] [--linger-ms N] COMMAND [ARGS...]\n"
           "commands: getpgid V1,V2,...  getpgid-repeat N V  getpgid-range A B [STEP]\n"
           "          openat PATH N  getppid-loop N  func-loop N  sleep-ms N\n",
           prog);
@@ -238,6 +241,7 @@ int main(int argc, char **argv) {
   const char *comm = NULL, *wait_file = NULL;
   long long wait_timeout = 60, cpu = -1;
   int print_pid = 0, timing = 0;
+  char *linger = NULL;
 
   int i = 1;
   for (; i < argc && strncmp(argv[i], "--", 2) == 0; ++i) {
@@ -257,6 +261,9 @@ int main(int argc, char **argv) {
       wait_timeout = parse_int(argv[++i], 0, 1000000, "--wait-timeout");
     } else if (strcmp(opt, "--cpu") == 0 && has_value) {
       cpu = parse_int(argv[++i], 0, CPU_SETSIZE - 1, "--cpu");
+    } else if (strcmp(opt, "--linger-ms") == 0 && has_value) {
+      linger = argv[++i];
+      cmd_sleep_ms(&linger, 1, 1);
     } else if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
       usage();
     } else {
@@ -302,5 +309,7 @@ int main(int argc, char **argv) {
   if (timing)
     fprintf(stderr, "loadgen: %lld calls in %llu ns, %.1f ns/call\n", calls,
             (unsigned long long)elapsed, calls ? (double)elapsed / (double)calls : 0.0);
+  if (linger)
+    cmd_sleep_ms(&linger, 1, 0);
   return 0;
 }
