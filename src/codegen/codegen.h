@@ -23,8 +23,8 @@ struct CodegenResult;
 
 struct CodegenOptions {
   /// The ring buffer's size in bytes: a power of two, a multiple of the page size. 0 chooses
-  /// by the program: kRingbufBytesEvents when it sends a record per event (printf, print of a
-  /// value, time), else kRingbufBytesControl, since the buffer's pages are mapped into scry
+  /// by the program: kRingbufBytesEvents when it sends a record per event (printf, cat, system,
+  /// join, print of a value, time), else kRingbufBytesControl, since the buffer's pages are mapped into scry
   /// (twice) and count in its resident memory.
   uint32_t ringbuf_bytes = 0;
   int64_t filter_pid = 0;          // -p: non-begin/end probes fire only for this process (tgid)

@@ -113,7 +113,8 @@ void Generator::declare_maps() {
         uint64_t{res_.config.perf_rb_pages} * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)),
         uint64_t{1} << 30));
   if (!ringbuf_bytes)
-    ringbuf_bytes = res_.printfs.empty() && res_.print_values.empty() && res_.time_formats.empty()
+    ringbuf_bytes = res_.printfs.empty() && res_.print_values.empty() &&
+                            res_.time_formats.empty() && res_.join_separators.empty()
                         ? kRingbufBytesControl
                         : kRingbufBytesEvents;
   ringbuf_ = mod_.add_map(kRingBufMap, kMapRingbuf, ringbuf_bytes, 0, 0);
