@@ -28,3 +28,48 @@ void __scry_syscall_name(u64 nr, char *out) {
     name = scry_syscall_names[nr];
   __builtin_memcpy(out, name, 24);
 }
+
+// strncmp(a, b, n): 0 when strings `a` (capacity `a_cap` bytes) and `b` (`b_cap`) agree in
+// their first `n` bytes or up to a NUL both have at the same place, else 1 (bpftrace's values).
+// A byte past a string's capacity reads as NUL, so the loop stops by max(a_cap, b_cap).
+long __scry_strncmp(const char *a, u64 a_cap, const char *b, u64 b_cap, u64 n) {
+  for (u64 i = 0; i < n && (i < a_cap || i < b_cap); i++) {
+    char ca = i < a_cap ? a[i] : 0;
+    char cb = i < b_cap ? b[i] : 0;
+    if (ca != cb)
+      return 1;
+    if (ca == 0)
+      return 0;
+  }
+  return 0;
+}
+
+// strstr(haystack, needle): the index of the first occurrence of the NUL-terminated `needle`
+// (capacity `n_cap` bytes) in `haystack` (capacity `h_cap`), or -1; 0 for an empty needle. The
+// loops are bounded by the capacities, so the verifier walks at most h_cap * n_cap steps.
+long __scry_strstr(const char *h, u64 h_cap, const char *n, u64 n_cap) {
+  if (n_cap == 0 || n[0] == 0)
+    return 0;
+  for (u64 i = 0; i < h_cap && h[i] != 0; i++) {
+    u64 j = 0;
+    while (j < n_cap && n[j] != 0 && i + j < h_cap && h[i + j] == n[j])
+      j++;
+    if (j == n_cap || n[j] == 0)
+      return (long)i;
+  }
+  return -1;
+}
+
+#include "errno_names.h"
+
+// strerror(errno): the text of error `err` (negative or positive: -EPERM and EPERM alike) into
+// `out` (64 bytes, NUL-padded), or "Unknown error" for a number without one.
+void __scry_strerror(long err, char *out) {
+  static const char unknown[64] = "Unknown error";
+  const char *text = unknown;
+  if (err < 0)
+    err = -err;
+  if (err >= 0 && err < SCRY_ERRNO_COUNT && scry_errno_texts[err][0] != 0)
+    text = scry_errno_texts[err];
+  __builtin_memcpy(out, text, 64);
+}

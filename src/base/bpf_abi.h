@@ -52,6 +52,9 @@ enum class AsyncKind : uint32_t {
 /// The bytes of syscall_name()'s string: a row of stdlib/strings.bpf.c's table of names.
 inline constexpr uint32_t kSyscallNameBytes = 24;
 
+/// The bytes of strerror()'s string: a row of stdlib/errno_names.h's table (as bpftrace's).
+inline constexpr uint32_t kErrnoTextBytes = 64;
+
 /// join(): the elements it reads at most (as bpftrace), and the bytes of each (at most
 /// max_strlen, and at most 1 KiB so that a record stays within 16 KiB).
 inline constexpr uint32_t kJoinElements = 16;

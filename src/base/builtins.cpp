@@ -50,6 +50,9 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::SyscallName, "syscall_name", false, 1, 1},
     {F::Join, "join", false, 1, 2},
     {F::System, "system", false, 1, 255},
+    {F::Strncmp, "strncmp", false, 3, 3},
+    {F::Strstr, "strstr", false, 2, 2},
+    {F::Strerror, "strerror", false, 1, 1},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -74,11 +77,10 @@ static_assert(in_enum_order(kFunctions, F::Lhist),
 
 // bpftrace's builtins and functions that scry does not implement yet.
 constexpr const char *kPlanned[] = {
-    "username",   "usermode",    "pcomm",    "sarg0",         "pton",         "signal",
-    "override",   "reg",         "strncmp",  "strcontains",   "strerror",     "path",
-    "macaddr",    "cgroup_path", "cgroupid", "skboutput",     "debugf",       "errorf",
-    "warnf",      "unwatch",     "find",     "socket_cookie", "percpu_kaddr", "probetype",
-    "leader_tid", "leader_comm", "has_cpid"};
+    "username",      "usermode",     "pcomm",     "sarg0",      "pton",        "signal",
+    "override",      "reg",          "path",      "macaddr",    "cgroup_path", "cgroupid",
+    "skboutput",     "debugf",       "errorf",    "warnf",      "unwatch",     "find",
+    "socket_cookie", "percpu_kaddr", "probetype", "leader_tid", "leader_comm", "has_cpid"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

@@ -76,6 +76,9 @@ enum class BuiltinFunction : uint8_t {
   SyscallName, // syscall_name(nr): the system call's name (stdlib/strings.bpf.c's table)
   Join,        // join(argv[, "sep"]): prints a NULL-terminated array of strings, in user space
   System,      // system("fmt", args...): runs the formatted command in user space (--unsafe)
+  Strncmp,     // strncmp(a, b, n): 0 when the strings agree in their first n bytes, else 1
+  Strstr,      // strstr(haystack, needle): the index of needle's first occurrence, or -1
+  Strerror,    // strerror(errno): the error's text (stdlib/strings.bpf.c's table)
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

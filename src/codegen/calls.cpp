@@ -290,6 +290,9 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Ntop:
   case BuiltinFunction::Strftime:
   case BuiltinFunction::Buf:
+  case BuiltinFunction::Strncmp:
+  case BuiltinFunction::Strstr:
+  case BuiltinFunction::Strerror:
   case BuiltinFunction::SyscallName:
     emit_library_call(n);
     break;

@@ -53,6 +53,28 @@ void Generator::emit_library_call(Call &n) {
     result_ = dst;
     break;
   }
+  case BuiltinFunction::Strncmp:
+  case BuiltinFunction::Strstr: {
+    // stdlib/strings.bpf.c's loops, bounded by the strings' capacities (constants here).
+    llvm::Value *a = emit(n.args[0]);
+    llvm::Value *b = emit(n.args[1]);
+    llvm::Value *a_cap = b_.getInt64(n.args[0]->type.size);
+    llvm::Value *b_cap = b_.getInt64(n.args[1]->type.size);
+    if (n.builtin == BuiltinFunction::Strstr) {
+      result_ = call_stdlib("__scry_strstr", i64_, {a, a_cap, b, b_cap});
+    } else {
+      llvm::Value *len = to_i64(emit(n.args[2]), n.args[2]->type);
+      result_ = call_stdlib("__scry_strncmp", i64_, {a, a_cap, b, b_cap, len});
+    }
+    break;
+  }
+  case BuiltinFunction::Strerror: {
+    llvm::Value *err = to_i64(emit(n.args[0]), n.args[0]->type);
+    llvm::Value *dst = scratch(kErrnoTextBytes);
+    call_stdlib("__scry_strerror", b_.getVoidTy(), {err, dst});
+    result_ = dst;
+    break;
+  }
   default:
     internal_error(n.loc, n.name + "() has no code here");
     break;

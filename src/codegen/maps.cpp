@@ -267,6 +267,9 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Buf:
   case BuiltinFunction::Cat:
   case BuiltinFunction::System:
+  case BuiltinFunction::Strncmp:
+  case BuiltinFunction::Strstr:
+  case BuiltinFunction::Strerror:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

@@ -323,6 +323,9 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Buf:
   case BuiltinFunction::Cat:
   case BuiltinFunction::System:
+  case BuiltinFunction::Strncmp:
+  case BuiltinFunction::Strstr:
+  case BuiltinFunction::Strerror:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
     type_library_call(n);
@@ -679,6 +682,9 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Buf:
   case BuiltinFunction::Cat:
   case BuiltinFunction::System:
+  case BuiltinFunction::Strncmp:
+  case BuiltinFunction::Strstr:
+  case BuiltinFunction::Strerror:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

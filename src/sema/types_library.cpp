@@ -101,6 +101,37 @@ void TypeChecker::type_library_call(Call &n) {
             "run scry with --unsafe to allow it");
     return;
   }
+  case BuiltinFunction::Strncmp:
+  case BuiltinFunction::Strstr: {
+    // strncmp(a, b, n), strstr(haystack, needle): strings (read a pointer with str() first).
+    for (size_t i = 0; i < 2; ++i) {
+      const Type &t = n.args[i]->type;
+      if (t.kind != TypeKind::String && t.kind != TypeKind::None) {
+        error(DiagCode::WrongArgumentType, n.args[i]->loc,
+              n.name + "() compares strings, not " + type_name(t),
+              t.kind == TypeKind::Pointer || t.kind == TypeKind::Integer
+                  ? "read the string at an address first: str(p)"
+                  : "");
+        return;
+      }
+    }
+    if (n.builtin == BuiltinFunction::Strncmp) {
+      want_integer(n, 2, "length");
+      if (auto v = constant_value(n.args[2]); v && *v < 0) {
+        error(DiagCode::InvalidOperand, n.args[2]->loc,
+              "strncmp()'s length must not be negative, not " + std::to_string(*v));
+        return;
+      }
+    }
+    n.type = make_int(8, true);
+    return;
+  }
+  case BuiltinFunction::Strerror: {
+    // strerror(errno): the text of an error number, as a string (errno or -errno).
+    want_integer(n, 0, "error number");
+    n.type = make_string(kErrnoTextBytes);
+    return;
+  }
   case BuiltinFunction::Join: {
     // join(argv[, "sep"]): the strings of a NULL-terminated array of pointers (argv), printed
     // by user space with `sep` (default " ") between them.

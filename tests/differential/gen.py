@@ -276,6 +276,12 @@ def string_programs():
                   f'{OF} {{ @t = (str(args->filename), comm, 1); }}')
     yield Program("strings.print_tuple", "strings", "open",
                   f'{OF} {{ print((1, str(args->filename), comm)); @n = count(); }}')
+    # strcontains() is an int in 0.17 and a bool in the newest: compared as numbers with %d.
+    yield Program("strings.search", "strings", "open",
+                  f'{OF} {{ @c[strncmp(str(args->filename), "/etc", 4), '
+                  f'strncmp(comm, str(args->filename), 2)] = count(); '
+                  f'printf("%d %d\\n", strcontains(str(args->filename), "a"), '
+                  f'strcontains(comm, "")); }}')
 
 
 # --- hand-written programs ---------------------------------------------------------------------
