@@ -51,6 +51,15 @@ Type storage_type(const Type &t) {
   }
 }
 
+Type variable_storage_type(const Type &t) {
+  if (t.kind != TypeKind::Integer)
+    return storage_type(t);
+  // As in bpftrace, `$x = (uint8)v` makes a 1-byte variable: sizeof($x) and typeof($x) say so.
+  Type kept = make_int(t.size == 1 || t.size == 2 || t.size == 4 ? t.size : 8, t.is_signed);
+  kept.enumeration = t.enumeration;
+  return kept;
+}
+
 std::optional<Type> unify(const Type &to, const Type &from) {
   if (to.kind == TypeKind::None)
     return from;

@@ -35,6 +35,10 @@ Type uint64_type();
 /// rule, so that `@x = 1; @x = (uint32)2` agree), recursively inside tuples.
 Type storage_type(const Type &t);
 
+/// The type a scratch variable gets from a value of type `t`: storage_type(), but an integer
+/// keeps its size (a later assignment of a wider integer widens the variable: assign_variable).
+Type variable_storage_type(const Type &t);
+
 /// Whether a value of type `from` can be stored where `to` is expected, and the type that holds
 /// both (strings widen to the larger size). Nullopt when they do not agree.
 std::optional<Type> unify(const Type &to, const Type &from);
@@ -259,6 +263,7 @@ private:
   // Variables declared by `let $x;` (no type, no value) and not assigned yet, by id: reading one
   // is an error. A variable whose type is unknown because its value had an error is not here.
   std::set<int> untyped_lets_;
+  std::set<int> declared_types_; // variables declared with a type (`let $x: uint16`)
   std::unordered_map<std::string, uint32_t> map_index_;
   std::unordered_map<std::string, SourceRange> map_first_use_;
   struct DeclaredMap {

@@ -366,10 +366,12 @@ VariableInfo *TypeChecker::lookup_variable(Variable &v) {
 /// kept as written; an inferred one widens like an assignment's.
 void TypeChecker::declare_variable(Variable &v, const Type &t, const SourceRange &, bool declared) {
   int id = static_cast<int>(result_.variables.size());
-  result_.variables.push_back({v.name, declared ? t : storage_type(t)});
+  result_.variables.push_back({v.name, declared ? t : variable_storage_type(t)});
   scopes_.back().vars[v.name] = id;
   v.var_id = id;
   v.type = result_.variables.back().type;
+  if (declared)
+    declared_types_.insert(id);
 }
 
 /// Reports a declaration of `v` (a `let` at `at`, or a loop variable) that shadows a variable
@@ -411,14 +413,22 @@ void TypeChecker::assign_variable(Variable &v, const Type &value, const SourceRa
     // The first assignment declares the variable in the innermost block: as in the newest
     // bpftrace, a variable first assigned inside an `if` is not visible after it.
     int id = static_cast<int>(result_.variables.size());
-    result_.variables.push_back({v.name, storage_type(value)});
+    result_.variables.push_back({v.name, variable_storage_type(value)});
     scopes_.back().vars[v.name] = id;
     inner_assignments_.emplace(v.name, v.loc);
     v.var_id = id;
     v.type = result_.variables.back().type;
     return;
   }
-  auto u = unify(info->type, storage_type(value));
+  auto u = unify(info->type, variable_storage_type(value));
+  // An inferred integer variable widens to hold a wider value rather than truncating it (bpftrace
+  // refuses the assignment; either way no value is silently cut).
+  if (u && u->kind == TypeKind::Integer && value.kind == TypeKind::Integer &&
+      value.size > u->size && !declared_types_.count(v.var_id)) {
+    Type wide = make_int(value.size > 8 ? 8 : value.size, u->is_signed);
+    wide.enumeration = u->enumeration;
+    u = wide;
+  }
   if (!u) {
     error(DiagCode::TypeMismatch, value_loc,
           "$" + source_name(v) + " holds " + type_name(info->type) + ", not " + type_name(value),

@@ -553,6 +553,10 @@ _MAX = "0.17 drops max() entries whose maximum is negative"
 _UDIV = "0.17 divides, takes remainders and shifts right as unsigned whatever the sign"
 _DIV0 = ("0.17 divides by a run-time zero as the BPF instruction set does (x/0 = 0, x%0 = x); the "
          "newest uses 1 as the divisor and warns (bpftrace PR #4383), as scry does")
+_MIXED = ("0.17 makes an operation on an int64 and a uint32 variable unsigned (is_signed = lsign && "
+          "rsign); the newest makes it signed (type_resolver.cpp: signed when either side is; a "
+          "comparison promotes both to a signed type that holds them), as scry does now that "
+          "variables keep their width")
 KNOWN_BPFTRACE_017_BUGS = {
     "lang.op.divzero": _DIV0, "lang.op.divzero_u": _DIV0, "lang.op.div.unsigned": _DIV0,
     "lang.op.mod.unsigned": _DIV0,
@@ -563,6 +567,7 @@ KNOWN_BPFTRACE_017_BUGS = {
     "lang.cast.chain": "0.17 zero-extends (uint16)(int8)-3 to 253 (C: 65533)",
     "lang.op.map_compound": "0.17 prints `@p -= 1` (an int64 map) as unsigned",
     "strings.var": "0.17 prints `@l = $s` of a str() variable as an empty string",
+    **{f"lang.op.{op}.mixed": _MIXED for op in ("div", "mod", "lt", "le", "gt", "ge")},
 }
 
 

@@ -120,7 +120,9 @@ const TypeCase kOperatorTypes[] = {
     {"uint_minus_uint", "begin { $x = nsecs - nsecs; }", "int64"},
     {"uint_minus_int", "begin { $x = pid - 1; }", "int64"},
     {"small_casts", "begin { $x = (uint8)1 + (uint16)2; }", "uint64"},
-    // C's usual arithmetic conversions on 64-bit values: a uint64 operand makes it unsigned.
+    // A uint64 operand makes it unsigned, as C's usual arithmetic conversions do (the newest
+    // bpftrace makes it signed: README, "Integer arithmetic"); a narrower one is promoted to
+    // int64, as in the newest bpftrace.
     {"signed_cast", "begin { $x = (int8)1 * (uint64)2; }", "uint64"},
     {"signed_uint32", "begin { $x = (int8)1 * (uint32)2; }", "int64"},
     {"bit_and", "begin { $x = pid & tid; }", "uint64"},
