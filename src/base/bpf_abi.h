@@ -52,6 +52,9 @@ enum class AsyncKind : uint32_t {
 /// The bytes of syscall_name()'s string: a row of stdlib/strings.bpf.c's table of names.
 inline constexpr uint32_t kSyscallNameBytes = 24;
 
+/// The bytes of probetype's string: the longest probe type name ("rawtracepoint") and its NUL.
+inline constexpr uint32_t kProbetypeBytes = 16;
+
 /// The bytes of strerror()'s string: a row of stdlib/errno_names.h's table (as bpftrace's).
 inline constexpr uint32_t kErrnoTextBytes = 64;
 

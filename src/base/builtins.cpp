@@ -11,12 +11,15 @@ using V = BuiltinVariable;
 using F = BuiltinFunction;
 
 constexpr BuiltinVariableInfo kVariables[] = {
-    {V::Pid, "pid"},         {V::Tid, "tid"},         {V::Uid, "uid"},       {V::Gid, "gid"},
-    {V::Cpu, "cpu"},         {V::Ncpus, "ncpus"},     {V::Rand, "rand"},     {V::Nsecs, "nsecs"},
-    {V::Elapsed, "elapsed"}, {V::Jiffies, "jiffies"}, {V::Cgroup, "cgroup"}, {V::Comm, "comm"},
-    {V::Curtask, "curtask"}, {V::Probe, "probe"},     {V::Cpid, "cpid"},     {V::Args, "args"},
-    {V::Arg, "argN"},        {V::Retval, "retval"},   {V::Func, "func"},     {V::Kstack, "kstack"},
-    {V::Ustack, "ustack"},   {V::Ctx, "ctx"},         {V::Numaid, "numaid"},
+    {V::Pid, "pid"},          {V::Tid, "tid"},       {V::Uid, "uid"},
+    {V::Gid, "gid"},          {V::Cpu, "cpu"},       {V::Ncpus, "ncpus"},
+    {V::Rand, "rand"},        {V::Nsecs, "nsecs"},   {V::Elapsed, "elapsed"},
+    {V::Jiffies, "jiffies"},  {V::Cgroup, "cgroup"}, {V::Comm, "comm"},
+    {V::Curtask, "curtask"},  {V::Probe, "probe"},   {V::Cpid, "cpid"},
+    {V::Args, "args"},        {V::Arg, "argN"},      {V::Retval, "retval"},
+    {V::Func, "func"},        {V::Kstack, "kstack"}, {V::Ustack, "ustack"},
+    {V::Ctx, "ctx"},          {V::Numaid, "numaid"}, {V::Probetype, "probetype"},
+    {V::HasCpid, "has_cpid"},
 };
 
 // Arities as scry implements each function (bpftrace's docs/stdlib.md allows more for some:
@@ -70,17 +73,17 @@ constexpr bool in_enum_order(const Table &t, Last last) {
       return false;
   return static_cast<size_t>(last) == std::size(t);
 }
-static_assert(in_enum_order(kVariables, V::Numaid),
+static_assert(in_enum_order(kVariables, V::HasCpid),
               "kVariables lists every BuiltinVariable in order");
 static_assert(in_enum_order(kFunctions, F::Lhist),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
 constexpr const char *kPlanned[] = {
-    "username",      "usermode",     "pcomm",     "sarg0",      "pton",        "signal",
-    "override",      "reg",          "path",      "macaddr",    "cgroup_path", "cgroupid",
-    "skboutput",     "debugf",       "errorf",    "warnf",      "unwatch",     "find",
-    "socket_cookie", "percpu_kaddr", "probetype", "leader_tid", "leader_comm", "has_cpid"};
+    "username",     "usermode",   "sarg0",      "pton",        "signal",   "override",
+    "reg",          "path",       "macaddr",    "cgroup_path", "cgroupid", "skboutput",
+    "debugf",       "errorf",     "warnf",      "unwatch",     "find",     "socket_cookie",
+    "percpu_kaddr", "leader_tid", "leader_comm"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

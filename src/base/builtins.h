@@ -40,10 +40,12 @@ enum class BuiltinVariable : uint8_t {
   Arg, // arg0, arg1, ...: the index is in the name (builtin_arg_index)
   Retval,
   Func,
-  Kstack, // kstack: the kernel stack, as kstack() without arguments
-  Ustack, // ustack: the user stack, as ustack() without arguments
-  Ctx,    // ctx: the program's context (iter: struct bpf_iter__NAME *)
-  Numaid, // numaid: the NUMA node of the CPU running the probe
+  Kstack,    // kstack: the kernel stack, as kstack() without arguments
+  Ustack,    // ustack: the user stack, as ustack() without arguments
+  Ctx,       // ctx: the program's context (iter: struct bpf_iter__NAME *)
+  Numaid,    // numaid: the NUMA node of the CPU running the probe
+  Probetype, // probetype: the probe's type ("tracepoint"; "special" for begin and end)
+  HasCpid,   // has_cpid: whether scry runs a command (-c), so that cpid has a value
 };
 
 enum class BuiltinFunction : uint8_t {

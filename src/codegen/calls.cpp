@@ -4,6 +4,7 @@
 // Resources (printf and print types) and CodegenOptions (params, cpid); writes LLVM IR.
 #include "base/arch.h"
 #include "codegen/generator.h"
+#include "parser/probe_types.h"
 
 #include <cstdlib>
 
@@ -82,6 +83,12 @@ void Generator::visit(Identifier &n) {
                                             : constant_string(prog_->probe_name, n.type.size);
     break;
   }
+  case BuiltinVariable::Probetype:
+    result_ = constant_string(probetype_value(prog_->type), n.type.size);
+    break;
+  case BuiltinVariable::HasCpid:
+    result_ = b_.getInt64(options_.child_pid > 0 ? 1 : 0);
+    break;
   case BuiltinVariable::Cpid: {
     result_ = b_.getInt64(static_cast<uint64_t>(options_.child_pid));
     break;

@@ -57,6 +57,10 @@ const char *probe_type_name(ast::ProbeType type) {
   return "invalid";
 }
 
+const char *probetype_value(ast::ProbeType type) {
+  return type == ProbeType::Begin || type == ProbeType::End ? "special" : probe_type_name(type);
+}
+
 ast::ProbeType probe_type_from_provider(std::string_view provider) {
   for (const ProbeTypeNames &n : kNames)
     if (n.short_alias && provider == n.short_alias)

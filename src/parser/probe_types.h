@@ -28,6 +28,10 @@ std::span<const ProbeTypeNames> probe_type_names();
 /// ProbeType::Invalid.
 const char *probe_type_name(ast::ProbeType type);
 
+/// The value of `probetype` in a probe of type `type`: its canonical name, but "special" for
+/// begin and end, as the newest bpftrace names them (probetype in its docs/stdlib.md).
+const char *probetype_value(ast::ProbeType type);
+
 /// The probe type for a provider name or alias, case-insensitively ("t", "Tracepoint", "kfunc");
 /// ProbeType::Invalid when unknown.
 ast::ProbeType probe_type_from_provider(std::string_view provider);

@@ -85,13 +85,28 @@ std::string describe(const Expression &e) {
   return "an expression";
 }
 
+/// The program's macros by name: several of one name take different numbers of arguments
+/// (`macro pcomm()` and `macro pcomm(task)`), as in the newest bpftrace.
+using MacroTable = std::unordered_map<std::string, std::vector<Macro *>>;
+
+/// The macro of `table` called `name` with `arity` arguments; when none takes that many, the
+/// first of that name (whose argument count the caller then reports); null for no macro.
+const Macro *find_macro(const MacroTable &table, const std::string &name, size_t arity) {
+  auto it = table.find(name);
+  if (it == table.end() || it->second.empty())
+    return nullptr;
+  for (const Macro *m : it->second)
+    if (m->params.size() == arity)
+      return m;
+  return it->second.front();
+}
+
 /// The variables a macro body writes itself: assigns with `=`, declares with `let` or as a loop
 /// variable, or hands to a `$` parameter of a macro it calls. Any other variable it uses would be
 /// a caller's, which a macro does not see.
 class WrittenVariables : public Walker {
 public:
-  explicit WrittenVariables(const std::unordered_map<std::string, Macro *> &macros)
-      : macros_(macros) {}
+  explicit WrittenVariables(const MacroTable &macros) : macros_(macros) {}
   std::set<std::string> names;
 
   using Walker::visit;
@@ -113,8 +128,8 @@ public:
     Walker::visit(n);
   }
   void visit(Call &n) override {
-    if (auto it = macros_.find(n.name); it != macros_.end()) {
-      const std::vector<Macro::Param> &params = it->second->params;
+    if (const Macro *m = find_macro(macros_, n.name, n.args.size())) {
+      const std::vector<Macro::Param> &params = m->params;
       for (size_t i = 0; i < n.args.size() && i < params.size(); ++i)
         if (auto *v = dynamic_cast<Variable *>(n.args[i]);
             v && params[i].kind == Macro::Param::Kind::Variable)
@@ -124,7 +139,7 @@ public:
   }
 
 private:
-  const std::unordered_map<std::string, Macro *> &macros_;
+  const MacroTable &macros_;
 };
 
 /// One expansion being copied: the macro, the call, and what the parameters stand for.
@@ -163,11 +178,11 @@ protected:
     if (auto *id = dynamic_cast<Identifier *>(&e)) {
       if (Expression *arg = parameter(*id))
         return argument(*arg);
-      if (const Macro *m = find(id->name))
+      if (const Macro *m = find(id->name, 0))
         return expand_value(*m, e, nullptr);
     }
     if (auto *call = dynamic_cast<Call *>(&e))
-      if (const Macro *m = find(call->name))
+      if (const Macro *m = find(call->name, call->args.size()))
         return expand_value(*m, e, &call->args);
     if (dynamic_cast<BlockExpr *>(&e))
       block_value_used_ = true; // for the copy_block that copies its block, next
@@ -300,11 +315,17 @@ private:
 
   void collect(Program &program) {
     for (Macro *m : program.macros) {
-      auto [it, fresh] = macros_.emplace(m->name, m);
-      if (!fresh)
-        report(DiagCode::MacroDuplicate, keyword(*m), "macro '" + m->name + "' is defined twice",
-               "the first definition is at " + at_line_column(it->second->loc) +
-                   "; rename or remove one of them");
+      std::vector<Macro *> &same_name = macros_[m->name];
+      for (const Macro *other : same_name)
+        if (other->params.size() == m->params.size()) {
+          report(DiagCode::MacroDuplicate, keyword(*m),
+                 "macro '" + m->name + "' is defined twice with " + arguments(m->params.size()),
+                 "the first definition is at " + at_line_column(other->loc) +
+                     "; rename or remove one of them (macros of one name must differ in how "
+                     "many arguments they take)");
+          break;
+        }
+      same_name.push_back(m);
       std::set<std::pair<Macro::Param::Kind, std::string>> seen;
       for (const Macro::Param &p : m->params)
         if (!seen.emplace(p.kind, p.name).second)
@@ -314,9 +335,9 @@ private:
     }
   }
 
-  const Macro *find(const std::string &name) const {
-    auto it = macros_.find(name);
-    return it == macros_.end() ? nullptr : it->second;
+  /// The macro called `name` with `arity` arguments (see find_macro), or null.
+  const Macro *find(const std::string &name, size_t arity) const {
+    return find_macro(macros_, name, arity);
   }
 
   /// The argument an `x` parameter of the current expansion stands for, or null.
@@ -346,9 +367,9 @@ private:
   /// The macro `e` calls, where an `x` parameter does not hide it, or null.
   const Macro *called(const Expression &e) const {
     if (auto *call = dynamic_cast<const Call *>(&e))
-      return find(call->name);
+      return find(call->name, call->args.size());
     if (auto *id = dynamic_cast<const Identifier *>(&e); id && !parameter(*id))
-      return find(id->name);
+      return find(id->name, 0);
     return nullptr;
   }
 
@@ -529,7 +550,7 @@ private:
   }
 
   Diagnostics &diags_;
-  std::unordered_map<std::string, Macro *> macros_;
+  MacroTable macros_;
   std::unordered_map<const Macro *, std::set<std::string>> written_;
   Frame *frame_ = nullptr;
   int last_id_ = 0;

@@ -51,10 +51,11 @@ private:
   }
 };
 
-/// The standard library's macros by name, parsed on first use.
+/// The standard library's macros by name (several of one name take different numbers of
+/// arguments), parsed on first use.
 struct Library {
   Context ctx;
-  std::map<std::string, Macro *, std::less<>> macros;
+  std::multimap<std::string, Macro *, std::less<>> macros;
 };
 
 const Library &library() {
@@ -145,20 +146,22 @@ void add_stdlib_macros(Program &program) {
   while (!pending.empty()) {
     std::string name = std::move(pending.back());
     pending.pop_back();
-    auto it = lib.macros.find(name);
-    if (it == lib.macros.end() || own.count(name) || !added.insert(name).second)
+    auto [first, last] = lib.macros.equal_range(name);
+    if (first == last || own.count(name) || !added.insert(name).second)
       continue;
-    program.macros.push_back(it->second);
-    UsedNames inner;
-    it->second->accept(inner);
-    pending.insert(pending.end(), inner.names.begin(), inner.names.end());
+    for (auto it = first; it != last; ++it) {
+      program.macros.push_back(it->second);
+      UsedNames inner;
+      it->second->accept(inner);
+      pending.insert(pending.end(), inner.names.begin(), inner.names.end());
+    }
   }
 }
 
 std::vector<std::string> stdlib_macro_names(bool with_parameters) {
   std::vector<std::string> names;
   for (const auto &[name, macro] : library().macros)
-    if (macro->params.empty() != with_parameters)
+    if (macro->params.empty() != with_parameters && (names.empty() || names.back() != name))
       names.push_back(name);
   return names;
 }

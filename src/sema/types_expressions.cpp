@@ -80,6 +80,12 @@ void TypeChecker::visit(Identifier &n) {
   case BuiltinVariable::Probe:
     n.type = make_string(probe_name_size_);
     break;
+  case BuiltinVariable::Probetype:
+    n.type = make_string(kProbetypeBytes);
+    break;
+  case BuiltinVariable::HasCpid:
+    n.type = make_bool();
+    break;
   case BuiltinVariable::Cpid:
     if (!options_.has_child)
       error(DiagCode::BuiltinNotAvailable, n.loc, "cpid needs a child process",
