@@ -759,6 +759,7 @@ int run(int argc, char **argv) {
     run_options.on_attached = [&output_file] { output_file.replace(); };
   run_options.source = &source;
   run_options.json = opts.json;
+  run_options.no_warnings = opts.no_warnings;
   run_options.report = [&source, json = opts.json](const scry::Diagnostic &d) {
     scry::Diagnostics located;
     located.add(d);

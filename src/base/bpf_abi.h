@@ -47,6 +47,8 @@ enum class AsyncKind : uint32_t {
   Join = 11,        // id: join_separators index; payload: kJoinElements strings of
                     // join_element_bytes() each, the first empty one ending the list
   System = 12,      // id: printf call site (its format is the command); payload as Printf's
+  Errorf = 13,      // id: printf call site (errorf()); payload as Printf's
+  Warnf = 14,       // id: printf call site (warnf()); payload as Printf's
 };
 
 /// The bytes of syscall_name()'s string: a row of stdlib/strings.bpf.c's table of names.

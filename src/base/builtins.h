@@ -81,6 +81,8 @@ enum class BuiltinFunction : uint8_t {
   Strncmp,     // strncmp(a, b, n): 0 when the strings agree in their first n bytes, else 1
   Strstr,      // strstr(haystack, needle): the index of needle's first occurrence, or -1
   Strerror,    // strerror(errno): the error's text (stdlib/strings.bpf.c's table)
+  Errorf,      // errorf("fmt", args...): an error message with the call's location, in user space
+  Warnf,       // warnf("fmt", args...): the same as a warning (silenced by --no-warnings)
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

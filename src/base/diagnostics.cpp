@@ -60,6 +60,12 @@ const char *severity_name(Severity s, bool upper) {
 
 } // namespace
 
+std::string location_text(const SourceRange &r, const SourceFile &source) {
+  auto [file, number] = source.locate(r.begin.line);
+  return file->name() + ':' + std::to_string(number) + ':' + std::to_string(r.begin.column) + '-' +
+         std::to_string(end_column(r, source.line(r.begin.line)));
+}
+
 void Diagnostics::print_json(std::ostream &out, const SourceFile &source) const {
   for (const Diagnostic &d : list_) {
     const SourceRange &r = d.range;
@@ -94,9 +100,8 @@ void Diagnostics::print(std::ostream &out, const SourceFile &source) const {
     }
     std::string_view line = source.line(r.begin.line);
     int end_col = end_column(r, line);
-    auto [file, number] = source.locate(r.begin.line);
-    out << file->name() << ':' << number << ':' << r.begin.column << '-' << end_col << ": "
-        << severity << ": " << d.message << " [" << diag_code_name(d.code) << "]\n";
+    out << location_text(r, source) << ": " << severity << ": " << d.message << " ["
+        << diag_code_name(d.code) << "]\n";
 
     // Very long lines (generated programs) are shown as a window around the range.
     constexpr size_t kContext = 60, kWidth = 160;

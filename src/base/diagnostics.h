@@ -101,6 +101,11 @@ std::string_view diag_code_name(DiagCode code);
 
 enum class Severity { Error, Warning };
 
+/// "FILE:LINE:COL-COL" of range `r` (not kNoLocation) in `source`, as diagnostics begin: the
+/// file and line the range's first line comes from (an imported file's own), the first column
+/// and the column one past the range on that line.
+std::string location_text(const SourceRange &r, const SourceFile &source);
+
 /// The range of a diagnostic about something outside the program text (an environment
 /// variable): line 0. It is printed without a location or source line.
 inline constexpr SourceRange kNoLocation{{0, 0}, {0, 0}};

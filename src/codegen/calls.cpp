@@ -288,6 +288,8 @@ void Generator::visit(Call &n) {
     break;
   case BuiltinFunction::Cat:
   case BuiltinFunction::System:
+  case BuiltinFunction::Errorf:
+  case BuiltinFunction::Warnf:
     emit_printf(n);
     break;
   case BuiltinFunction::Join:
@@ -435,6 +437,8 @@ void Generator::emit_printf(Call &n) {
   uint32_t size = 8 + align8(info.args.size);
   const AsyncKind kind = n.builtin == BuiltinFunction::Cat      ? AsyncKind::Cat
                          : n.builtin == BuiltinFunction::System ? AsyncKind::System
+                         : n.builtin == BuiltinFunction::Errorf ? AsyncKind::Errorf
+                         : n.builtin == BuiltinFunction::Warnf  ? AsyncKind::Warnf
                                                                 : AsyncKind::Printf;
   llvm::Value *rec = reserve(size, kind, static_cast<uint32_t>(n.id));
   with_record(rec, size, [&](llvm::Value *p) {

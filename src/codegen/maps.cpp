@@ -268,6 +268,8 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Cat:
   case BuiltinFunction::System:
   case BuiltinFunction::Strncmp:
+  case BuiltinFunction::Errorf:
+  case BuiltinFunction::Warnf:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Strerror:
   case BuiltinFunction::SyscallName:

@@ -93,6 +93,9 @@ public:
   /// A probe's runtime warning (text: w.text on `err`; JSON: a runtime_error or helper_error
   /// object with msg, filename, line and col, as the newest bpftrace's json.cpp writes them).
   virtual void runtime_warning(const RuntimeWarning &w) = 0;
+  /// errorf()'s (`error`) or warnf()'s message, located at the call: `w.text` on stderr, or an
+  /// "errorf"/"warnf" object with msg, filename, line and col.
+  virtual void message(const RuntimeWarning &w, bool error) = 0;
   /// One test probe's result (--test): its name ("test:okay") and whether it passed.
   virtual void test_result(std::string_view name, bool passed) = 0;
   /// The bench probes' average times (--bench), in nanoseconds per run, in declaration order.

@@ -213,6 +213,16 @@ public:
     write(j);
   }
 
+  void message(const RuntimeWarning &w, bool error) override {
+    Json j = Json::object();
+    j["type"] = error ? "errorf" : "warnf";
+    j["msg"] = w.msg;
+    j["filename"] = w.filename;
+    j["line"] = w.line;
+    j["col"] = w.column;
+    write(j);
+  }
+
   void end_of_run() override {}
 
   void test_result(std::string_view name, bool passed) override {

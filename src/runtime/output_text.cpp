@@ -348,6 +348,8 @@ public:
 
   void runtime_warning(const RuntimeWarning &w) override { runtime_error(w.text); }
 
+  void message(const RuntimeWarning &w, bool) override { runtime_error(w.text); }
+
   void runtime_error(std::string_view message) override {
     std::string line(message);
     if (line.empty() || line.back() != '\n')

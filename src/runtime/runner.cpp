@@ -121,7 +121,27 @@ struct EventLoop {
   size_t runtime_errors_seen = 0; // shown or discarded (--test fails a test that reports one)
   Symbolizer *symbols = nullptr;
   const SourceFile *source = nullptr; // where runtime warnings are located
+  bool no_warnings = false;           // --no-warnings: warnf() prints nothing
 };
+
+/// errorf()'s or warnf()'s message `msg`, located at the call `loc` (without a source, as
+/// "ERROR: msg"): one line, "FILE:LINE:COL-COL: ERROR: msg", as the newest bpftrace prints it.
+RuntimeWarning located_message(std::string msg, const SourceRange &loc, const SourceFile *source,
+                               bool error) {
+  RuntimeWarning w;
+  const char *severity = error ? "ERROR: " : "WARNING: ";
+  if (source) {
+    auto [file, line] = source->locate(loc.begin.line);
+    w.filename = file->name();
+    w.line = static_cast<unsigned>(line);
+    w.column = static_cast<unsigned>(loc.begin.column);
+    w.text = location_text(loc, *source) + ": " + severity + msg + "\n";
+  } else {
+    w.text = severity + msg + "\n";
+  }
+  w.msg = std::move(msg);
+  return w;
+}
 
 int on_record(void *context, void *data, size_t size) {
   auto *loop = static_cast<EventLoop *>(context);
@@ -191,6 +211,15 @@ int on_record(void *context, void *data, size_t size) {
         loop->out.runtime_error(error);
     }
     break;
+  case AsyncKind::Errorf:
+  case AsyncKind::Warnf: {
+    const bool is_error = static_cast<AsyncKind>(h.kind) == AsyncKind::Errorf;
+    if (h.id < res.printfs.size() && (is_error || !loop->no_warnings))
+      loop->out.message(located_message(format_printf(res.printfs[h.id], payload),
+                                        res.printfs[h.id].loc, loop->source, is_error),
+                        is_error);
+    break;
+  }
   case AsyncKind::Join:
     if (h.id < res.join_separators.size()) {
       const uint32_t element = join_element_bytes(res.max_strlen);
@@ -263,6 +292,7 @@ public:
     loop_.report_losses = [this] { report_losses(); };
     loop_.symbols = &symbolizer_;
     loop_.source = options.source;
+    loop_.no_warnings = options.no_warnings;
     set_value_symbols(&symbolizer_);
   }
 

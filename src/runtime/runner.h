@@ -38,6 +38,8 @@ struct RunOptions {
   /// -f json: stderr carries only JSON lines, so the end of libbpf's log is not printed before a
   /// load failure's diagnostic (with -v the whole log still is).
   bool json = false;
+  /// --no-warnings: warnf() prints nothing (errorf() still does).
+  bool no_warnings = false;
   /// The program's source: the verifier's line numbers (BTF line info) are located in it.
   const SourceFile *source = nullptr;
   /// Receives the kernel's refusals as located diagnostics: VerifierRejected at the source line

@@ -326,6 +326,8 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Strerror:
+  case BuiltinFunction::Errorf:
+  case BuiltinFunction::Warnf:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
     type_library_call(n);
@@ -685,6 +687,8 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Strerror:
+  case BuiltinFunction::Errorf:
+  case BuiltinFunction::Warnf:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

@@ -29,7 +29,8 @@ void TypeChecker::type_library_call(Call &n) {
     return;
   for (Expression *a : n.args)
     if (n.builtin != BuiltinFunction::Strftime && n.builtin != BuiltinFunction::Cat &&
-        n.builtin != BuiltinFunction::System)
+        n.builtin != BuiltinFunction::System && n.builtin != BuiltinFunction::Errorf &&
+        n.builtin != BuiltinFunction::Warnf)
       check(a);
   switch (n.builtin) {
   case BuiltinFunction::Bswap: {
@@ -86,6 +87,14 @@ void TypeChecker::type_library_call(Call &n) {
   }
   case BuiltinFunction::Cat: {
     // cat("fmt", args...): the file named by the formatted text, printed by user space.
+    type_printf(n);
+    n.type = make_void();
+    return;
+  }
+  case BuiltinFunction::Errorf:
+  case BuiltinFunction::Warnf: {
+    // errorf("fmt", args...), warnf(...): printf's text as an error or a warning located at the
+    // call (stderr; "errorf"/"warnf" objects in -f json). The program goes on.
     type_printf(n);
     n.type = make_void();
     return;

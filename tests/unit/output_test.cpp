@@ -542,6 +542,36 @@ TEST(RuntimeWarnings, LocatedTextAndBpftraceJsonObjects) {
             "\"stdin\", \"line\": 1, \"col\": 9}\n");
 }
 
+TEST(Messages, ErrorfAndWarnfAsTextOnStderrAndJsonObjects) {
+  RuntimeWarning e;
+  e.text = "stdin:1:9-29: ERROR: bad 10\n";
+  e.msg = "bad 10";
+  e.filename = "stdin";
+  e.line = 1;
+  e.column = 9;
+  RuntimeWarning w = e;
+  w.text = "stdin:1:31-45: WARNING: \"w\"\n";
+  w.msg = "\"w\"";
+  w.column = 31;
+  Capture out, err;
+  auto text = make_text_output(out.file(), err.file());
+  text->printf_text("before\n");
+  text->message(e, true);
+  text->message(w, false);
+  text->flush();
+  EXPECT_EQ(out.text(), "before\n");
+  EXPECT_EQ(err.text(), e.text + w.text);
+  Capture json;
+  auto o = make_json_output(json.file());
+  o->message(e, true);
+  o->message(w, false);
+  o->flush();
+  EXPECT_EQ(json.text(), "{\"type\": \"errorf\", \"msg\": \"bad 10\", \"filename\": \"stdin\", "
+                         "\"line\": 1, \"col\": 9}\n"
+                         "{\"type\": \"warnf\", \"msg\": \"\\\"w\\\"\", \"filename\": \"stdin\", "
+                         "\"line\": 1, \"col\": 31}\n");
+}
+
 TEST(JsonOutput, ValuesNoticesAndEscapes) {
   Capture out;
   auto o = make_json_output(out.file());
