@@ -59,30 +59,32 @@ enum class BuiltinFunction : uint8_t {
   Time,
   Str,
   Len,
-  HasKey,      // __has_key, under stdlib/map.bt's has_key
-  Strnlen,     // __strnlen, under stdlib/strings.bt's strlen (stdlib/strings.bpf.c)
-  Kstack,      // kstack([mode][, frames])
-  Ustack,      // ustack([mode][, frames])
-  Ksym,        // ksym(addr): printed as the kernel symbol's name
-  Usym,        // usym(addr): printed as the user symbol's name in the current process
-  Kaddr,       // kaddr("name"): the kernel symbol's address, resolved when compiling
-  Uaddr,       // uaddr("name"): the address of a symbol of the probed binary, in the process
-  Uptr,        // uptr(p): p, read as an address in the process's memory
-  Kptr,        // kptr(p): p, read as an address in the kernel's memory
-  Getopt,      // getopt("name"[, default]): a named parameter after `--`, resolved when compiling
-  Bswap,       // bswap(n): n with its bytes reversed, as an unsigned integer of n's width
-  Ntop,        // ntop([af, ]addr): an IPv4 or IPv6 address, printed as text in user space
-  Strftime,    // strftime("fmt", ns): a boot-time timestamp, formatted in user space
-  Buf,         // buf(p[, len]): bytes read from memory, printed with %r, %rx or %rh
-  Cat,         // cat("fmt", args...): prints a file's contents, in user space
-  SyscallName, // syscall_name(nr): the system call's name (stdlib/strings.bpf.c's table)
-  Join,        // join(argv[, "sep"]): prints a NULL-terminated array of strings, in user space
-  System,      // system("fmt", args...): runs the formatted command in user space (--unsafe)
-  Strncmp,     // strncmp(a, b, n): 0 when the strings agree in their first n bytes, else 1
-  Strstr,      // strstr(haystack, needle): the index of needle's first occurrence, or -1
-  Strerror,    // strerror(errno): the error's text (stdlib/strings.bpf.c's table)
-  Errorf,      // errorf("fmt", args...): an error message with the call's location, in user space
-  Warnf,       // warnf("fmt", args...): the same as a warning (silenced by --no-warnings)
+  HasKey,       // __has_key, under stdlib/map.bt's has_key
+  Strnlen,      // __strnlen, under stdlib/strings.bt's strlen (stdlib/strings.bpf.c)
+  Kstack,       // kstack([mode][, frames])
+  Ustack,       // ustack([mode][, frames])
+  Ksym,         // ksym(addr): printed as the kernel symbol's name
+  Usym,         // usym(addr): printed as the user symbol's name in the current process
+  Kaddr,        // kaddr("name"): the kernel symbol's address, resolved when compiling
+  Uaddr,        // uaddr("name"): the address of a symbol of the probed binary, in the process
+  Uptr,         // uptr(p): p, read as an address in the process's memory
+  Kptr,         // kptr(p): p, read as an address in the kernel's memory
+  Getopt,       // getopt("name"[, default]): a named parameter after `--`, resolved when compiling
+  Bswap,        // bswap(n): n with its bytes reversed, as an unsigned integer of n's width
+  Ntop,         // ntop([af, ]addr): an IPv4 or IPv6 address, printed as text in user space
+  Strftime,     // strftime("fmt", ns): a boot-time timestamp, formatted in user space
+  Buf,          // buf(p[, len]): bytes read from memory, printed with %r, %rx or %rh
+  Cat,          // cat("fmt", args...): prints a file's contents, in user space
+  SyscallName,  // syscall_name(nr): the system call's name (stdlib/strings.bpf.c's table)
+  Join,         // join(argv[, "sep"]): prints a NULL-terminated array of strings, in user space
+  System,       // system("fmt", args...): runs the formatted command in user space (--unsafe)
+  Strncmp,      // strncmp(a, b, n): 0 when the strings agree in their first n bytes, else 1
+  Strstr,       // strstr(haystack, needle): the index of needle's first occurrence, or -1
+  Strerror,     // strerror(errno): the error's text (stdlib/strings.bpf.c's table)
+  Errorf,       // errorf("fmt", args...): an error message with the call's location, in user space
+  Warnf,        // warnf("fmt", args...): the same as a warning (silenced by --no-warnings)
+  Signal,       // signal(sig): sends a signal to the current process (--unsafe)
+  SignalThread, // signal_thread(sig): sends a signal to the current thread (--unsafe)
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

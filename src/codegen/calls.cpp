@@ -299,6 +299,8 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Ntop:
   case BuiltinFunction::Strftime:
   case BuiltinFunction::Buf:
+  case BuiltinFunction::Signal:
+  case BuiltinFunction::SignalThread:
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Strerror:

@@ -74,6 +74,8 @@ enum Helper : int64_t {
   GetAttachCookie = BPF_FUNC_get_attach_cookie,
   GetFuncIp = BPF_FUNC_get_func_ip,
   SeqPrintf = BPF_FUNC_seq_printf,
+  SendSignal = BPF_FUNC_send_signal,
+  SendSignalThread = BPF_FUNC_send_signal_thread,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 // A probe's scratch region. Up to 32 KiB (the limit of a per-CPU map value, mm/percpu.c

@@ -68,6 +68,34 @@ void Generator::emit_library_call(Call &n) {
     }
     break;
   }
+  case BuiltinFunction::Signal:
+  case BuiltinFunction::SignalThread: {
+    // The helper signals the task the probe interrupted (kernel/trace/bpf_trace.c); a failure
+    // (-EPERM for a kernel thread, -EBUSY with interrupts off) is reported once per call site.
+    const int64_t helper = n.builtin == BuiltinFunction::Signal ? SendSignal : SendSignalThread;
+    llvm::Value *sig =
+        n.address ? b_.getInt64(n.address) : to_i64(emit(n.args[0]), n.args[0]->type);
+    llvm::BasicBlock *done = nullptr;
+    if (!n.address) {
+      // 1..64 only: sig - 1 < 64 unsigned.
+      llvm::Value *bad = b_.CreateICmpUGE(b_.CreateSub(sig, b_.getInt64(1)), b_.getInt64(64));
+      if (n.id >= 0)
+        warn_if(bad, n.id + 1, "signal.range", sig);
+      auto *send = llvm::BasicBlock::Create(ctx_, "signal.send", fn_);
+      done = llvm::BasicBlock::Create(ctx_, "signal.done", fn_);
+      b_.CreateCondBr(bad, done, send);
+      b_.SetInsertPoint(send);
+    }
+    llvm::Value *ret = call(helper, i64_, {b_.CreateTrunc(sig, i32_)});
+    if (n.id >= 0)
+      warn_if(b_.CreateICmpNE(ret, b_.getInt64(0)), n.id, "signal.failed", ret);
+    if (done) {
+      b_.CreateBr(done);
+      b_.SetInsertPoint(done);
+    }
+    result_ = b_.getInt64(0);
+    break;
+  }
   case BuiltinFunction::Strerror: {
     llvm::Value *err = to_i64(emit(n.args[0]), n.args[0]->type);
     llvm::Value *dst = scratch(kErrnoTextBytes);

@@ -269,6 +269,8 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::System:
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Errorf:
+  case BuiltinFunction::Signal:
+  case BuiltinFunction::SignalThread:
   case BuiltinFunction::Warnf:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Strerror:

@@ -206,6 +206,7 @@ private:
   void not_a_builtin_function(ast::Call &n);
   /// A call of a function of an imported .bpf.c file (sema/c_imports.h).
   void type_c_function_call(ast::Call &n, const CFunction &f);
+  void type_signal(ast::Call &n);
   void want_integer(ast::Call &n, size_t i, const char *what);
   ast::Map *map_argument(ast::Call &n, size_t i, bool allow_keyed_element = false);
   void type_call(ast::Call &n);

@@ -328,6 +328,8 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Strerror:
   case BuiltinFunction::Errorf:
   case BuiltinFunction::Warnf:
+  case BuiltinFunction::Signal:
+  case BuiltinFunction::SignalThread:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
     type_library_call(n);
@@ -689,6 +691,8 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Strerror:
   case BuiltinFunction::Errorf:
   case BuiltinFunction::Warnf:
+  case BuiltinFunction::Signal:
+  case BuiltinFunction::SignalThread:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

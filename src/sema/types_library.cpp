@@ -6,6 +6,10 @@
 #include "base/bpf_abi.h"
 #include "sema/type_checker.h"
 
+#include <csignal>
+#include <cstring>
+#include <linux/bpf.h>
+
 namespace scry {
 
 using namespace ast;
@@ -23,6 +27,84 @@ uint32_t integer_array_bytes(const Type &t) {
 }
 
 } // namespace
+
+namespace {
+
+/// The number of signal `name` ("SIGKILL" or "KILL"), or 0: the names of signal(7), as glibc's
+/// sigabbrev_np() gives them (x86-64 numbers).
+int signal_number(std::string_view name) {
+  if (name.starts_with("SIG"))
+    name.remove_prefix(3);
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (const char *abbrev = sigabbrev_np(sig); abbrev && name == abbrev)
+      return sig;
+  return 0;
+}
+
+} // namespace
+
+/// signal(sig), signal_thread(sig): bpf_send_signal(_thread) to the task the probe interrupted,
+/// so only in probes that interrupt a task, and only with --unsafe. `sig` is a name ("SIGKILL",
+/// "KILL"), a number 1..64, or an integer known at run time (checked then). Sets n.address to
+/// the constant signal (0 when known only at run time) and n.id to the first of two runtime
+/// errors: the helper's failure, then an out-of-range signal.
+void TypeChecker::type_signal(Call &n) {
+  n.type = make_void();
+  Expression *arg = n.args[0];
+  check(arg);
+  if (!options_.unsafe) {
+    error(DiagCode::UnsafeProbe, n.loc,
+          n.name + "() sends a signal to traced processes: it needs --unsafe",
+          "run scry with --unsafe to allow it");
+    return;
+  }
+  for (ProbeType t : current_types_) {
+    const bool has_task = t == ProbeType::Kprobe || t == ProbeType::Kretprobe ||
+                          t == ProbeType::Uprobe || t == ProbeType::Uretprobe ||
+                          t == ProbeType::Usdt || t == ProbeType::Tracepoint ||
+                          t == ProbeType::Profile || t == ProbeType::Fentry ||
+                          t == ProbeType::Fexit || t == ProbeType::RawTracepoint;
+    if (!has_task) {
+      error(DiagCode::BuiltinNotAvailable, n.loc,
+            n.name + "() cannot be used in " + current_probe_kinds(),
+            "it signals the task a probe interrupts: use it in kprobe, kretprobe, uprobe, "
+            "uretprobe, usdt, tracepoint, rawtracepoint, profile, fentry or fexit probes");
+      return;
+    }
+  }
+  if (auto *s = dynamic_cast<String *>(arg)) {
+    int sig = signal_number(s->value);
+    if (!sig) {
+      error(DiagCode::InvalidOperand, arg->loc, "\"" + s->value + "\" is not a valid signal",
+            "name it as kill -l does (\"SIGKILL\" or \"KILL\"), or give its number");
+      return;
+    }
+    n.address = static_cast<uint64_t>(sig);
+  } else if (arg->type.kind == TypeKind::Integer) {
+    if (auto v = constant_value(arg)) {
+      if (*v < 1 || *v > 64) {
+        error(DiagCode::InvalidOperand, arg->loc,
+              std::to_string(*v) + " is not a valid signal, allowed range: [1,64]");
+        return;
+      }
+      n.address = static_cast<uint64_t>(*v);
+    }
+  } else if (arg->type.kind != TypeKind::None) {
+    error(DiagCode::WrongArgumentType, arg->loc,
+          n.name + "() takes a signal's name or number, not " + type_name(arg->type));
+    return;
+  }
+  if (quiet_)
+    return;
+  auto &errors = result_.resources.runtime_errors;
+  n.id = static_cast<int>(errors.size());
+  errors.push_back(
+      {DiagCode::HelperError, "", n.loc,
+       n.builtin == BuiltinFunction::Signal ? BPF_FUNC_send_signal : BPF_FUNC_send_signal_thread});
+  errors.push_back({DiagCode::InvalidOperand,
+                    n.name + "() expects an integer between 1 and 64 (inclusive): no signal sent",
+                    n.loc});
+}
 
 void TypeChecker::type_library_call(Call &n) {
   if (!arity(n))
@@ -110,6 +192,10 @@ void TypeChecker::type_library_call(Call &n) {
             "run scry with --unsafe to allow it");
     return;
   }
+  case BuiltinFunction::Signal:
+  case BuiltinFunction::SignalThread:
+    type_signal(n);
+    return;
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr: {
     // strncmp(a, b, n), strstr(haystack, needle): strings (read a pointer with str() first).
