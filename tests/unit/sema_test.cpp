@@ -640,9 +640,10 @@ const ErrorCase kErrors[] = {
     // Names.
     {"unknown_identifier", "begin { $x = pdi; }", {{C::UnknownIdentifier, "pdi"}}},
     {"unknown_function", "begin { fooo(1); }", {{C::UnknownFunction, "fooo(1)"}}},
-    {"unsupported_function",
+    {"unsupported_function", "begin { override(1); }", {{C::NotSupported, "override(1)"}}},
+    {"signal_without_unsafe",
      "begin { signal(\"KILL\"); }",
-     {{C::NotSupported, "signal(\"KILL\")"}}},
+     {{C::UnsafeProbe, "signal(\"KILL\")"}}},
     {"unsafe_function", "begin { system(\"ls\"); }", {{C::UnsafeProbe, "system(\"ls\")"}}},
     {"undefined_variable", "begin { $x = $y + 1; }", {{C::UndefinedVariable, "$y"}}},
     {"undefined_variable_compound", "begin { $y += 1; }", {{C::UndefinedVariable, "$y"}}},
