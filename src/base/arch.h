@@ -29,6 +29,11 @@ inline constexpr uint32_t kReturnOffset = 80;
 /// ip and sp: the instruction and stack pointers.
 inline constexpr uint32_t kIpOffset = 128;
 inline constexpr uint32_t kSpOffset = 152;
+/// reg(name)'s names, in struct pt_regs order (each 8 bytes): bpftrace's names for x86_64's
+/// registers (its arch/x86_64.cpp).
+inline constexpr const char *kRegisterNames[] = {
+    "r15", "r14", "r13", "r12", "bp",      "bx", "r11", "r10",   "r9", "r8", "ax",
+    "cx",  "dx",  "si",  "di",  "orig_ax", "ip", "cs",  "flags", "sp", "ss"};
 #else
 inline constexpr bool kKnown = false;
 inline constexpr const char *kName = "unknown";
@@ -38,6 +43,7 @@ inline constexpr uint32_t kArgOffsets[6] = {};
 inline constexpr uint32_t kReturnOffset = 0;
 inline constexpr uint32_t kIpOffset = 0;
 inline constexpr uint32_t kSpOffset = 0;
+inline constexpr const char *kRegisterNames[] = {""};
 #endif
 
 } // namespace scry::arch

@@ -85,6 +85,7 @@ enum class BuiltinFunction : uint8_t {
   Warnf,        // warnf("fmt", args...): the same as a warning (silenced by --no-warnings)
   Signal,       // signal(sig): sends a signal to the current process (--unsafe)
   SignalThread, // signal_thread(sig): sends a signal to the current thread (--unsafe)
+  Reg,          // reg("name"): a register of the interrupted task (pt_regs probes)
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

@@ -301,6 +301,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Buf:
   case BuiltinFunction::Signal:
   case BuiltinFunction::SignalThread:
+  case BuiltinFunction::Reg:
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Strerror:

@@ -96,6 +96,11 @@ void Generator::emit_library_call(Call &n) {
     result_ = b_.getInt64(0);
     break;
   }
+  case BuiltinFunction::Reg:
+    // The interrupted task's saved registers: the context of a kprobe or uprobe (struct
+    // pt_regs), or the start of a perf event's (struct bpf_perf_event_data's regs).
+    result_ = load_context(static_cast<uint32_t>(n.address), make_int(8, false));
+    break;
   case BuiltinFunction::Strerror: {
     llvm::Value *err = to_i64(emit(n.args[0]), n.args[0]->type);
     llvm::Value *dst = scratch(kErrnoTextBytes);

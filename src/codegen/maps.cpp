@@ -270,6 +270,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Errorf:
   case BuiltinFunction::Signal:
+  case BuiltinFunction::Reg:
   case BuiltinFunction::SignalThread:
   case BuiltinFunction::Warnf:
   case BuiltinFunction::Strstr:

@@ -330,6 +330,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Warnf:
   case BuiltinFunction::Signal:
   case BuiltinFunction::SignalThread:
+  case BuiltinFunction::Reg:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
     type_library_call(n);
@@ -693,6 +694,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Warnf:
   case BuiltinFunction::Signal:
   case BuiltinFunction::SignalThread:
+  case BuiltinFunction::Reg:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

@@ -3,6 +3,7 @@
 // cat and syscall_name. bpftrace's docs/stdlib.md is the reference for each.
 // Reads the calls and their arguments; writes Call::type and Call::id, Resources::printfs (cat)
 // and join_separators.
+#include "base/arch.h"
 #include "base/bpf_abi.h"
 #include "sema/type_checker.h"
 
@@ -196,6 +197,45 @@ void TypeChecker::type_library_call(Call &n) {
   case BuiltinFunction::SignalThread:
     type_signal(n);
     return;
+  case BuiltinFunction::Reg: {
+    // reg("name"): a register the probe's context saved (sets n.address to its offset).
+    n.type = uint64_type();
+    auto *s = dynamic_cast<String *>(n.args[0]);
+    if (!s) {
+      error(DiagCode::ConstantRequired, n.args[0]->loc, "reg()'s register must be a string literal",
+            "reg(\"ip\"), reg(\"sp\"), reg(\"di\")");
+      return;
+    }
+    std::string names;
+    bool found = false;
+    for (size_t i = 0; i < std::size(arch::kRegisterNames); ++i) {
+      names += (i ? ", " : "") + std::string(arch::kRegisterNames[i]);
+      if (s->value == arch::kRegisterNames[i] ||
+          (s->value == "pc" && std::string_view(arch::kRegisterNames[i]) == "ip")) {
+        n.address = 8 * i;
+        found = true;
+      }
+    }
+    if (!found || !arch::kKnown) {
+      error(DiagCode::InvalidOperand, s->loc,
+            "'" + s->value + "' is not a register of " + arch::kName,
+            "registers: " + names + " (and pc, the same as ip)");
+      return;
+    }
+    for (size_t i : current_programs_) {
+      ContextKind k = result_.resources.programs[i].context;
+      if (k != ContextKind::Registers && k != ContextKind::UsdtArguments &&
+          k != ContextKind::PerfSample) {
+        error(DiagCode::BuiltinNotAvailable, n.loc,
+              "reg() is only available where the kernel saves the interrupted task's registers "
+              "(kprobe, kretprobe, uprobe, uretprobe, usdt, profile, software and hardware "
+              "probes), not in " +
+                  current_probe_kinds());
+        return;
+      }
+    }
+    return;
+  }
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr: {
     // strncmp(a, b, n), strstr(haystack, needle): strings (read a pointer with str() first).

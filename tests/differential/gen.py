@@ -481,6 +481,11 @@ def uprobe_programs():
                   f"uprobe:{pie}:scry_add /pid == cpid/ {{ @n = count(); @a0 = sum(arg0); @a1 = sum(arg1); "
                   f"@h = hist(arg0); @k[arg0 % 4] = count(); }}",
                   cmd="{targets}/scry_target_pie 20")
+    # usym(reg("ip")) is left out: 0.17 cannot name a symbol of a PIE process that has exited.
+    yield Program("uprobes.pie.reg", "uprobes", "cmd",
+                  f'uprobe:{pie}:scry_add /pid == cpid/ {{ @di[reg("di") % 4] = count(); '
+                  f'@si = sum(reg("si")); @ip = count(); }}',
+                  cmd="{targets}/scry_target_pie 20")
     yield Program("uprobes.pie.retval", "uprobes", "cmd",
                   f"uretprobe:{pie}:scry_add /pid == cpid/ {{ @r = sum(retval); @l = lhist(retval, 0, 100, 10); }} "
                   f"uretprobe:{pie}:scry_square /pid == cpid/ {{ @s = stats(retval); @m = max(retval); }} "
