@@ -73,3 +73,12 @@ void __scry_strerror(long err, char *out) {
     text = scry_errno_texts[err];
   __builtin_memcpy(out, text, 64);
 }
+
+// memcmp(a, b, n) and array ==: the difference of the first bytes of `a` and `b` that differ
+// (as unsigned chars, as C's memcmp compares them), or 0 when their first `n` bytes are equal.
+long __scry_memcmp(const unsigned char *a, const unsigned char *b, u64 n) {
+  for (u64 i = 0; i < n; i++)
+    if (a[i] != b[i])
+      return (long)a[i] - (long)b[i];
+  return 0;
+}

@@ -61,6 +61,8 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Signal, "signal", false, 1, 1},
     {F::SignalThread, "signal_thread", false, 1, 1},
     {F::Reg, "reg", false, 1, 1},
+    {F::Pton, "pton", false, 1, 1},
+    {F::Cgroupid, "cgroupid", false, 1, 1},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -84,10 +86,10 @@ static_assert(in_enum_order(kFunctions, F::Lhist),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
-constexpr const char *kPlanned[] = {
-    "username", "usermode",      "sarg0",        "pton",       "override",   "path",
-    "macaddr",  "cgroup_path",   "cgroupid",     "skboutput",  "debugf",     "unwatch",
-    "find",     "socket_cookie", "percpu_kaddr", "leader_tid", "leader_comm"};
+constexpr const char *kPlanned[] = {"username",     "usermode",   "sarg0",       "override",
+                                    "path",         "macaddr",    "cgroup_path", "skboutput",
+                                    "debugf",       "unwatch",    "find",        "socket_cookie",
+                                    "percpu_kaddr", "leader_tid", "leader_comm"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

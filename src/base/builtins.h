@@ -86,6 +86,8 @@ enum class BuiltinFunction : uint8_t {
   Signal,       // signal(sig): sends a signal to the current process (--unsafe)
   SignalThread, // signal_thread(sig): sends a signal to the current thread (--unsafe)
   Reg,          // reg("name"): a register of the interrupted task (pt_regs probes)
+  Pton,         // pton("addr"): an IPv4 or IPv6 address's bytes, resolved when compiling
+  Cgroupid,     // cgroupid("path"): a cgroup v2 directory's id, resolved when compiling
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

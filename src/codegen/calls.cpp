@@ -302,6 +302,8 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Signal:
   case BuiltinFunction::SignalThread:
   case BuiltinFunction::Reg:
+  case BuiltinFunction::Pton:
+  case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Strerror:

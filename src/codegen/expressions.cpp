@@ -79,6 +79,13 @@ void Generator::visit(Binary &n) {
     result_ = b_.CreateZExt(n.op == BinaryOp::Eq ? eq : b_.CreateNot(eq), i64_);
     return;
   }
+  if (lt.kind == TypeKind::Array && rt.kind == TypeKind::Array) { // integer arrays (sema)
+    llvm::Value *diff =
+        call_stdlib("__scry_memcmp", i64_, {emit(n.lhs), emit(n.rhs), b_.getInt64(lt.size)});
+    llvm::Value *eq = b_.CreateICmpEQ(diff, b_.getInt64(0));
+    result_ = b_.CreateZExt(n.op == BinaryOp::Eq ? eq : b_.CreateNot(eq), i64_);
+    return;
+  }
   llvm::Value *l = emit(n.lhs);
   llvm::Value *r = emit(n.rhs);
   result_ = arithmetic(n.op, l, lt, r, rt, n.type, n.division_warning);

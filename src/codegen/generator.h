@@ -364,6 +364,8 @@ private:
   void zero_padding(llvm::Value *dst, const Type &t, uint32_t total);
 
   llvm::Value *constant_string(const std::string &value, uint32_t size);
+  /// A copy of `bytes` in scratch memory (an array's or a record's value), as constant_string.
+  llvm::Value *constant_bytes(const std::string &bytes);
 
   /// Whether two NUL-terminated strings in scry memory are equal (an i1).
   llvm::Value *strings_equal(llvm::Value *a, uint32_t a_size, llvm::Value *b, uint32_t b_size);

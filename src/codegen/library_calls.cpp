@@ -96,6 +96,12 @@ void Generator::emit_library_call(Call &n) {
     result_ = b_.getInt64(0);
     break;
   }
+  case BuiltinFunction::Pton: // the address's bytes, in network order (sema)
+    result_ = constant_bytes(n.constant_text);
+    break;
+  case BuiltinFunction::Cgroupid:
+    result_ = b_.getInt64(n.address);
+    break;
   case BuiltinFunction::Reg:
     // The interrupted task's saved registers: the context of a kprobe or uprobe (struct
     // pt_regs), or the start of a perf event's (struct bpf_perf_event_data's regs).

@@ -271,6 +271,8 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Errorf:
   case BuiltinFunction::Signal:
   case BuiltinFunction::Reg:
+  case BuiltinFunction::Pton:
+  case BuiltinFunction::Cgroupid:
   case BuiltinFunction::SignalThread:
   case BuiltinFunction::Warnf:
   case BuiltinFunction::Strstr:

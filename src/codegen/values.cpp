@@ -133,9 +133,14 @@ void Generator::zero_padding(llvm::Value *dst, const Type &t, uint32_t total) {
 }
 
 llvm::Value *Generator::constant_string(const std::string &value, uint32_t size) {
-  llvm::Value *dst = scratch(size);
   std::string bytes = value.substr(0, size > 0 ? size - 1 : 0);
   bytes.resize(size, '\0');
+  return constant_bytes(bytes);
+}
+
+llvm::Value *Generator::constant_bytes(const std::string &bytes) {
+  const uint32_t size = static_cast<uint32_t>(bytes.size());
+  llvm::Value *dst = scratch(size);
   for (uint32_t off = 0; off < size;) {
     uint32_t chunk = size - off >= 8 ? 8 : size - off >= 4 ? 4 : size - off >= 2 ? 2 : 1;
     uint64_t v = 0;

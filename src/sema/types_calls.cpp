@@ -331,6 +331,8 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Signal:
   case BuiltinFunction::SignalThread:
   case BuiltinFunction::Reg:
+  case BuiltinFunction::Pton:
+  case BuiltinFunction::Cgroupid:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
     type_library_call(n);
@@ -695,6 +697,8 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Signal:
   case BuiltinFunction::SignalThread:
   case BuiltinFunction::Reg:
+  case BuiltinFunction::Pton:
+  case BuiltinFunction::Cgroupid:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

@@ -456,6 +456,10 @@ Type TypeChecker::binary_result(BinaryOp op, const Type &l, const Type &r, const
   case BinaryOp::Ne:
     if (l.kind == TypeKind::String && r.kind == TypeKind::String)
       return make_bool();
+    // Integer arrays of one size compare byte by byte: `args.daddr == pton("127.0.0.1")`.
+    if (l.kind == TypeKind::Array && r.kind == TypeKind::Array && l.size == r.size && l.elem &&
+        r.elem && l.elem->kind == TypeKind::Integer && r.elem->kind == TypeKind::Integer)
+      return make_bool();
     [[fallthrough]];
   case BinaryOp::Lt:
   case BinaryOp::Gt:

@@ -7,8 +7,10 @@
 #include "base/bpf_abi.h"
 #include "sema/type_checker.h"
 
+#include <arpa/inet.h>
 #include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <linux/bpf.h>
 
 namespace scry {
@@ -197,6 +199,60 @@ void TypeChecker::type_library_call(Call &n) {
   case BuiltinFunction::SignalThread:
     type_signal(n);
     return;
+  case BuiltinFunction::Pton: {
+    // pton("addr"): the bytes inet_pton(3) makes of an IPv4 (a '.') or IPv6 (a ':') address,
+    // as an int8[4] or int8[16] (bpftrace's char addr[N]); n.constant_text holds them.
+    auto *s = dynamic_cast<String *>(n.args[0]);
+    if (!s) {
+      error(DiagCode::ConstantRequired, n.args[0]->loc,
+            "pton()'s address must be a string literal");
+      return;
+    }
+    const bool v6 = s->value.find(':') != std::string::npos;
+    unsigned char bytes[16] = {};
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, s->value.c_str(), bytes) != 1) {
+      error(DiagCode::InvalidOperand, s->loc,
+            "'" + s->value + "' is not an IPv" + (v6 ? "6" : "4") + " address",
+            v6 ? "write it as inet_pton(3) reads one: \"::1\", \"fe80::1\""
+               : "write it as inet_pton(3) reads one: \"127.0.0.1\"");
+      return;
+    }
+    n.constant_text.assign(reinterpret_cast<const char *>(bytes), v6 ? 16 : 4);
+    n.type = make_array(make_int(1, true), v6 ? 16 : 4);
+    return;
+  }
+  case BuiltinFunction::Cgroupid: {
+    // cgroupid("path"): the id of a cgroup v2 directory, as the kernel's file handle for it
+    // holds it (name_to_handle_at(2) on cgroupfs gives the 8-byte kernfs id that
+    // bpf_get_current_cgroup_id() returns); n.address holds it.
+    n.type = uint64_type();
+    auto *s = dynamic_cast<String *>(n.args[0]);
+    if (!s) {
+      error(DiagCode::ConstantRequired, n.args[0]->loc,
+            "cgroupid()'s path must be a string literal");
+      return;
+    }
+    struct {
+      struct file_handle fh;
+      unsigned char bytes[64];
+    } handle{};
+    handle.fh.handle_bytes = sizeof(handle.bytes);
+    int mount_id = 0;
+    if (name_to_handle_at(AT_FDCWD, s->value.c_str(), &handle.fh, &mount_id, 0) != 0) {
+      error(DiagCode::InvalidOperand, s->loc,
+            "cgroupid(): cannot read the cgroup id of " + s->value + ": " + std::strerror(errno),
+            "name a directory of the cgroup v2 hierarchy, e.g. /sys/fs/cgroup/system.slice");
+      return;
+    }
+    if (handle.fh.handle_bytes != 8) {
+      error(DiagCode::InvalidOperand, s->loc,
+            "cgroupid(): " + s->value + " is not in a cgroup v2 file system",
+            "name a directory of the cgroup v2 hierarchy, e.g. /sys/fs/cgroup/system.slice");
+      return;
+    }
+    std::memcpy(&n.address, handle.fh.f_handle, 8);
+    return;
+  }
   case BuiltinFunction::Reg: {
     // reg("name"): a register the probe's context saved (sets n.address to its offset).
     n.type = uint64_type();
