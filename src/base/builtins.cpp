@@ -63,6 +63,7 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Reg, "reg", false, 1, 1},
     {F::Pton, "pton", false, 1, 1},
     {F::Cgroupid, "cgroupid", false, 1, 1},
+    {F::Memcmp, "memcmp", false, 3, 3},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},

@@ -88,6 +88,7 @@ enum class BuiltinFunction : uint8_t {
   Reg,          // reg("name"): a register of the interrupted task (pt_regs probes)
   Pton,         // pton("addr"): an IPv4 or IPv6 address's bytes, resolved when compiling
   Cgroupid,     // cgroupid("path"): a cgroup v2 directory's id, resolved when compiling
+  Memcmp,       // memcmp(a, b, n): compares the first n bytes of two values, as C's memcmp
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

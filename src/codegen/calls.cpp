@@ -304,6 +304,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Reg:
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
+  case BuiltinFunction::Memcmp:
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Strerror:

@@ -102,6 +102,16 @@ void Generator::emit_library_call(Call &n) {
   case BuiltinFunction::Cgroupid:
     result_ = b_.getInt64(n.address);
     break;
+  case BuiltinFunction::Memcmp: {
+    // At most the smaller value's size (sema), also when the count is known only at run time.
+    llvm::Value *a = emit(n.args[0]);
+    llvm::Value *b = emit(n.args[1]);
+    llvm::Value *count = to_i64(emit(n.args[2]), n.args[2]->type);
+    const uint64_t limit = std::min(n.args[0]->type.size, n.args[1]->type.size);
+    count = b_.CreateSelect(b_.CreateICmpULT(count, b_.getInt64(limit)), count, b_.getInt64(limit));
+    result_ = call_stdlib("__scry_memcmp", i64_, {a, b, count});
+    break;
+  }
   case BuiltinFunction::Reg:
     // The interrupted task's saved registers: the context of a kprobe or uprobe (struct
     // pt_regs), or the start of a perf event's (struct bpf_perf_event_data's regs).

@@ -273,6 +273,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Reg:
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
+  case BuiltinFunction::Memcmp:
   case BuiltinFunction::SignalThread:
   case BuiltinFunction::Warnf:
   case BuiltinFunction::Strstr:

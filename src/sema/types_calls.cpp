@@ -333,6 +333,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Reg:
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
+  case BuiltinFunction::Memcmp:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
     type_library_call(n);
@@ -699,6 +700,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Reg:
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
+  case BuiltinFunction::Memcmp:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

@@ -253,6 +253,32 @@ void TypeChecker::type_library_call(Call &n) {
     std::memcpy(&n.address, handle.fh.f_handle, 8);
     return;
   }
+  case BuiltinFunction::Memcmp: {
+    // memcmp(a, b, n): strings, arrays or records (values in memory), n bytes at most the
+    // smaller one's size; negative, 0 or positive as C's memcmp.
+    n.type = make_int(8, true);
+    uint32_t smaller = UINT32_MAX;
+    for (size_t i = 0; i < 2; ++i) {
+      const Type &t = n.args[i]->type;
+      if (t.kind == TypeKind::None)
+        return;
+      if (t.kind != TypeKind::String && t.kind != TypeKind::Array && t.kind != TypeKind::Record &&
+          t.kind != TypeKind::Tuple) {
+        error(DiagCode::WrongArgumentType, n.args[i]->loc,
+              "memcmp() compares values in memory (strings, arrays, records), not " + type_name(t),
+              t.kind == TypeKind::Pointer ? "compare what it points to: memcmp(*p, *q, n)" : "");
+        return;
+      }
+      smaller = std::min(smaller, t.size);
+    }
+    want_integer(n, 2, "byte count");
+    if (auto v = constant_value(n.args[2]); v && (*v < 0 || static_cast<uint64_t>(*v) > smaller))
+      error(DiagCode::InvalidOperand, n.args[2]->loc,
+            "memcmp() of " + std::to_string(*v) + " bytes: the values hold " +
+                std::to_string(smaller) + " (the smaller one)",
+            "compare at most " + std::to_string(smaller) + " bytes");
+    return;
+  }
   case BuiltinFunction::Reg: {
     // reg("name"): a register the probe's context saved (sets n.address to its offset).
     n.type = uint64_type();
