@@ -706,6 +706,12 @@ int run(int argc, char **argv) {
   scry::CodegenOptions codegen_options;
   codegen_options.filter_pid = opts.pid;
   codegen_options.child_pid = child.pid;
+  // pid and tid as scry's pid namespace sees them (bpftrace's curr_ns). PROC_PID_INIT_INO
+  // (include/linux/proc_ns.h) is the initial namespace's inode number.
+  if (struct stat ns; stat("/proc/self/ns/pid", &ns) == 0 && ns.st_ino != 0xEFFFFFFCU) {
+    codegen_options.pid_namespace_dev = ns.st_dev;
+    codegen_options.pid_namespace_ino = ns.st_ino;
+  }
   codegen_options.params = params;
   codegen_options.dump_ir = opts.dump_ir;
   codegen_options.dump_ir_opt = opts.dump_ir_opt;

@@ -8,6 +8,11 @@
 
 typedef unsigned long long u64;
 
+// Keeps the compiler from computing an address from `i` before the check that bounds it (as
+// libbpf's barrier_var): the verifier refuses pointer arithmetic with an unbounded number, even
+// on a path whose result is not used.
+#define bounded(i) asm volatile("" : "+r"(i))
+
 // The length of the NUL-terminated string at `s`, at most `max` bytes (a string's capacity:
 // scry's strings are fixed-size buffers, NUL-padded).
 u64 __scry_strnlen(const char *s, u64 max) {
@@ -72,6 +77,21 @@ void __scry_strerror(long err, char *out) {
   if (err >= 0 && err < SCRY_ERRNO_COUNT && scry_errno_texts[err][0] != 0)
     text = scry_errno_texts[err];
   __builtin_memcpy(out, text, 64);
+}
+
+#include "signal_names.h"
+
+// signal_name(sig): the description of signal `sig` into `out` (32 bytes, NUL-padded), or "N/A"
+// for a number outside 0..64, as bpftrace's.
+void __scry_signal_name(long sig, char *out) {
+  static const char unknown[32] = "N/A";
+  const char *text = unknown;
+  u64 i = (u64)sig;
+  if (i < SCRY_SIGNAL_COUNT) {
+    bounded(i);
+    text = scry_signal_names[i];
+  }
+  __builtin_memcpy(out, text, 32);
 }
 
 // memcmp(a, b, n) and array ==: the difference of the first bytes of `a` and `b` that differ

@@ -59,6 +59,10 @@ inline constexpr uint32_t kProbetypeBytes = 16;
 
 /// The bytes of strerror()'s string: a row of stdlib/errno_names.h's table (as bpftrace's).
 inline constexpr uint32_t kErrnoTextBytes = 64;
+/// signal_name(): the capacity of a signal's description ("Real-time signal 30").
+inline constexpr uint32_t kSignalNameBytes = 32;
+/// nsecs(clock): the clocks, as Call::id holds them.
+enum class Clock : uint8_t { Boot, Monotonic, Tai, SwTai };
 
 /// join(): the elements it reads at most (as bpftrace), and the bytes of each (at most
 /// max_strlen, and at most 1 KiB so that a record stays within 16 KiB).

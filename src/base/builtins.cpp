@@ -11,15 +11,15 @@ using V = BuiltinVariable;
 using F = BuiltinFunction;
 
 constexpr BuiltinVariableInfo kVariables[] = {
-    {V::Pid, "pid"},          {V::Tid, "tid"},       {V::Uid, "uid"},
-    {V::Gid, "gid"},          {V::Cpu, "cpu"},       {V::Ncpus, "ncpus"},
-    {V::Rand, "rand"},        {V::Nsecs, "nsecs"},   {V::Elapsed, "elapsed"},
-    {V::Jiffies, "jiffies"},  {V::Cgroup, "cgroup"}, {V::Comm, "comm"},
-    {V::Curtask, "curtask"},  {V::Probe, "probe"},   {V::Cpid, "cpid"},
-    {V::Args, "args"},        {V::Arg, "argN"},      {V::Retval, "retval"},
-    {V::Func, "func"},        {V::Kstack, "kstack"}, {V::Ustack, "ustack"},
-    {V::Ctx, "ctx"},          {V::Numaid, "numaid"}, {V::Probetype, "probetype"},
-    {V::HasCpid, "has_cpid"},
+    {V::Pid, "pid"},          {V::Tid, "tid"},           {V::Uid, "uid"},
+    {V::Gid, "gid"},          {V::Cpu, "cpu"},           {V::Ncpus, "ncpus"},
+    {V::Rand, "rand"},        {V::Nsecs, "nsecs"},       {V::Elapsed, "elapsed"},
+    {V::Jiffies, "jiffies"},  {V::Cgroup, "cgroup"},     {V::Comm, "comm"},
+    {V::Curtask, "curtask"},  {V::Probe, "probe"},       {V::Cpid, "cpid"},
+    {V::Args, "args"},        {V::Arg, "argN"},          {V::Retval, "retval"},
+    {V::Func, "func"},        {V::Kstack, "kstack"},     {V::Ustack, "ustack"},
+    {V::Ctx, "ctx"},          {V::Numaid, "numaid"},     {V::Probetype, "probetype"},
+    {V::HasCpid, "has_cpid"}, {V::Usermode, "usermode"}, {V::Username, "username"},
 };
 
 // Arities as scry implements each function (bpftrace's docs/stdlib.md allows more for some:
@@ -64,6 +64,11 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Pton, "pton", false, 1, 1},
     {F::Cgroupid, "cgroupid", false, 1, 1},
     {F::Memcmp, "memcmp", false, 3, 3},
+    {F::NsecsClock, "nsecs", false, 1, 1},
+    {F::PidNs, "pid", false, 1, 1},
+    {F::TidNs, "tid", false, 1, 1},
+    {F::SignalName, "signal_name", false, 1, 1},
+    {F::Macaddr, "macaddr", false, 1, 1},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -81,16 +86,15 @@ constexpr bool in_enum_order(const Table &t, Last last) {
       return false;
   return static_cast<size_t>(last) == std::size(t);
 }
-static_assert(in_enum_order(kVariables, V::HasCpid),
+static_assert(in_enum_order(kVariables, V::Username),
               "kVariables lists every BuiltinVariable in order");
 static_assert(in_enum_order(kFunctions, F::Lhist),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
-constexpr const char *kPlanned[] = {"username",     "usermode",   "sarg0",       "override",
-                                    "path",         "macaddr",    "cgroup_path", "skboutput",
-                                    "debugf",       "unwatch",    "find",        "socket_cookie",
-                                    "percpu_kaddr", "leader_tid", "leader_comm"};
+constexpr const char *kPlanned[] = {"sarg0",         "override", "path",        "cgroup_path",
+                                    "skboutput",     "debugf",   "unwatch",     "find",
+                                    "socket_cookie", "comm",     "percpu_kaddr"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {
@@ -135,6 +139,14 @@ const BuiltinFunctionInfo *find_builtin_function(std::string_view name) {
 
 const BuiltinFunctionInfo &builtin_function_info(BuiltinFunction id) {
   return kFunctions[static_cast<size_t>(id) - 1];
+}
+
+bool is_variable_call(std::string_view name) {
+  const BuiltinVariableInfo *v = find_builtin_variable(name);
+  if (!v || v->id == V::Args || v->id == V::Arg || v->id == V::Ctx)
+    return false;
+  const BuiltinFunctionInfo *f = find_builtin_function(name);
+  return !f || f->min_args > 0;
 }
 
 bool is_primitive(std::string_view name) {

@@ -46,6 +46,8 @@ enum class BuiltinVariable : uint8_t {
   Numaid,    // numaid: the NUMA node of the CPU running the probe
   Probetype, // probetype: the probe's type ("tracepoint"; "special" for begin and end)
   HasCpid,   // has_cpid: whether scry runs a command (-c), so that cpid has a value
+  Usermode,  // usermode: 1 when the probe interrupted user code (pt_regs' cs), else 0
+  Username,  // username: the uid, printed as its /etc/passwd name
 };
 
 enum class BuiltinFunction : uint8_t {
@@ -89,6 +91,11 @@ enum class BuiltinFunction : uint8_t {
   Pton,         // pton("addr"): an IPv4 or IPv6 address's bytes, resolved when compiling
   Cgroupid,     // cgroupid("path"): a cgroup v2 directory's id, resolved when compiling
   Memcmp,       // memcmp(a, b, n): compares the first n bytes of two values, as C's memcmp
+  NsecsClock,   // nsecs(boot|monotonic|tai|sw_tai): a clock's nanoseconds
+  PidNs,        // pid(curr_ns|init): the process id as a pid namespace sees it
+  TidNs,        // tid(curr_ns|init): the thread id as a pid namespace sees it
+  SignalName,   // signal_name(n): the signal's description (stdlib/strings.bpf.c's table)
+  Macaddr,      // macaddr(a): 6 bytes printed as a MAC address, in user space
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,
@@ -125,6 +132,11 @@ const BuiltinFunctionInfo &builtin_function_info(BuiltinFunction id);
 
 /// N of "argN" (a function's argument N), or -1 for any other name.
 int builtin_arg_index(std::string_view name);
+
+/// Whether a call `name()` without arguments stands for builtin variable `name`, as in the newest
+/// bpftrace, whose builtins are macros of no parameters (`pid()`, `comm()`, `nsecs()`): every
+/// builtin variable but args, argN and ctx, and not a function's name (`kstack()` is a call).
+bool is_variable_call(std::string_view name);
 
 /// Whether `name` is a primitive: a builtin named `__x` that the standard library's macros
 /// call and users are not offered ("did you mean" leaves them out).

@@ -201,6 +201,21 @@ Type make_inet() {
   return t;
 }
 
+Type make_username() {
+  Type t;
+  t.kind = TypeKind::Username;
+  t.size = t.align = 8;
+  return t;
+}
+
+Type make_macaddr() {
+  Type t;
+  t.kind = TypeKind::MacAddress;
+  t.size = 6;
+  t.align = 1;
+  return t;
+}
+
 Type make_void() {
   Type t;
   t.kind = TypeKind::Void;
@@ -274,6 +289,10 @@ std::string type_name(const Type &t) {
     return "timestamp";
   case TypeKind::Inet:
     return "inet";
+  case TypeKind::Username:
+    return "username";
+  case TypeKind::MacAddress:
+    return "macaddr_t";
   case TypeKind::Count:
     return "count_t";
   case TypeKind::Sum:

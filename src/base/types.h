@@ -14,21 +14,23 @@
 namespace scry {
 
 enum class TypeKind : uint8_t {
-  None,      // not typed (yet), or the type of an erroneous expression
-  Void,      // the result of a call that produces no value (printf, clear, ...)
-  Integer,   // size 1, 2, 4 or 8 bytes; is_signed
-  Boolean,   // 1 byte, 0 or 1
-  String,    // size bytes, NUL-terminated within them (at most size - 1 characters)
-  Buffer,    // buf(): { u32 length; u8 data[size - 4] }
-  Pointer,   // 8 bytes; `elem` is the pointee; `address_space` says which memory it points into
-  Array,     // `count` elements of `elem`
-  Record,    // fields with names: a C struct from BTF, or a scry record (a = 1, b = "x")
-  Tuple,     // fields without names: (1, "a")
-  Stack,     // kstack / ustack: the frames inline (below); `is_user_stack`, `count` = frame limit
-  Ksym,      // ksym(addr): u64 kernel address, printed as the symbol's name
-  Usym,      // usym(addr): { u64 address; i32 pid; i32 probe } printed as the symbol's name
-  Timestamp, // strftime(): u64 nanoseconds since boot; `name` is its strftime(3) format
-  Inet,      // ntop(): { i64 family; u8 address[16] } printed as an IPv4 or IPv6 address
+  None,       // not typed (yet), or the type of an erroneous expression
+  Void,       // the result of a call that produces no value (printf, clear, ...)
+  Integer,    // size 1, 2, 4 or 8 bytes; is_signed
+  Boolean,    // 1 byte, 0 or 1
+  String,     // size bytes, NUL-terminated within them (at most size - 1 characters)
+  Buffer,     // buf(): { u32 length; u8 data[size - 4] }
+  Pointer,    // 8 bytes; `elem` is the pointee; `address_space` says which memory it points into
+  Array,      // `count` elements of `elem`
+  Record,     // fields with names: a C struct from BTF, or a scry record (a = 1, b = "x")
+  Tuple,      // fields without names: (1, "a")
+  Stack,      // kstack / ustack: the frames inline (below); `is_user_stack`, `count` = frame limit
+  Ksym,       // ksym(addr): u64 kernel address, printed as the symbol's name
+  Usym,       // usym(addr): { u64 address; i32 pid; i32 probe } printed as the symbol's name
+  Timestamp,  // strftime(): u64 nanoseconds since boot; `name` is its strftime(3) format
+  Inet,       // ntop(): { i64 family; u8 address[16] } printed as an IPv4 or IPv6 address
+  Username,   // username: u64 uid, printed as the user's name in /etc/passwd ("" if none)
+  MacAddress, // macaddr(): u8 address[6], printed as XX:XX:XX:XX:XX:XX
   // Aggregation values (per-CPU in the kernel, merged in user space):
   Count, // u64
   Sum,   // i64 or u64 (is_signed follows the argument)
@@ -145,6 +147,8 @@ Type make_timestamp(const std::string &format);
 /// from its first byte (4 bytes for AF_INET), the rest zero.
 Type make_inet();
 inline constexpr uint32_t kInetSize = 24;
+Type make_username();
+Type make_macaddr();
 /// "bpftrace", "perf" or "raw".
 const char *stack_mode_name(StackMode mode);
 Type make_void();

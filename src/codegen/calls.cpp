@@ -7,20 +7,88 @@
 #include "parser/probe_types.h"
 
 #include <cstdlib>
+#include <ctime>
+#include <string_view>
 
 namespace scry::codegen_detail {
 
+namespace {
+
+/// CLOCK_TAI minus CLOCK_BOOTTIME in ns, as bpftrace measures it for sw_tai: the boot clock read
+/// between two reads of TAI, keeping the closest pair of five.
+uint64_t tai_minus_boottime_ns() {
+  auto ns = [](clockid_t c) {
+    timespec ts{};
+    clock_gettime(c, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  };
+  int64_t best_gap = INT64_MAX, delta = 0;
+  for (int i = 0; i < 5; ++i) {
+    int64_t before = ns(CLOCK_TAI), boot = ns(CLOCK_BOOTTIME), after = ns(CLOCK_TAI);
+    if (after >= before && after - before < best_gap) {
+      best_gap = after - before;
+      delta = before + (after - before) / 2 - boot;
+    }
+  }
+  return static_cast<uint64_t>(delta);
+}
+
+} // namespace
+
+llvm::Value *Generator::current_pid_tid(bool tid, bool init) {
+  llvm::Value *ids;
+  if (init || options_.pid_namespace_ino == 0) {
+    ids = call(GetCurrentPidTgid, i64_, {});
+  } else {
+    // struct bpf_pidns_info { u32 pid; u32 tgid; } (linux/bpf.h): the layout of pid_tgid.
+    llvm::Value *info = entry_alloca();
+    b_.CreateStore(b_.getInt64(0), info);
+    call(GetNsCurrentPidTgid, i64_,
+         {b_.getInt64(options_.pid_namespace_dev), b_.getInt64(options_.pid_namespace_ino), info,
+          b_.getInt64(8)});
+    ids = b_.CreateLoad(i64_, info);
+  }
+  return tid ? b_.CreateAnd(ids, 0xffffffffULL) : b_.CreateLShr(ids, 32);
+}
+
+llvm::Value *Generator::usermode() {
+  const ContextKind k = prog_->context;
+  if (k != ContextKind::Registers && k != ContextKind::UsdtArguments &&
+      k != ContextKind::PerfSample)
+    return b_.getInt64(std::string_view(probetype_value(prog_->type)) == "special" ? 1 : 0);
+  uint32_t cs = 0;
+  for (size_t i = 0; i < std::size(arch::kRegisterNames); ++i)
+    if (std::string_view(arch::kRegisterNames[i]) == "cs")
+      cs = static_cast<uint32_t>(8 * i);
+  llvm::Value *level = b_.CreateAnd(load_context(cs, make_int(8, false)), 3);
+  return b_.CreateZExt(b_.CreateICmpEQ(level, b_.getInt64(3)), i64_);
+}
+
+llvm::Value *Generator::clock_ns(Clock clock) {
+  switch (clock) {
+  case Clock::Boot:
+    return call(KtimeGetBootNs, i64_, {});
+  case Clock::Monotonic:
+    return call(KtimeGetNs, i64_, {});
+  case Clock::Tai:
+    return call(KtimeGetTaiNs, i64_, {});
+  case Clock::SwTai:
+    return b_.CreateAdd(call(KtimeGetBootNs, i64_, {}), b_.getInt64(tai_minus_boottime_ns()));
+  }
+  return b_.getInt64(0);
+}
+
 void Generator::visit(Identifier &n) {
   switch (n.builtin) {
-  case BuiltinVariable::Pid: {
-    result_ = b_.CreateLShr(call(GetCurrentPidTgid, i64_, {}), 32);
+  case BuiltinVariable::Pid:
+  case BuiltinVariable::Tid:
+    result_ = current_pid_tid(n.builtin == BuiltinVariable::Tid, false);
     break;
-  }
-  case BuiltinVariable::Tid: {
-    result_ = b_.CreateAnd(call(GetCurrentPidTgid, i64_, {}), 0xffffffffULL);
+  case BuiltinVariable::Usermode:
+    result_ = usermode();
     break;
-  }
-  case BuiltinVariable::Uid: {
+  case BuiltinVariable::Username:
+  case BuiltinVariable::Uid: { // also username's value
     result_ = b_.CreateAnd(call(GetCurrentUidGid, i64_, {}), 0xffffffffULL);
     break;
   }
@@ -305,6 +373,11 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Memcmp:
+  case BuiltinFunction::NsecsClock:
+  case BuiltinFunction::PidNs:
+  case BuiltinFunction::TidNs:
+  case BuiltinFunction::SignalName:
+  case BuiltinFunction::Macaddr:
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Strerror:

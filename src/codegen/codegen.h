@@ -24,11 +24,15 @@ struct CodegenResult;
 struct CodegenOptions {
   /// The ring buffer's size in bytes: a power of two, a multiple of the page size. 0 chooses
   /// by the program: kRingbufBytesEvents when it sends a record per event (printf, cat, system,
-  /// join, print of a value, time), else kRingbufBytesControl, since the buffer's pages are mapped into scry
-  /// (twice) and count in its resident memory.
+  /// join, print of a value, time), else kRingbufBytesControl, since the buffer's pages are mapped
+  /// into scry (twice) and count in its resident memory.
   uint32_t ringbuf_bytes = 0;
-  int64_t filter_pid = 0;          // -p: non-begin/end probes fire only for this process (tgid)
-  int64_t child_pid = 0;           // -c: the value of cpid
+  int64_t filter_pid = 0; // -p: non-begin/end probes fire only for this process (tgid)
+  int64_t child_pid = 0;  // -c: the value of cpid
+  /// When scry runs in a pid namespace other than the initial one: the device and inode of
+  /// /proc/self/ns/pid, through which pid and tid are read as that namespace sees them. Zero:
+  /// the initial namespace, whose ids bpf_get_current_pid_tgid gives.
+  uint64_t pid_namespace_dev = 0, pid_namespace_ino = 0;
   std::vector<std::string> params; // positional parameters
   bool dump_ir = false;            // -d codegen: print the IR before optimisation
   bool dump_ir_opt = false;        // -d codegen-opt: after optimisation

@@ -76,6 +76,8 @@ enum Helper : int64_t {
   SeqPrintf = BPF_FUNC_seq_printf,
   SendSignal = BPF_FUNC_send_signal,
   SendSignalThread = BPF_FUNC_send_signal_thread,
+  GetNsCurrentPidTgid = BPF_FUNC_get_ns_current_pid_tgid,
+  KtimeGetTaiNs = BPF_FUNC_ktime_get_tai_ns,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 // A probe's scratch region. Up to 32 KiB (the limit of a per-CPU map value, mm/percpu.c
@@ -95,6 +97,7 @@ inline bool is_composite(const Type &t) {
   case TypeKind::Stack:
   case TypeKind::Usym:
   case TypeKind::Inet:
+  case TypeKind::MacAddress:
     return true;
   default:
     return false;
@@ -326,6 +329,20 @@ private:
   // ---- values.cpp: how values are held and moved ----------------------------------------------
   /// A scalar's i64 from a value that may be a composite (only scalars are expected).
   llvm::Value *to_i64(llvm::Value *v, const Type &) { return v; }
+
+  /// The current task's process id (tid: thread id) as an i64: as the initial pid namespace
+  /// sees it when `init` or when scry runs there, else as scry's pid namespace sees it
+  /// (bpf_get_ns_current_pid_tgid; 0 for a task outside it).
+  llvm::Value *current_pid_tid(bool tid, bool init);
+
+  /// usermode: 1 when the probe interrupted user code (the saved pt_regs' cs has privilege
+  /// level 3, x86_64), else 0; a constant where no registers are saved (1 in begin and end,
+  /// whose task is scry in user space, 0 elsewhere), as in bpftrace.
+  llvm::Value *usermode();
+
+  /// nsecs(clock): nanoseconds of CLOCK_BOOTTIME, CLOCK_MONOTONIC or CLOCK_TAI (kernel
+  /// helpers), or sw_tai: CLOCK_BOOTTIME plus TAI's offset from it, measured once when compiling.
+  llvm::Value *clock_ns(Clock clock);
 
   llvm::Value *truth(llvm::Value *v) { return b_.CreateICmpNE(v, b_.getInt64(0)); }
 

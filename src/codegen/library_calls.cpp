@@ -117,6 +117,35 @@ void Generator::emit_library_call(Call &n) {
     // pt_regs), or the start of a perf event's (struct bpf_perf_event_data's regs).
     result_ = load_context(static_cast<uint32_t>(n.address), make_int(8, false));
     break;
+  case BuiltinFunction::NsecsClock:
+    result_ = clock_ns(static_cast<Clock>(n.id));
+    break;
+  case BuiltinFunction::PidNs:
+  case BuiltinFunction::TidNs:
+    result_ = current_pid_tid(n.builtin == BuiltinFunction::TidNs, n.id == 1);
+    break;
+  case BuiltinFunction::SignalName: {
+    llvm::Value *sig = to_i64(emit(n.args[0]), n.args[0]->type);
+    llvm::Value *dst = scratch(kSignalNameBytes);
+    call_stdlib("__scry_signal_name", b_.getVoidTy(), {sig, dst});
+    result_ = dst;
+    break;
+  }
+  case BuiltinFunction::Macaddr: {
+    const Type &t = n.args[0]->type;
+    llvm::Value *src = emit(n.args[0]);
+    llvm::Value *dst = scratch(6);
+    if (t.kind == TypeKind::Array || t.kind == TypeKind::String) { // a char[N] field is a string
+      copy(dst, src, 6, 1);
+    } else {
+      // 6 bytes at an address; zeros when they cannot be read.
+      zero(dst, 6, 1);
+      const int64_t read = t.address_space == AddressSpace::User ? ProbeReadUser : ProbeReadKernel;
+      check_helper(call(read, i64_, {dst, b_.getInt64(6), b_.CreateIntToPtr(src, ptr_)}), read);
+    }
+    result_ = dst;
+    break;
+  }
   case BuiltinFunction::Strerror: {
     llvm::Value *err = to_i64(emit(n.args[0]), n.args[0]->type);
     llvm::Value *dst = scratch(kErrnoTextBytes);

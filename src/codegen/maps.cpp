@@ -274,6 +274,11 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Memcmp:
+  case BuiltinFunction::NsecsClock:
+  case BuiltinFunction::PidNs:
+  case BuiltinFunction::TidNs:
+  case BuiltinFunction::SignalName:
+  case BuiltinFunction::Macaddr:
   case BuiltinFunction::SignalThread:
   case BuiltinFunction::Warnf:
   case BuiltinFunction::Strstr:

@@ -314,6 +314,7 @@ Number value_number(const Type &type, const uint8_t *data) {
   case TypeKind::Count:
   case TypeKind::Stack:
   case TypeKind::Timestamp:
+  case TypeKind::Username:
     return {load_u64(data), false};
   case TypeKind::Sum:
   case TypeKind::Min:

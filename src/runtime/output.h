@@ -188,7 +188,8 @@ std::unique_ptr<Output> make_json_output(FILE *out);
 /// bpftrace: 8 spaces and `symbol+offset`; perf: a tab, the hex address, `symbol+offset`, and for
 /// user frames ` (file)`; raw: the hex address), unresolved frames as `0x...`; ksym and usym as
 /// the symbol's name. Timestamps (strftime) print as timestamp_text, ntop addresses as
-/// inet_text. An integer of enum type
+/// inet_text, username as username_text, macaddr as six uppercase hex pairs joined by `:`.
+/// An integer of enum type
 /// (EnumInfo) prints as its enumerator's name, or its unsigned number when it has none.
 std::string value_to_text(const Type &type, const uint8_t *data);
 
@@ -202,6 +203,10 @@ std::string timestamp_text(const std::string &format, uint64_t ns);
 /// writes it: "127.0.0.1", "::1". Empty for a family other than AF_INET and AF_INET6, as in
 /// bpftrace.
 std::string inet_text(const uint8_t *data);
+
+/// username: the name of user `uid` in /etc/passwd (the first line whose third field is the
+/// uid), read each time as bpftrace does; empty when no line has it or the file cannot be read.
+std::string username_text(uint64_t uid);
 
 /// The text of a map key as it prints between `[` and `]`: the parts of a tuple key joined with
 /// `separator` (", " in text output, "," in JSON object keys), strings unquoted.

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 #include <fmt/format.h>
+#include <fstream>
 
 namespace scry {
 
@@ -231,6 +232,13 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
   case TypeKind::Inet:
     out += inet_text(data);
     return;
+  case TypeKind::Username:
+    out += username_text(value_number(type, data).bits);
+    return;
+  case TypeKind::MacAddress:
+    out += fmt::format("{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}", data[0], data[1], data[2],
+                       data[3], data[4], data[5]);
+    return;
   }
 }
 
@@ -449,6 +457,21 @@ std::string timestamp_text(const std::string &format, uint64_t ns) {
   if (n == 0 && !fmt.empty())
     return "(?)";
   return std::string(text, n);
+}
+
+std::string username_text(uint64_t uid) {
+  std::ifstream passwd("/etc/passwd");
+  const std::string want = std::to_string(uid);
+  std::string line;
+  while (std::getline(passwd, line)) {
+    // name:password:uid:gid:gecos:home:shell (passwd(5))
+    size_t first = line.find(':');
+    size_t second = first == std::string::npos ? first : line.find(':', first + 1);
+    size_t third = second == std::string::npos ? second : line.find(':', second + 1);
+    if (third != std::string::npos && line.compare(second + 1, third - second - 1, want) == 0)
+      return line.substr(0, first);
+  }
+  return "";
 }
 
 std::string inet_text(const uint8_t *data) {

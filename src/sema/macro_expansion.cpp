@@ -7,6 +7,7 @@
 // macro call in an argument is expanded there, and its variables are the caller's).
 #include "sema/macro_expansion.h"
 
+#include "base/builtins.h"
 #include "parser/ast_clone.h"
 #include "sema/stdlib.h"
 
@@ -181,9 +182,12 @@ protected:
       if (const Macro *m = find(id->name, 0))
         return expand_value(*m, e, nullptr);
     }
-    if (auto *call = dynamic_cast<Call *>(&e))
+    if (auto *call = dynamic_cast<Call *>(&e)) {
       if (const Macro *m = find(call->name, call->args.size()))
         return expand_value(*m, e, &call->args);
+      if (call->args.empty() && is_variable_call(call->name))
+        return context().make<Identifier>(call->loc, call->name);
+    }
     if (dynamic_cast<BlockExpr *>(&e))
       block_value_used_ = true; // for the copy_block that copies its block, next
     return Cloner::copy_expression(e);
@@ -562,10 +566,25 @@ private:
   std::set<std::tuple<int, int, int, int, int>> reported_;
 };
 
+/// Whether a probe calls a builtin variable as a function (`pid()`), which expansion rewrites.
+bool calls_a_variable(Program &program) {
+  struct Finder : Walker {
+    using Walker::visit;
+    void visit(Call &n) override {
+      found = found || (n.args.empty() && is_variable_call(n.name));
+      Walker::visit(n);
+    }
+    bool found = false;
+  } finder;
+  for (Probe *p : program.probes)
+    p->accept(finder);
+  return finder.found;
+}
+
 } // namespace
 
 bool expand_macros(ast::Program &program, ast::Context &ctx, Diagnostics &diags) {
-  if (program.macros.empty())
+  if (program.macros.empty() && !calls_a_variable(program))
     return true;
   Expander expander(ctx, diags);
   return expander.run(program);

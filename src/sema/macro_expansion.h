@@ -39,7 +39,8 @@ namespace scry {
 ///   - type-mismatch: a macro without a value (its body ends with `;`) called for its value;
 ///   - nesting-too-deep, program-too-large: expansions nested or grown beyond what later passes
 ///     can hold.
-/// A program without macros is left untouched.
+/// A call of a builtin variable without arguments (`pid()`) becomes the variable (`pid`). A
+/// program without macros or such calls is left untouched.
 bool expand_macros(ast::Program &program, ast::Context &ctx, Diagnostics &diags);
 
 /// A scratch variable's name as its source wrote it: `b` for `b#3`, the name macro expansion

@@ -220,6 +220,7 @@ private:
   void type_symbol_call(ast::Call &n);
   /// uaddr("name"): the symbol in the probed binary of every program of the probe.
   void type_uaddr(ast::Call &n);
+  void type_mode_call(ast::Call &n);
 
   // ---- types_library.cpp ----------------------------------------------------------------------
   /// bswap, ntop, strftime, buf, cat and syscall_name.

@@ -314,6 +314,11 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Uaddr:
     type_uaddr(n);
     break;
+  case BuiltinFunction::NsecsClock:
+  case BuiltinFunction::PidNs:
+  case BuiltinFunction::TidNs:
+    type_mode_call(n);
+    break;
   case BuiltinFunction::Getopt:
     type_getopt(n);
     break;
@@ -334,6 +339,8 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Memcmp:
+  case BuiltinFunction::SignalName:
+  case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
     type_library_call(n);
@@ -381,6 +388,27 @@ Type TypeChecker::stack_type(bool user, StackMode mode, uint32_t frames) {
 
 // bpftrace's forms: kstack(), kstack(N), kstack(mode), kstack(mode, N), with mode one of
 // bpftrace, perf, raw written as a bare word and N a constant frame limit.
+void TypeChecker::type_mode_call(Call &n) {
+  // nsecs(clock), pid(ns), tid(ns): a bare word names the clock or the pid namespace (Call::id).
+  const bool clock = n.builtin == BuiltinFunction::NsecsClock;
+  n.type = clock ? uint64_type() : make_int(4, false);
+  static constexpr const char *kClocks[] = {"boot", "monotonic", "tai", "sw_tai"};
+  static constexpr const char *kNamespaces[] = {"curr_ns", "init"};
+  const char *const *words = clock ? kClocks : kNamespaces;
+  const size_t count = clock ? std::size(kClocks) : std::size(kNamespaces);
+  const std::string choices = clock ? "boot, monotonic, tai or sw_tai" : "curr_ns or init";
+  auto *id = dynamic_cast<Identifier *>(n.args[0]);
+  for (size_t i = 0; id && i < count; ++i)
+    if (id->name == words[i]) {
+      n.id = static_cast<int>(i);
+      return;
+    }
+  error(DiagCode::WrongArgumentType, n.args[0]->loc,
+        id ? n.name + "(): unknown " + (clock ? "clock" : "pid namespace") + " '" + id->name + "'"
+           : n.name + "() takes " + (clock ? "a clock" : "a pid namespace") + ": " + choices,
+        "use " + choices);
+}
+
 void TypeChecker::type_stack_call(Call &n, bool user) {
   if (!arity(n))
     return;
@@ -701,6 +729,11 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Memcmp:
+  case BuiltinFunction::NsecsClock:
+  case BuiltinFunction::PidNs:
+  case BuiltinFunction::TidNs:
+  case BuiltinFunction::SignalName:
+  case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

@@ -86,6 +86,12 @@ void TypeChecker::visit(Identifier &n) {
   case BuiltinVariable::HasCpid:
     n.type = make_bool();
     break;
+  case BuiltinVariable::Usermode: // 1 or 0, known when compiling where no registers are saved
+    n.type = make_int(1, false);
+    break;
+  case BuiltinVariable::Username:
+    n.type = make_username();
+    break;
   case BuiltinVariable::Cpid:
     if (!options_.has_child)
       error(DiagCode::BuiltinNotAvailable, n.loc, "cpid needs a child process",

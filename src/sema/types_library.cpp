@@ -375,6 +375,36 @@ void TypeChecker::type_library_call(Call &n) {
     }
     return;
   }
+  case BuiltinFunction::SignalName: {
+    want_integer(n, 0, "signal number");
+    n.type = make_string(kSignalNameBytes);
+    return;
+  }
+  case BuiltinFunction::Macaddr: {
+    // macaddr(a): the first 6 bytes of an array, or 6 bytes read at an address (a pointer or an
+    // integer), printed as a MAC address.
+    const Type &t = n.args[0]->type;
+    if (t.kind == TypeKind::None)
+      return;
+    n.type = make_macaddr();
+    if (dynamic_cast<String *>(n.args[0])) {
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "macaddr() takes the address's 6 bytes (an array or a pointer), not a string literal");
+      return;
+    }
+    if (t.kind == TypeKind::Pointer || t.kind == TypeKind::Integer)
+      return;
+    if (t.kind != TypeKind::String && integer_array_bytes(t) == 0) {
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "macaddr() takes an array of bytes or a pointer to them, not " + type_name(t));
+      return;
+    }
+    if (t.size < 6)
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "macaddr() needs 6 bytes; " + type_name(t) + " holds " + std::to_string(t.size),
+            "a MAC address is 6 bytes: char[6]");
+    return;
+  }
   case BuiltinFunction::SyscallName: {
     want_integer(n, 0, "system call number");
     n.type = make_string(kSyscallNameBytes);

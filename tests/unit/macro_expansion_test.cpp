@@ -95,6 +95,15 @@ TEST(MacroExpansion, ProgramWithoutMacrosIsUntouched) {
   EXPECT_EQ(e->probes, "begin { $a = 1; }");
 }
 
+TEST(MacroExpansion, BuiltinVariableCalledWithoutArgumentsIsTheVariable) {
+  // Also in a program without macros; kstack() stays a call (a function of that name), args()
+  // and pid(init) are left for sema, and a macro of the name wins.
+  EXPECT_EQ(expanded("begin { $a = pid() + cpu(); print(comm()); $s = kstack(); $b = args(); "
+                     "$c = pid(init); }"),
+            "begin { $a = (pid + cpu); print(comm); $s = kstack(); $b = args(); $c = pid(init); }");
+  EXPECT_EQ(expanded("macro cpu() { 7 } begin { $a = cpu(); }"), "begin { $a = { 7 }; }");
+}
+
 TEST(MacroExpansion, CallAndBareNameOfAMacroWithoutParameters) {
   EXPECT_EQ(expanded("macro one() { 1 } begin { $a = one(); $b = one; print(one); }"),
             "begin { $a = { 1 }; $b = { 1 }; print({ 1 }); }");
