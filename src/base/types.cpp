@@ -185,8 +185,9 @@ const char *stack_mode_name(StackMode mode) {
   return "bpftrace";
 }
 
-Type make_timestamp(const std::string &format) {
+Type make_timestamp(const std::string &format, bool tai) {
   Type t;
+  t.count = tai ? 1 : 0;
   t.kind = TypeKind::Timestamp;
   t.size = t.align = 8;
   t.name = format;

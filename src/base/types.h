@@ -101,10 +101,10 @@ struct Type {
   uint32_t align = 1; // bytes
   bool is_signed = false;
   AddressSpace address_space = AddressSpace::None;
-  bool is_user_stack = false;                       // Stack
-  StackMode stack_mode = StackMode::Bpftrace;       // Stack
-  std::shared_ptr<const Type> elem;                 // Pointer: pointee; Array: element
-  uint32_t count = 0;                               // Array: elements; Stack: frame limit
+  bool is_user_stack = false;                 // Stack
+  StackMode stack_mode = StackMode::Bpftrace; // Stack
+  std::shared_ptr<const Type> elem;           // Pointer: pointee; Array: element
+  uint32_t count = 0; // Array: elements; Stack: frame limit; Timestamp: 1 for CLOCK_TAI
   std::shared_ptr<const std::vector<Field>> fields; // Record, Tuple
   std::string name;   // Record: struct name ("task_struct"); may be empty
   int32_t btf_id = 0; // Record/Pointer into vmlinux BTF; 0 when not from BTF
@@ -142,7 +142,7 @@ Type make_ksym();
 Type make_usym();
 /// strftime(fmt, ns): a u64 of nanoseconds since boot, printed as local time in `format`
 /// (strftime(3), and %f for microseconds).
-Type make_timestamp(const std::string &format);
+Type make_timestamp(const std::string &format, bool tai = false);
 /// ntop(): { i64 family (AF_INET or AF_INET6); u8 address[16] }, the address in network order
 /// from its first byte (4 bytes for AF_INET), the rest zero.
 Type make_inet();

@@ -197,7 +197,8 @@ std::string value_to_text(const Type &type, const uint8_t *data);
 /// strftime(3)'s `format`, where `%f` is the microseconds (6 digits, zero-padded), as bpftrace's
 /// extension. The boot time is the difference of CLOCK_REALTIME and CLOCK_BOOTTIME, read once.
 /// "(?)" when the text does not fit in 512 bytes.
-std::string timestamp_text(const std::string &format, uint64_t ns);
+/// With `tai`, `ns` counts CLOCK_TAI's nanoseconds (nsecs(tai)) instead.
+std::string timestamp_text(const std::string &format, uint64_t ns, bool tai = false);
 
 /// ntop(): base/types.h's Inet at `data` ({ i64 family; u8 address[16] }) as inet_ntop(3)
 /// writes it: "127.0.0.1", "::1". Empty for a family other than AF_INET and AF_INET6, as in

@@ -227,7 +227,7 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
     return;
   }
   case TypeKind::Timestamp:
-    out += timestamp_text(type.name, value_number(type, data).bits);
+    out += timestamp_text(type.name, value_number(type, data).bits, type.count == 1);
     return;
   case TypeKind::Inet:
     out += inet_text(data);
@@ -427,14 +427,17 @@ void set_str_trunc_trailer(std::string trailer) {
   trunc_trailer() = std::move(trailer);
 }
 
-std::string timestamp_text(const std::string &format, uint64_t ns) {
-  static const int64_t boot_ns = [] {
-    struct timespec real, boot;
+std::string timestamp_text(const std::string &format, uint64_t ns, bool tai) {
+  // CLOCK_REALTIME minus the clock `ns` counts on, read once.
+  auto offset = [](clockid_t clock) {
+    struct timespec real, other;
     clock_gettime(CLOCK_REALTIME, &real);
-    clock_gettime(CLOCK_BOOTTIME, &boot);
-    return (real.tv_sec - boot.tv_sec) * 1000000000LL + (real.tv_nsec - boot.tv_nsec);
-  }();
-  const int64_t wall = boot_ns + static_cast<int64_t>(ns);
+    clock_gettime(clock, &other);
+    return (real.tv_sec - other.tv_sec) * 1000000000LL + (real.tv_nsec - other.tv_nsec);
+  };
+  static const int64_t boot_ns = offset(CLOCK_BOOTTIME);
+  static const int64_t tai_ns = offset(CLOCK_TAI);
+  const int64_t wall = (tai ? tai_ns : boot_ns) + static_cast<int64_t>(ns);
   const int64_t micros = ((wall % 1000000000LL) + 1000000000LL) % 1000000000LL / 1000;
   std::string fmt;
   for (size_t i = 0; i < format.size(); ++i) {

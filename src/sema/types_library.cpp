@@ -163,7 +163,19 @@ void TypeChecker::type_library_call(Call &n) {
       return;
     }
     want_integer(n, 1, "timestamp (nanoseconds since boot)");
-    n.type = make_timestamp(fmt->value);
+    // nsecs(tai) and nsecs(sw_tai) count from the TAI epoch; a monotonic clock has no date.
+    auto *clock = dynamic_cast<Call *>(n.args[1]);
+    const bool tai =
+        clock && clock->builtin == BuiltinFunction::NsecsClock &&
+        (clock->id == static_cast<int>(Clock::Tai) || clock->id == static_cast<int>(Clock::SwTai));
+    if (clock && clock->builtin == BuiltinFunction::NsecsClock &&
+        clock->id == static_cast<int>(Clock::Monotonic)) {
+      error(DiagCode::WrongArgumentType, n.args[1]->loc,
+            "strftime() cannot take a monotonic timestamp: it has no date",
+            "use nsecs (the boot clock) or nsecs(tai)");
+      return;
+    }
+    n.type = make_timestamp(fmt->value, tai);
     return;
   }
   case BuiltinFunction::Buf: {
