@@ -110,6 +110,12 @@ std::string attach_watchpoint(const ProbeProgram &probe, bpf_program *prog, pid_
   attr.sample_period = 1; // every access
   attr.exclude_kernel = process > 0;
   std::vector<int> cpus = process > 0 ? std::vector<int>{-1} : online_cpus();
+  // A breakpoint the kernel accepts but that never fires would count nothing: refused.
+  if (!kernel_has(KernelFeature::HardwareBreakpoint))
+    return probe.probe_name +
+           ": hardware breakpoints do not fire on this machine (a VM whose hypervisor does not "
+           "pass the debug registers through, or a kernel without CONFIG_HAVE_HW_BREAKPOINT): "
+           "the watchpoint would see nothing";
   for (int cpu : cpus) {
     int fd = static_cast<int>(syscall(SYS_perf_event_open, &attr, process > 0 ? process : -1, cpu,
                                       -1, PERF_FLAG_FD_CLOEXEC));

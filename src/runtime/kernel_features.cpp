@@ -201,9 +201,16 @@ bool has_hardware_breakpoint() {
   attr.bp_addr = reinterpret_cast<uint64_t>(&watched);
   attr.bp_len = HW_BREAKPOINT_LEN_8;
   attr.sample_period = 1;
-  attr.disabled = 1;
   Fd fd(static_cast<int>(syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC)));
-  return fd.ok();
+  if (!fd.ok())
+    return false;
+  // A breakpoint the kernel accepts may still never fire: a hypervisor that does not pass the
+  // debug registers through (bpftrace's watchpoints count nothing there either). Two writes
+  // must count as two hits.
+  watched = 1;
+  watched = 2;
+  uint64_t hits = 0;
+  return read(fd.fd, &hits, sizeof(hits)) == sizeof(hits) && hits >= 2;
 }
 
 bool has_raw_tracepoint_run() {

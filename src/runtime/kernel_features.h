@@ -37,8 +37,8 @@ enum class KernelFeature {
   Fentry,             // a BPF_PROG_TYPE_TRACING program with BPF_TRACE_FENTRY on a vmlinux
                       // function loads and attaches (BPF trampolines: fentry and fexit)
   PerfEvent,          // a BPF_PROG_TYPE_PERF_EVENT program loads (profile, software, hardware)
-  HardwareBreakpoint, // perf_event_open of a PERF_TYPE_BREAKPOINT write watch on a variable of
-                      // scry's own, for the calling thread, succeeds (watchpoints)
+  HardwareBreakpoint, // a PERF_TYPE_BREAKPOINT write watch on a variable of scry's own, for
+                      // the calling thread, opens and counts two writes (watchpoints)
   Iter,               // a BPF_PROG_TYPE_TRACING program with BPF_TRACE_ITER on bpf_iter_task loads
 
   // BPF helpers (--info "Kernel helpers"). Each is a two-instruction program calling the
