@@ -69,6 +69,16 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::TidNs, "tid", false, 1, 1},
     {F::SignalName, "signal_name", false, 1, 1},
     {F::Macaddr, "macaddr", false, 1, 1},
+    {F::IsStr, "is_str", false, 1, 1},
+    {F::IsPtr, "is_ptr", false, 1, 1},
+    {F::IsArray, "is_array", false, 1, 1},
+    {F::IsInteger, "is_integer", false, 1, 1},
+    {F::IsUnsignedInteger, "is_unsigned_integer", false, 1, 1},
+    {F::IsLiteral, "is_literal", false, 1, 1},
+    {F::StaticAssert, "static_assert", false, 2, 2},
+    {F::Fail, "fail", false, 1, 255},
+    {F::Strcap, "strcap", false, 1, 1},
+    {F::KfuncExist, "kfunc_exist", false, 1, 1},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -92,9 +102,9 @@ static_assert(in_enum_order(kFunctions, F::Lhist),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
-constexpr const char *kPlanned[] = {"sarg0",         "override", "path",        "cgroup_path",
-                                    "skboutput",     "debugf",   "unwatch",     "find",
-                                    "socket_cookie", "comm",     "percpu_kaddr"};
+constexpr const char *kPlanned[] = {
+    "sarg0", "override",      "path", "cgroup_path",   "skboutput",  "debugf",      "unwatch",
+    "find",  "socket_cookie", "comm", "kfunc_allowed", "str_concat", "percpu_kaddr"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

@@ -96,6 +96,18 @@ enum class BuiltinFunction : uint8_t {
   TidNs,        // tid(curr_ns|init): the thread id as a pid namespace sees it
   SignalName,   // signal_name(n): the signal's description (stdlib/strings.bpf.c's table)
   Macaddr,      // macaddr(a): 6 bytes printed as a MAC address, in user space
+  // Known when compiling (Call::address holds the value): the type predicates, strcap of a
+  // string or array, kfunc_exist; static_assert and fail report an error or nothing.
+  IsStr,             // is_str(e): e is a string
+  IsPtr,             // is_ptr(e): e is a pointer
+  IsArray,           // is_array(e): e is an array
+  IsInteger,         // is_integer(e): e is an integer
+  IsUnsignedInteger, // is_unsigned_integer(e): e is an unsigned integer
+  IsLiteral,         // is_literal(e): e is a literal (1, -1, true, "s", or a tuple of them)
+  StaticAssert,      // static_assert(cond, "msg"): an error when cond is false, when compiling
+  Fail,              // fail("fmt", literals...): an error when compiling, where it is called
+  Strcap,            // strcap(s): a string's capacity, an array's length, or strlen of a char *
+  KfuncExist,        // kfunc_exist("name"): the kernel has the BPF kfunc
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

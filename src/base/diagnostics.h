@@ -88,7 +88,8 @@ namespace scry {
   X(CDefinitionError, "c-definition-error")                                                        \
   X(ImportFailed, "import-failed")                                                                 \
   X(AmbiguousBinary, "ambiguous-binary")                                                           \
-  X(UsedBeforeAssigned, "used-before-assigned")
+  X(UsedBeforeAssigned, "used-before-assigned")                                                    \
+  X(StaticAssertion, "static-assertion")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,

@@ -378,6 +378,16 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::TidNs:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
+  case BuiltinFunction::IsStr:
+  case BuiltinFunction::IsPtr:
+  case BuiltinFunction::IsArray:
+  case BuiltinFunction::IsInteger:
+  case BuiltinFunction::IsUnsignedInteger:
+  case BuiltinFunction::IsLiteral:
+  case BuiltinFunction::StaticAssert:
+  case BuiltinFunction::Fail:
+  case BuiltinFunction::Strcap:
+  case BuiltinFunction::KfuncExist:
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Strerror:

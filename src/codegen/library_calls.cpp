@@ -117,6 +117,30 @@ void Generator::emit_library_call(Call &n) {
     // pt_regs), or the start of a perf event's (struct bpf_perf_event_data's regs).
     result_ = load_context(static_cast<uint32_t>(n.address), make_int(8, false));
     break;
+  case BuiltinFunction::IsStr:
+  case BuiltinFunction::IsPtr:
+  case BuiltinFunction::IsArray:
+  case BuiltinFunction::IsInteger:
+  case BuiltinFunction::IsUnsignedInteger:
+  case BuiltinFunction::IsLiteral:
+  case BuiltinFunction::KfuncExist:
+    result_ = b_.getInt64(n.address); // known when compiling (sema); the argument is not run
+    break;
+  case BuiltinFunction::StaticAssert:
+  case BuiltinFunction::Fail:
+    result_ = nullptr; // checked when compiling; nothing runs
+    break;
+  case BuiltinFunction::Strcap:
+    if (n.args[0]->type.kind == TypeKind::Pointer) {
+      // A char *: the length of the string there, at most max_strlen (Call::id).
+      const Type &t = n.args[0]->type;
+      const uint32_t cap = static_cast<uint32_t>(n.id);
+      llvm::Value *s = read_memory(emit(n.args[0]), make_string(cap), t.address_space);
+      result_ = string_length(s, cap);
+    } else {
+      result_ = b_.getInt64(n.address);
+    }
+    break;
   case BuiltinFunction::NsecsClock:
     result_ = clock_ns(static_cast<Clock>(n.id));
     break;

@@ -279,6 +279,16 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::TidNs:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
+  case BuiltinFunction::IsStr:
+  case BuiltinFunction::IsPtr:
+  case BuiltinFunction::IsArray:
+  case BuiltinFunction::IsInteger:
+  case BuiltinFunction::IsUnsignedInteger:
+  case BuiltinFunction::IsLiteral:
+  case BuiltinFunction::StaticAssert:
+  case BuiltinFunction::Fail:
+  case BuiltinFunction::Strcap:
+  case BuiltinFunction::KfuncExist:
   case BuiltinFunction::SignalThread:
   case BuiltinFunction::Warnf:
   case BuiltinFunction::Strstr:

@@ -94,6 +94,13 @@ void Generator::visit(VarDecl &n) {
 }
 
 void Generator::visit(If &n) {
+  if (n.comptime) { // only the branch sema took (types_statements.cpp)
+    if (n.taken == 1)
+      emit_block(*n.then_block, true);
+    else if (n.taken == 2 && n.else_branch)
+      n.else_branch->accept(*this);
+    return;
+  }
   llvm::Value *cond = truth(emit(n.cond));
   auto *then_bb = llvm::BasicBlock::Create(ctx_, "then", fn_);
   auto *else_bb = llvm::BasicBlock::Create(ctx_, "else", fn_);

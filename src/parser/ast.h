@@ -360,6 +360,11 @@ struct If : Statement {
   Block *then_block;
   Node *else_branch;
   int chain_depth = 1; // length of the `else if` chain from here, bounded by kMaxNesting
+  /// `if comptime (cond)`: cond is known when compiling, and only the branch it takes is
+  /// typed and generated (sema sets `taken`: 1 the then block, 2 the else branch, 0 neither
+  /// after an error).
+  bool comptime = false;
+  int taken = 0;
 };
 
 /// `unroll (count) { }`: the body repeated `count` times at compile time.

@@ -262,7 +262,7 @@ public:
     out_ << ";";
   }
   void visit(If &n) override {
-    out_ << "if (";
+    out_ << (n.comptime ? "if comptime (" : "if (");
     expr(n.cond);
     out_ << ") ";
     expr(n.then_block);
@@ -525,7 +525,7 @@ public:
     node(n.init);
   }
   void visit(If &n) override {
-    line("if");
+    line(n.comptime ? "if comptime" : "if");
     node(n.cond);
     node(n.then_block);
     if (n.else_branch) {

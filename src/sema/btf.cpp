@@ -238,6 +238,27 @@ std::string KernelBtf::member_names(const Type &record) {
   return out;
 }
 
+bool KernelBtf::is_kfunc(std::string_view name) {
+  if (!load())
+    return false;
+  const std::string n(name);
+  const __s32 id = btf__find_by_name_kind(btf_, n.c_str(), BTF_KIND_FUNC);
+  if (id <= 0)
+    return false;
+  bool tags_kfuncs = false;
+  const __u32 count = btf__type_cnt(btf_);
+  for (__u32 i = 1; i < count; ++i) {
+    const struct btf_type *t = btf__type_by_id(btf_, i);
+    if (!btf_is_decl_tag(t) ||
+        std::string_view(btf__name_by_offset(btf_, t->name_off)) != "bpf_kfunc")
+      continue;
+    tags_kfuncs = true;
+    if (static_cast<__s32>(t->type) == id)
+      return true;
+  }
+  return !tags_kfuncs;
+}
+
 int32_t KernelBtf::task_struct_id() {
   if (!load())
     return 0;

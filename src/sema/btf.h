@@ -132,6 +132,10 @@ public:
   /// The names of the members of `record`, for "did you mean" hints and listings.
   std::string member_names(const Type &record);
 
+  /// Whether `name` is a kfunc of the running kernel: a FUNC of vmlinux's BTF that, on kernels
+  /// whose BTF tags kfuncs (a "bpf_kfunc" DECL_TAG, Linux 6.9's pahole), carries that tag.
+  bool is_kfunc(std::string_view name);
+
   /// The id of the struct task_struct (for curtask), 0 when missing.
   int32_t task_struct_id();
 

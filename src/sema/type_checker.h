@@ -221,6 +221,13 @@ private:
   /// uaddr("name"): the symbol in the probed binary of every program of the probe.
   void type_uaddr(ast::Call &n);
   void type_mode_call(ast::Call &n);
+  /// The builtins known when compiling (types_compile_time.cpp): their value in Call::address.
+  void type_compile_time_call(ast::Call &n);
+  /// Whether typed call `n` has its value in Call::address (compile_time_value) .
+  bool compile_time_value(const ast::Call &n) const;
+  /// The truth of a condition known when compiling (static_assert's): literals, sizeof,
+  /// compile-time builtins, constants, and !, &&, || and comparisons of them; nullopt otherwise.
+  std::optional<bool> static_truth(ast::Expression *e);
 
   // ---- types_library.cpp ----------------------------------------------------------------------
   /// bswap, ntop, strftime, buf, cat and syscall_name.

@@ -319,6 +319,18 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::TidNs:
     type_mode_call(n);
     break;
+  case BuiltinFunction::IsStr:
+  case BuiltinFunction::IsPtr:
+  case BuiltinFunction::IsArray:
+  case BuiltinFunction::IsInteger:
+  case BuiltinFunction::IsUnsignedInteger:
+  case BuiltinFunction::IsLiteral:
+  case BuiltinFunction::StaticAssert:
+  case BuiltinFunction::Fail:
+  case BuiltinFunction::Strcap:
+  case BuiltinFunction::KfuncExist:
+    type_compile_time_call(n);
+    break;
   case BuiltinFunction::Getopt:
     type_getopt(n);
     break;
@@ -734,6 +746,16 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::TidNs:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
+  case BuiltinFunction::IsStr:
+  case BuiltinFunction::IsPtr:
+  case BuiltinFunction::IsArray:
+  case BuiltinFunction::IsInteger:
+  case BuiltinFunction::IsUnsignedInteger:
+  case BuiltinFunction::IsLiteral:
+  case BuiltinFunction::StaticAssert:
+  case BuiltinFunction::Fail:
+  case BuiltinFunction::Strcap:
+  case BuiltinFunction::KfuncExist:
   case BuiltinFunction::SyscallName:
   case BuiltinFunction::Join:
   case BuiltinFunction::Getopt:

@@ -190,6 +190,28 @@ void TypeChecker::visit(VarDecl &n) {
 }
 
 void TypeChecker::visit(If &n) {
+  if (n.comptime) {
+    // Only the branch the condition takes is typed: the other may use what does not exist for
+    // these types (fail(), a field of another struct), as in bpftrace's stdlib macros.
+    check(n.cond);
+    n.taken = 0;
+    if (n.cond->type.kind == TypeKind::None)
+      return;
+    auto truth = static_truth(n.cond);
+    if (!truth) {
+      error(DiagCode::ConstantRequired, n.cond->loc,
+            "'if comptime' needs a condition known when compiling",
+            "test types and constants: is_str(x), sizeof(x) == 8; use a plain 'if' for a "
+            "run-time value");
+      return;
+    }
+    n.taken = *truth ? 1 : 2;
+    if (*truth)
+      n.then_block->accept(*this);
+    else if (n.else_branch)
+      n.else_branch->accept(*this);
+    return;
+  }
   check_condition(n.cond);
   n.then_block->accept(*this);
   if (n.else_branch)
