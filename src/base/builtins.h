@@ -108,6 +108,7 @@ enum class BuiltinFunction : uint8_t {
   Fail,              // fail("fmt", literals...): an error when compiling, where it is called
   Strcap,            // strcap(s): a string's capacity, an array's length, or strlen of a char *
   KfuncExist,        // kfunc_exist("name"): the kernel has the BPF kfunc
+  Find,              // find(@m, key, $v): one lookup; true and $v = the value when key is there
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

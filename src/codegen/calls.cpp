@@ -295,6 +295,19 @@ void Generator::visit(Call &n) {
     result_ = b_.CreateZExt(b_.CreateICmpNE(p, llvm::ConstantPointerNull::get(ptr_)), i64_);
     break;
   }
+  case BuiltinFunction::Find: {
+    // One lookup: a miss leaves the variable as it was (not a helper error: it is the answer).
+    auto *m = static_cast<Map *>(n.args[0]);
+    auto *var = static_cast<Variable *>(n.args[2]);
+    const MapInfo &info = res_.maps[static_cast<size_t>(m->map_id)];
+    llvm::Value *p = call(MapLookupElem, ptr_, {map_ptr(*m), build_key(info, n.args[1], nullptr)});
+    conditional_nonnull(p, [&](llvm::Value *v) {
+      llvm::Value *value = is_composite(info.value) ? v : load_value(v, info.value);
+      store_converted(variable_slot(*var), value, info.value, var->type);
+    });
+    result_ = b_.CreateZExt(b_.CreateICmpNE(p, llvm::ConstantPointerNull::get(ptr_)), i64_);
+    break;
+  }
   case BuiltinFunction::Exit: {
     llvm::Value *code = n.args.empty() ? b_.getInt64(0) : to_i64(emit(n.args[0]), n.args[0]->type);
     llvm::Value *state = lookup_state();

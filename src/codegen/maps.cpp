@@ -253,6 +253,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Str:
   case BuiltinFunction::Len:
   case BuiltinFunction::HasKey:
+  case BuiltinFunction::Find:
   case BuiltinFunction::Kstack:
   case BuiltinFunction::Ustack:
   case BuiltinFunction::Ksym:

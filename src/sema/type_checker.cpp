@@ -240,6 +240,18 @@ void TypeChecker::warn_unassigned_lets(Probe &probe) {
         unset_lets.erase(n.var_id); // once per variable
       }
     }
+    void visit(Call &n) override {
+      // find(@m, key, $v) writes $v (when the key is there); it is not a read.
+      if (n.builtin == BuiltinFunction::Find && n.args.size() == 3)
+        if (auto *v = dynamic_cast<Variable *>(n.args[2])) {
+          n.args[0]->accept(*this);
+          n.args[1]->accept(*this);
+          assigned.insert(v->var_id);
+          unset_lets.erase(v->var_id);
+          return;
+        }
+      Walker::visit(n);
+    }
     void visit(Unary &n) override {
       if (auto *v = dynamic_cast<Variable *>(n.operand))
         if (n.op != UnaryOp::Deref && n.op != UnaryOp::Neg && n.op != UnaryOp::Plus &&
@@ -309,7 +321,8 @@ void TypeChecker::check_discarded(Expression &e) {
         u->op == UnaryOp::PostDec)
       return;
   }
-  if (auto *c = dynamic_cast<Call *>(&e); c && (c->name == "delete" || c->name == "__has_key"))
+  if (auto *c = dynamic_cast<Call *>(&e);
+      c && (c->name == "delete" || c->name == "__has_key" || c->name == "find"))
     return;
   warning(DiagCode::InvalidStatement, e.loc, "the value of this expression is not used",
           "write '_ = ...;' to discard it");

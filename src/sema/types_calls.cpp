@@ -174,6 +174,40 @@ void TypeChecker::type_call_checked(Call &n) {
     n.type = make_bool();
     break;
   }
+  case BuiltinFunction::Find: {
+    // find(@m, key, $v): has_key and a read of the value into $v, with one lookup.
+    if (!arity(n))
+      return;
+    Map *m = map_argument(n, 0);
+    check(n.args[1]);
+    n.type = make_bool();
+    auto *var = dynamic_cast<Variable *>(n.args[2]);
+    if (!var) {
+      check(n.args[2]);
+      error(DiagCode::WrongArgumentType, n.args[2]->loc,
+            "find() stores the value in a scratch variable: find(@m, key, $v)");
+      return;
+    }
+    const MapInfo *info = m ? find_map(m->name) : nullptr;
+    if (!info)
+      return;
+    if (info->key.kind == TypeKind::None) {
+      error(DiagCode::InvalidMapUse, n.args[0]->loc,
+            "call to find() expects a map with explicit keys (non-scalar map)",
+            "@" + m->name + " has no keys: read it as @" + m->name);
+      return;
+    }
+    if (info->value.is_aggregation() || info->per_cpu) {
+      error(DiagCode::InvalidMapUse, n.args[0]->loc,
+            "find() reads maps of plain values; @" + m->name + " holds " + type_name(info->value) +
+                (info->per_cpu ? ", one per CPU" : ""),
+            "read it with @" + m->name + "[key] (and has_key() to tell a missing key)");
+      return;
+    }
+    check_key(*info, n.args[1]);
+    assign_variable(*var, info->value, n.args[2]->loc);
+    break;
+  }
   case BuiltinFunction::Len: {
     if (!arity(n))
       return;
@@ -715,6 +749,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Str:
   case BuiltinFunction::Len:
   case BuiltinFunction::HasKey:
+  case BuiltinFunction::Find:
   case BuiltinFunction::Strnlen:
   case BuiltinFunction::Kstack:
   case BuiltinFunction::Ustack:
