@@ -174,9 +174,17 @@ void error(std::string_view message) {
   fmt::print(stderr, "scry: {}\n", message);
 }
 
+/// A command line that cannot run: the message, then the usage on stderr, as bpftrace prints
+/// them for an unknown flag.
 void usage_error(std::string_view message) {
   error(message);
-  fmt::print(stderr, "Try 'scry --help' for more information.\n");
+  fmt::print(stderr, "\n{}", kUsage);
+}
+
+/// An error bpftrace words the same way, in its layout ("ERROR: ..."), so that scripts that
+/// match its messages match scry's.
+void bpftrace_error(std::string_view message) {
+  fmt::print(stderr, "ERROR: {}\n", message);
 }
 
 // Records -d's stages ("ast", "all", or a comma-separated list); false after reporting an
@@ -205,10 +213,20 @@ bool add_debug_stages(std::string_view arg, Options &opts) {
 }
 
 // A process id: a decimal integer in [1, INT32_MAX], the range of pid_t.
-bool valid_pid(std::string_view text) {
-  int value = 0;
+/// Why `text` is not a pid -p can take, in bpftrace's words, or "" when it is one: a decimal
+/// number from 1 to PID_MAX_LIMIT (4194304, include/linux/threads.h).
+std::string pid_problem(std::string_view text) {
+  int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc() && end == text.data() + text.size() && value > 0;
+  if (ec == std::errc::result_out_of_range)
+    return fmt::format("Pid out of range: {}", text);
+  if (ec != std::errc() || end == text.data())
+    return fmt::format("Failed to parse pid: invalid integer: {}", text);
+  if (end != text.data() + text.size())
+    return fmt::format("Failed to parse pid: invalid trailing bytes: {}", text);
+  if (value < 1 || value > 4194304)
+    return fmt::format("Pid out of range: {}", text);
+  return "";
 }
 
 // The option getopt_long has just rejected, as written. A short option is in optopt; a long one
@@ -274,6 +292,11 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
       opts.include_files.emplace_back(optarg);
       break;
     case 'k':
+      if (opts.runtime_warnings) { // -kk: bpftrace's second level of warnings, removed
+        bpftrace_error("USAGE: -kk has been deprecated. Use a single -k for runtime warnings for "
+                       "errors in map lookups and probe reads.");
+        return 1;
+      }
       opts.runtime_warnings = true;
       break;
     case kNoWarnings:
@@ -300,13 +323,16 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
     case 'V':
       fmt::print(stdout, "scry v{}\n", SCRY_VERSION);
       return 0;
-    case 'p':
-      if (!valid_pid(optarg)) {
-        usage_error(fmt::format("invalid pid '{}': must be a positive integer", optarg));
+    case 'p': {
+      // bpftrace's messages; PID_MAX_LIMIT (include/linux/threads.h) bounds a pid.
+      std::string why = pid_problem(optarg);
+      if (!why.empty()) {
+        bpftrace_error(why);
         return 1;
       }
       opts.pid = std::atoi(optarg);
       break;
+    }
     case 'f': {
       std::string_view format = optarg;
       if (format != "text" && format != "json") {
@@ -368,6 +394,16 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
   }
   for (int i = optind; i < argc; ++i)
     opts.positional.emplace_back(argv[i]);
+  // The combinations the newest bpftrace refuses, in its words.
+  if (!opts.command.empty() && opts.pid) {
+    bpftrace_error("USAGE: Cannot use both -c and -p.");
+    fmt::print(stderr, "{}", kUsage);
+    return 1;
+  }
+  if (opts.runtime_warnings && opts.no_warnings) {
+    bpftrace_error("USAGE: -k, --warnings conflicts with --no-warnings");
+    return 1;
+  }
   return std::nullopt;
 }
 
@@ -593,7 +629,7 @@ int run(int argc, char **argv) {
     return 0;
   }
   if (opts.pid && kill(opts.pid, 0) != 0 && errno == ESRCH) {
-    error(fmt::format("-p {}: no such process", opts.pid));
+    bpftrace_error(fmt::format("Failed to attach to pid {}: No such process", opts.pid));
     return 1;
   }
   // -l's argument is a script when it names a file, else a search (bpftrace's rule).

@@ -83,10 +83,12 @@ std::optional<std::string> read_script(const std::string &path, bool json) {
     int err = errno;
     if (fd >= 0)
       close(fd);
-    if (err == EFBIG)
+    if (err == EFBIG) {
       report_too_large("script '" + path + "'", json);
-    else
-      fmt::print(stderr, "scry: cannot read script '{}': {}\n", path, std::strerror(err));
+    } else {
+      // bpftrace's words, which scripts around it match.
+      fmt::print(stderr, "ERROR: failed to open file '{}': {}\n", path, std::strerror(err));
+    }
     return std::nullopt;
   }
   close(fd);

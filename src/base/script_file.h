@@ -9,7 +9,8 @@ namespace scry {
 
 /// The text of the script at `path` ("-" is stdin): at most 16 MiB, read from a regular file
 /// or a pipe (never a device or a directory: /dev/zero would never end). Nullopt after
-/// reporting on stderr why it cannot be read ("scry: cannot read script 'x': ..."), a program
+/// reporting on stderr why it cannot be read ("ERROR: failed to open file 'x': ...", as bpftrace
+/// words it; "scry: cannot read script 'x': not a regular file"), a program
 /// larger than the limit as the diagnostic program-too-large, in JSON with `json`.
 std::optional<std::string> read_script(const std::string &path, bool json);
 

@@ -78,8 +78,8 @@ std::string format_integer(const Conversion &c, const Type &type, const uint8_t 
     return c_format(spec_prefix(c, "-", false) + "c",
                     static_cast<int>(static_cast<unsigned char>(bits)));
   }
-  if (conv == "p")
-    return pad_text(c, fmt::format("0x{:x}", bits), false);
+  if (conv == "p") // as bpftrace's ostream << (void *) writes it: NULL is "0"
+    return pad_text(c, bits ? fmt::format("0x{:x}", bits) : "0", false);
   const std::string spec = spec_prefix(c, "-+ #0", true) + "ll" + conv;
   if (conv == "d" || conv == "i") {
     auto v = static_cast<long long>(bits);

@@ -294,6 +294,18 @@ void TypeChecker::type_call_checked(Call &n) {
       return;
     }
     const Type &t = n.args[0]->type;
+    // An aggregation reads as a number, but it is no address (bpftrace refuses it too).
+    const Map *m = dynamic_cast<Map *>(n.args[0]);
+    if (auto *ma = dynamic_cast<MapAccess *>(n.args[0]))
+      m = ma->map;
+    const MapInfo *info = m ? find_map(m->name) : nullptr;
+    if (info && info->value.is_aggregation()) {
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "str() expects a string, integer or a pointer type as first argument (" +
+                type_name(info->value) + " provided)",
+            "str() reads the string at an address; print a count with %d");
+      return;
+    }
     if (t.kind != TypeKind::Pointer && t.kind != TypeKind::Integer && t.kind != TypeKind::String &&
         t.kind != TypeKind::None)
       error(DiagCode::WrongArgumentType, n.args[0]->loc,
