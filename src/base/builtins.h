@@ -109,6 +109,7 @@ enum class BuiltinFunction : uint8_t {
   Strcap,            // strcap(s): a string's capacity, an array's length, or strlen of a char *
   KfuncExist,        // kfunc_exist("name"): the kernel has the BPF kfunc
   Find,              // find(@m, key, $v): one lookup; true and $v = the value when key is there
+  Debugf,            // debugf("fmt", up to 3 args): bpf_trace_printk into the kernel's trace buffer
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

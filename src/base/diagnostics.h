@@ -89,7 +89,8 @@ namespace scry {
   X(ImportFailed, "import-failed")                                                                 \
   X(AmbiguousBinary, "ambiguous-binary")                                                           \
   X(UsedBeforeAssigned, "used-before-assigned")                                                    \
-  X(StaticAssertion, "static-assertion")
+  X(StaticAssertion, "static-assertion")                                                           \
+  X(DebugOutput, "debug-output")
 
 enum class DiagCode {
 #define SCRY_DIAG_ENUM(name, spelling) name,

@@ -386,6 +386,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Memcmp:
+  case BuiltinFunction::Debugf:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

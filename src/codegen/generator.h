@@ -78,6 +78,7 @@ enum Helper : int64_t {
   SendSignalThread = BPF_FUNC_send_signal_thread,
   GetNsCurrentPidTgid = BPF_FUNC_get_ns_current_pid_tgid,
   KtimeGetTaiNs = BPF_FUNC_ktime_get_tai_ns,
+  TracePrintk = BPF_FUNC_trace_printk,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 // A probe's scratch region. Up to 32 KiB (the limit of a per-CPU map value, mm/percpu.c

@@ -141,6 +141,19 @@ void Generator::emit_library_call(Call &n) {
       result_ = b_.getInt64(n.address);
     }
     break;
+  case BuiltinFunction::Debugf: {
+    // bpf_trace_printk(fmt, fmt_size, up to 3 u64s): strings are passed by address.
+    const std::string &fmt = n.constant_text;
+    std::vector<llvm::Value *> args{constant_string(fmt, static_cast<uint32_t>(fmt.size() + 1)),
+                                    b_.getInt64(fmt.size() + 1)};
+    for (size_t i = 1; i < n.args.size(); ++i) {
+      llvm::Value *v = emit(n.args[i]);
+      args.push_back(n.args[i]->type.kind == TypeKind::String ? v : to_i64(v, n.args[i]->type));
+    }
+    call(TracePrintk, i64_, args);
+    result_ = nullptr;
+    break;
+  }
   case BuiltinFunction::NsecsClock:
     result_ = clock_ns(static_cast<Clock>(n.id));
     break;

@@ -397,6 +397,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Memcmp:
+  case BuiltinFunction::Debugf:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:
@@ -788,6 +789,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Pton:
   case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Memcmp:
+  case BuiltinFunction::Debugf:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -196,6 +196,74 @@ void TypeChecker::type_library_call(Call &n) {
     n.type = make_void();
     return;
   }
+  case BuiltinFunction::Debugf: {
+    // debugf("fmt", args...): bpf_trace_printk(), at most 3 arguments, %d %i %u %x %p and %s
+    // (bpf-helpers(7)); the arguments are 64-bit, so integer conversions get `ll`
+    // (n.constant_text holds the format as the helper takes it).
+    n.type = make_void();
+    warning(DiagCode::DebugOutput, n.loc,
+            "The debugf() builtin is not recommended for production use. For more information "
+            "see bpf_trace_printk in bpf-helpers(7).",
+            "its lines go to /sys/kernel/tracing/trace_pipe, not to scry's output");
+    auto *fmt = dynamic_cast<String *>(n.args[0]);
+    if (!fmt) {
+      error(DiagCode::ConstantRequired, n.args[0]->loc,
+            "debugf()'s format must be a string literal");
+      return;
+    }
+    std::string out;
+    size_t arg = 1;
+    const std::string &f = fmt->value;
+    for (size_t i = 0; i < f.size(); ++i) {
+      out += f[i];
+      if (f[i] != '%')
+        continue;
+      if (i + 1 < f.size() && f[i + 1] == '%') {
+        out += f[++i];
+        continue;
+      }
+      size_t j = i + 1;
+      while (j < f.size() &&
+             std::string_view("-+ #0123456789").find(f[j]) != std::string_view::npos)
+        out += f[j++];
+      while (j < f.size() && f[j] == 'l')
+        ++j; // every argument is 64-bit: `ll` is added below
+      const char conv = j < f.size() ? f[j] : '\0';
+      i = j;
+      if (conv == '\0' || std::string_view("diuxps").find(conv) == std::string_view::npos) {
+        error(DiagCode::InvalidPrintfFormat, fmt->loc,
+              std::string("Invalid format specifier for `debugf`: ") +
+                  (conv ? std::string(1, conv) : "end of the format"),
+              "debugf() formats %d, %i, %u, %x, %p and %s (bpf_trace_printk)");
+        return;
+      }
+      if (arg >= n.args.size()) {
+        error(DiagCode::InvalidPrintfFormat, fmt->loc,
+              "debugf(): the format has more conversions than arguments");
+        return;
+      }
+      const Type &t = n.args[arg]->type;
+      const bool is_text = conv == 's';
+      if (t.kind != TypeKind::None &&
+          (is_text ? t.kind != TypeKind::String
+                   : t.kind != TypeKind::Integer && t.kind != TypeKind::Pointer &&
+                         t.kind != TypeKind::Boolean)) {
+        error(DiagCode::InvalidPrintfFormat, n.args[arg]->loc,
+              std::string("Type does not match format specifier: %") + conv + " takes " +
+                  (is_text ? "a string" : "an integer") + ", not " + type_name(t));
+        return;
+      }
+      out += (is_text || conv == 'p') ? std::string(1, conv) : std::string("ll") + conv;
+      ++arg;
+    }
+    if (arg != n.args.size()) {
+      error(DiagCode::InvalidPrintfFormat, n.args[arg]->loc,
+            "debugf(): the format has fewer conversions than arguments");
+      return;
+    }
+    n.constant_text = out;
+    return;
+  }
   case BuiltinFunction::System: {
     // system("fmt", args...): the formatted command, run by user space with /bin/sh; its
     // output is printed. It runs whatever the traced data makes of it: only with --unsafe.
