@@ -110,6 +110,7 @@ enum class BuiltinFunction : uint8_t {
   KfuncExist,        // kfunc_exist("name"): the kernel has the BPF kfunc
   Find,              // find(@m, key, $v): one lookup; true and $v = the value when key is there
   Debugf,            // debugf("fmt", up to 3 args): bpf_trace_printk into the kernel's trace buffer
+  CgroupPath,        // cgroup_path(id[, "filter"]): a cgroup id, printed as its paths in user space
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

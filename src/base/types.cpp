@@ -217,6 +217,14 @@ Type make_macaddr() {
   return t;
 }
 
+Type make_cgroup_path(const std::string &filter) {
+  Type t;
+  t.kind = TypeKind::CgroupPath;
+  t.size = t.align = 8;
+  t.name = filter;
+  return t;
+}
+
 Type make_void() {
   Type t;
   t.kind = TypeKind::Void;
@@ -294,6 +302,8 @@ std::string type_name(const Type &t) {
     return "username";
   case TypeKind::MacAddress:
     return "macaddr_t";
+  case TypeKind::CgroupPath:
+    return "cgroup_path_t";
   case TypeKind::Count:
     return "count_t";
   case TypeKind::Sum:

@@ -31,6 +31,7 @@ enum class TypeKind : uint8_t {
   Inet,       // ntop(): { i64 family; u8 address[16] } printed as an IPv4 or IPv6 address
   Username,   // username: u64 uid, printed as the user's name in /etc/passwd ("" if none)
   MacAddress, // macaddr(): u8 address[6], printed as XX:XX:XX:XX:XX:XX
+  CgroupPath, // cgroup_path(): u64 cgroup id, printed as its paths; `name` is the filter
   // Aggregation values (per-CPU in the kernel, merged in user space):
   Count, // u64
   Sum,   // i64 or u64 (is_signed follows the argument)
@@ -149,6 +150,7 @@ Type make_inet();
 inline constexpr uint32_t kInetSize = 24;
 Type make_username();
 Type make_macaddr();
+Type make_cgroup_path(const std::string &filter);
 /// "bpftrace", "perf" or "raw".
 const char *stack_mode_name(StackMode mode);
 Type make_void();

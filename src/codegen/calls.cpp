@@ -387,6 +387,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Memcmp:
   case BuiltinFunction::Debugf:
+  case BuiltinFunction::CgroupPath:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -154,6 +154,9 @@ void Generator::emit_library_call(Call &n) {
     result_ = nullptr;
     break;
   }
+  case BuiltinFunction::CgroupPath:
+    result_ = to_i64(emit(n.args[0]), n.args[0]->type);
+    break;
   case BuiltinFunction::NsecsClock:
     result_ = clock_ns(static_cast<Clock>(n.id));
     break;

@@ -315,6 +315,7 @@ Number value_number(const Type &type, const uint8_t *data) {
   case TypeKind::Stack:
   case TypeKind::Timestamp:
   case TypeKind::Username:
+  case TypeKind::CgroupPath:
     return {load_u64(data), false};
   case TypeKind::Sum:
   case TypeKind::Min:

@@ -209,6 +209,13 @@ std::string inet_text(const uint8_t *data);
 /// uid), read each time as bpftrace does; empty when no line has it or the file cannot be read.
 std::string username_text(uint64_t uid);
 
+/// cgroup_path(): the paths of cgroup `id` (a cgroup directory's inode number), as
+/// "NAME:/path" joined by ",", as bpftrace prints them: for each cgroup hierarchy mounted
+/// (/proc/mounts) whose name matches `filter` (fnmatch(3); "unified" for cgroup v2, the mount
+/// directory's name for a v1 one), v2 first, the directory below its mount point whose inode is
+/// `id` ("/" for the root). Empty when no hierarchy has it. Found paths are remembered.
+std::string cgroup_path_text(uint64_t id, const std::string &filter);
+
 /// The text of a map key as it prints between `[` and `]`: the parts of a tuple key joined with
 /// `separator` (", " in text output, "," in JSON object keys), strings unquoted.
 std::string map_key_text(const Type &key, const uint8_t *data, std::string_view separator);

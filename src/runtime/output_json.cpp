@@ -54,7 +54,8 @@ Json json_value(const Type &type, const uint8_t *data, uint64_t div) {
   case TypeKind::Timestamp:
   case TypeKind::Inet:
   case TypeKind::Username:
-  case TypeKind::MacAddress: {
+  case TypeKind::MacAddress:
+  case TypeKind::CgroupPath: {
     // The same text as the text output: a string up to the NUL (".." when the buffer has
     // none); a stack or symbol resolved as bpftrace's JSON output writes it, as that text.
     return value_to_text(type, data);

@@ -8,8 +8,12 @@
 #include <cinttypes>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fmt/format.h>
+#include <fnmatch.h>
 #include <fstream>
+#include <map>
+#include <sys/stat.h>
 
 namespace scry {
 
@@ -234,6 +238,9 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
     return;
   case TypeKind::Username:
     out += username_text(value_number(type, data).bits);
+    return;
+  case TypeKind::CgroupPath:
+    out += cgroup_path_text(value_number(type, data).bits, type.name);
     return;
   case TypeKind::MacAddress:
     out += fmt::format("{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}", data[0], data[1], data[2],
@@ -475,6 +482,55 @@ std::string username_text(uint64_t uid) {
       return line.substr(0, first);
   }
   return "";
+}
+
+std::string cgroup_path_text(uint64_t id, const std::string &filter) {
+  struct Root {
+    std::string name, dir;
+  };
+  std::vector<Root> v2, v1;
+  std::ifstream mounts("/proc/mounts");
+  std::string device, dir, fstype, rest;
+  while (mounts >> device >> dir >> fstype && std::getline(mounts, rest)) {
+    if (fstype == "cgroup2")
+      v2.push_back({"unified", dir});
+    else if (fstype == "cgroup")
+      v1.push_back({std::filesystem::path(dir).filename().string(), dir});
+  }
+  std::sort(v1.begin(), v1.end(), [](const Root &a, const Root &b) { return a.name < b.name; });
+  v2.insert(v2.end(), v1.begin(), v1.end());
+  // Paths found before, checked again (a cgroup may have gone since).
+  static std::map<std::pair<std::string, uint64_t>, std::string> found;
+  std::string out;
+  for (const Root &root : v2) {
+    if (fnmatch(filter.c_str(), root.name.c_str(), 0) != 0)
+      continue;
+    std::string path;
+    struct stat st;
+    auto it = found.find({root.dir, id});
+    if (it != found.end() && stat((root.dir + it->second).c_str(), &st) == 0 && st.st_ino == id) {
+      path = it->second;
+    } else if (stat(root.dir.c_str(), &st) == 0 && st.st_ino == id) {
+      path = "/";
+    } else {
+      std::error_code ec;
+      for (auto e = std::filesystem::recursive_directory_iterator(
+               root.dir, std::filesystem::directory_options::skip_permission_denied, ec);
+           !ec && e != std::filesystem::recursive_directory_iterator(); e.increment(ec)) {
+        if (!e->is_directory(ec) || ec)
+          continue;
+        if (stat(e->path().c_str(), &st) == 0 && st.st_ino == id) {
+          path = "/" + std::filesystem::relative(e->path(), root.dir, ec).string();
+          break;
+        }
+      }
+    }
+    if (path.empty())
+      continue;
+    found[{root.dir, id}] = path;
+    out += (out.empty() ? "" : ",") + root.name + ":" + path;
+  }
+  return out;
 }
 
 std::string inet_text(const uint8_t *data) {

@@ -398,6 +398,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Memcmp:
   case BuiltinFunction::Debugf:
+  case BuiltinFunction::CgroupPath:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:
@@ -790,6 +791,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Cgroupid:
   case BuiltinFunction::Memcmp:
   case BuiltinFunction::Debugf:
+  case BuiltinFunction::CgroupPath:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

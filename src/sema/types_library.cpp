@@ -455,6 +455,23 @@ void TypeChecker::type_library_call(Call &n) {
     }
     return;
   }
+  case BuiltinFunction::CgroupPath: {
+    // cgroup_path(id[, "filter"]): the id is sent; user space finds its paths when printing.
+    want_integer(n, 0, "cgroup id");
+    std::string filter = "*";
+    if (n.args.size() == 2) {
+      auto *s = dynamic_cast<String *>(n.args[1]);
+      if (!s) {
+        error(DiagCode::ConstantRequired, n.args[1]->loc,
+              "cgroup_path()'s filter must be a string literal",
+              "a pattern of hierarchy names: \"unified\" (cgroup v2), \"cpu*\"");
+        return;
+      }
+      filter = s->value;
+    }
+    n.type = make_cgroup_path(filter);
+    return;
+  }
   case BuiltinFunction::SignalName: {
     want_integer(n, 0, "signal number");
     n.type = make_string(kSignalNameBytes);
