@@ -105,9 +105,10 @@ static_assert(in_enum_order(kFunctions, F::Lhist),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
-constexpr const char *kPlanned[] = {"sarg0",      "override",      "path", "skboutput",
-                                    "unwatch",    "socket_cookie", "comm", "kfunc_allowed",
-                                    "str_concat", "percpu_kaddr"};
+constexpr const char *kPlanned[] = {"sarg0",      "override",      "path",      "skboutput",
+                                    "unwatch",    "socket_cookie", "comm",      "kfunc_allowed",
+                                    "str_concat", "percpu_kaddr",  "globmatch", "container_of",
+                                    "write_user", "tseries"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {
