@@ -452,6 +452,8 @@ void TypeChecker::type_mode_call(Call &n) {
   // nsecs(clock), pid(ns), tid(ns): a bare word names the clock or the pid namespace (Call::id).
   const bool clock = n.builtin == BuiltinFunction::NsecsClock;
   n.type = clock ? uint64_type() : make_int(4, false);
+  if (!arity(n))
+    return;
   static constexpr const char *kClocks[] = {"boot", "monotonic", "tai", "sw_tai"};
   static constexpr const char *kNamespaces[] = {"curr_ns", "init"};
   const char *const *words = clock ? kClocks : kNamespaces;
