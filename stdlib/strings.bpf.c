@@ -65,6 +65,20 @@ long __scry_strstr(const char *h, u64 h_cap, const char *n, u64 n_cap) {
   return -1;
 }
 
+// str_concat(a, b): the text of `a` (capacity `a_cap` bytes) then that of `b` (`b_cap`) into
+// `out`, which holds a_cap + b_cap - 1 bytes and is zeroed by the caller.
+void __scry_str_concat(const char *a, u64 a_cap, const char *b, u64 b_cap, char *out) {
+  u64 n = 0;
+  for (u64 i = 0; i < a_cap && a[i] != 0; i++)
+    out[n++] = a[i];
+  for (u64 j = 0; j < b_cap && b[j] != 0; j++) {
+    bounded(n);
+    if (n >= a_cap + b_cap - 1)
+      break;
+    out[n++] = b[j];
+  }
+}
+
 #include "errno_names.h"
 
 // strerror(errno): the text of error `err` (negative or positive: -EPERM and EPERM alike) into

@@ -82,6 +82,7 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Find, "find", false, 3, 3},
     {F::Debugf, "debugf", false, 1, 4},
     {F::CgroupPath, "cgroup_path", false, 1, 2},
+    {F::StrConcat, "str_concat", false, 2, 2},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -105,10 +106,10 @@ static_assert(in_enum_order(kFunctions, F::Lhist),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
-constexpr const char *kPlanned[] = {"sarg0",      "override",      "path",      "skboutput",
-                                    "unwatch",    "socket_cookie", "comm",      "kfunc_allowed",
-                                    "str_concat", "percpu_kaddr",  "globmatch", "container_of",
-                                    "write_user", "tseries"};
+constexpr const char *kPlanned[] = {
+    "sarg0",         "override",   "path",          "skboutput",    "unwatch",
+    "socket_cookie", "comm",       "kfunc_allowed", "percpu_kaddr", "globmatch",
+    "container_of",  "write_user", "tseries"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

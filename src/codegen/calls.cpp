@@ -388,6 +388,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Memcmp:
   case BuiltinFunction::Debugf:
   case BuiltinFunction::CgroupPath:
+  case BuiltinFunction::StrConcat:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

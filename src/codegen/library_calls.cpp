@@ -53,6 +53,16 @@ void Generator::emit_library_call(Call &n) {
     result_ = dst;
     break;
   }
+  case BuiltinFunction::StrConcat: {
+    llvm::Value *a = emit(n.args[0]);
+    llvm::Value *b = emit(n.args[1]);
+    llvm::Value *dst = scratch(n.type.size);
+    zero(dst, n.type.size, 1); // the bytes after the text: equal strings are equal keys
+    call_stdlib("__scry_str_concat", b_.getVoidTy(),
+                {a, b_.getInt64(n.args[0]->type.size), b, b_.getInt64(n.args[1]->type.size), dst});
+    result_ = dst;
+    break;
+  }
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr: {
     // stdlib/strings.bpf.c's loops, bounded by the strings' capacities (constants here).

@@ -277,6 +277,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Memcmp:
   case BuiltinFunction::Debugf:
   case BuiltinFunction::CgroupPath:
+  case BuiltinFunction::StrConcat:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -399,6 +399,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Memcmp:
   case BuiltinFunction::Debugf:
   case BuiltinFunction::CgroupPath:
+  case BuiltinFunction::StrConcat:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:
@@ -794,6 +795,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Memcmp:
   case BuiltinFunction::Debugf:
   case BuiltinFunction::CgroupPath:
+  case BuiltinFunction::StrConcat:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -398,6 +398,24 @@ void TypeChecker::type_library_call(Call &n) {
     }
     return;
   }
+  case BuiltinFunction::StrConcat: {
+    // str_concat(a, b): a's text then b's, in a string that holds both whole.
+    for (size_t i = 0; i < 2; ++i) {
+      const Type &t = n.args[i]->type;
+      if (t.kind == TypeKind::None)
+        return;
+      if (t.kind != TypeKind::String) {
+        error(DiagCode::WrongArgumentType, n.args[i]->loc,
+              "str_concat() joins strings, not " + type_name(t),
+              t.kind == TypeKind::Pointer || t.kind == TypeKind::Integer
+                  ? "read the string at an address first: str(p)"
+                  : "");
+        return;
+      }
+    }
+    n.type = make_string(n.args[0]->type.size + n.args[1]->type.size - 1);
+    return;
+  }
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr: {
     // strncmp(a, b, n), strstr(haystack, needle): strings (read a pointer with str() first).
