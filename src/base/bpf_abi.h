@@ -57,6 +57,10 @@ inline constexpr uint32_t kSyscallNameBytes = 24;
 /// The bytes of probetype's string: the longest probe type name ("rawtracepoint") and its NUL.
 inline constexpr uint32_t kProbetypeBytes = 16;
 
+/// The bytes of a task's name (comm and comm(pid)): the kernel's TASK_COMM_LEN
+/// (include/linux/sched.h).
+inline constexpr uint32_t kCommBytes = 16;
+
 /// The bytes of strerror()'s string: a row of stdlib/errno_names.h's table (as bpftrace's).
 inline constexpr uint32_t kErrnoTextBytes = 64;
 /// signal_name(): the capacity of a signal's description ("Real-time signal 30").

@@ -83,6 +83,7 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Debugf, "debugf", false, 1, 4},
     {F::CgroupPath, "cgroup_path", false, 1, 2},
     {F::StrConcat, "str_concat", false, 2, 2},
+    {F::CommPid, "comm", false, 1, 1},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},

@@ -112,6 +112,7 @@ enum class BuiltinFunction : uint8_t {
   Debugf,            // debugf("fmt", up to 3 args): bpf_trace_printk into the kernel's trace buffer
   CgroupPath,        // cgroup_path(id[, "filter"]): a cgroup id, printed as its paths in user space
   StrConcat,         // str_concat(a, b): a string holding a's text then b's
+  CommPid,           // comm(pid): the name of process `pid` (the bpf_task_from_pid kfunc)
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

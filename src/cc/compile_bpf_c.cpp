@@ -156,7 +156,7 @@ void compile(const ScryCcRequest &request, ScryCcResult &result) {
     return;
   }
   invocation->getCodeGenOpts().setDebugInfo(clang::codegenoptions::FullDebugInfo);
-  invocation->getCodeGenOpts().DwarfVersion = 4;
+  invocation->getCodeGenOpts().DwarfVersion = 5;
   invocation->getCodeGenOpts().DebugColumnInfo = true;
   invocation->getFrontendOpts().UseTemporary = false;
 

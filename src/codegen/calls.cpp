@@ -389,6 +389,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Debugf:
   case BuiltinFunction::CgroupPath:
   case BuiltinFunction::StrConcat:
+  case BuiltinFunction::CommPid:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

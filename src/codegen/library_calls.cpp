@@ -53,6 +53,15 @@ void Generator::emit_library_call(Call &n) {
     result_ = dst;
     break;
   }
+  case BuiltinFunction::CommPid: {
+    llvm::Value *pid = to_i64(emit(n.args[0]), n.args[0]->type);
+    llvm::Value *dst = scratch(kCommBytes);
+    zero(dst, kCommBytes, 1);
+    call_stdlib("__scry_task_comm", b_.getVoidTy(),
+                {pid, b_.getInt64(static_cast<uint64_t>(n.address)), dst});
+    result_ = dst;
+    break;
+  }
   case BuiltinFunction::StrConcat: {
     llvm::Value *a = emit(n.args[0]);
     llvm::Value *b = emit(n.args[1]);

@@ -278,6 +278,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Debugf:
   case BuiltinFunction::CgroupPath:
   case BuiltinFunction::StrConcat:
+  case BuiltinFunction::CommPid:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -400,6 +400,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Debugf:
   case BuiltinFunction::CgroupPath:
   case BuiltinFunction::StrConcat:
+  case BuiltinFunction::CommPid:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:
@@ -796,6 +797,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::Debugf:
   case BuiltinFunction::CgroupPath:
   case BuiltinFunction::StrConcat:
+  case BuiltinFunction::CommPid:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -398,6 +398,39 @@ void TypeChecker::type_library_call(Call &n) {
     }
     return;
   }
+  case BuiltinFunction::CommPid: {
+    // comm(pid): the bpf_task_from_pid kfunc finds the task; the kernel lets only BTF-typed
+    // programs call kfuncs (kernel/bpf/btf.c's kfunc hooks: fentry, fexit, tp_btf, iter).
+    want_integer(n, 0, "process id");
+    n.type = make_string(kCommBytes);
+    if (!btf_.is_kfunc("bpf_task_from_pid")) {
+      error(DiagCode::BuiltinNotAvailable, n.loc,
+            "comm(pid) needs the bpf_task_from_pid kfunc, which this kernel does not have",
+            "it came in Linux 6.2; comm (no argument) is the current task's name");
+      return;
+    }
+    // The offset of task_struct's comm, for the C function to read it at (n.address).
+    std::optional<Type> task = btf_.struct_type("task_struct");
+    std::optional<BtfField> comm = task ? btf_.field(*task, "comm") : std::nullopt;
+    if (!comm) {
+      error(DiagCode::BuiltinNotAvailable, n.loc,
+            "comm(pid) reads task_struct's comm, which this kernel's BTF lacks");
+      return;
+    }
+    n.address = comm->offset;
+    for (size_t i : current_programs_) {
+      ContextKind k = result_.resources.programs[i].context;
+      if (k != ContextKind::BtfArguments && k != ContextKind::Iterator) {
+        error(DiagCode::BuiltinNotAvailable, n.loc,
+              "comm(pid) calls the bpf_task_from_pid kfunc, which the kernel allows only in "
+              "fentry, fexit, rawtracepoint (with BTF) and iter probes, not in " +
+                  current_probe_kinds(),
+              "probe a rawtracepoint instead: rawtracepoint:sys_enter for system calls");
+        return;
+      }
+    }
+    return;
+  }
   case BuiltinFunction::StrConcat: {
     // str_concat(a, b): a's text then b's, in a string that holds both whole.
     for (size_t i = 0; i < 2; ++i) {
