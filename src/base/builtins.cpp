@@ -107,10 +107,9 @@ static_assert(in_enum_order(kFunctions, F::Lhist),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
-constexpr const char *kPlanned[] = {
-    "sarg0",         "override",   "path",          "skboutput",    "unwatch",
-    "socket_cookie", "comm",       "kfunc_allowed", "percpu_kaddr", "globmatch",
-    "container_of",  "write_user", "tseries"};
+constexpr const char *kPlanned[] = {"sarg0",     "override",      "path",          "skboutput",
+                                    "unwatch",   "socket_cookie", "kfunc_allowed", "percpu_kaddr",
+                                    "globmatch", "container_of",  "write_user",    "tseries"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {
