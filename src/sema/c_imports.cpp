@@ -10,6 +10,8 @@
 #include <dlfcn.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <set>
+#include <string>
 #include <unistd.h>
 
 namespace scry {
@@ -186,6 +188,58 @@ private:
   KernelBtf &kernel_;
 };
 
+/// The names of the weak symbols of ELF `object` (`__weak` externs: libbpf lets them be missing).
+std::set<std::string> weak_symbols(const std::string &object) {
+  std::set<std::string> names;
+  elf_version(EV_CURRENT);
+  Elf *elf = elf_memory(const_cast<char *>(object.data()), object.size());
+  if (!elf)
+    return names;
+  for (Elf_Scn *scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_SYMTAB || shdr.sh_entsize == 0)
+      continue;
+    Elf_Data *data = elf_getdata(scn, nullptr);
+    for (size_t i = 0; data && i < shdr.sh_size / shdr.sh_entsize; ++i) {
+      GElf_Sym sym;
+      const char *name = gelf_getsym(data, static_cast<int>(i), &sym)
+                             ? elf_strptr(elf, shdr.sh_link, sym.st_name)
+                             : nullptr;
+      if (name && GELF_ST_BIND(sym.st_info) == STB_WEAK)
+        names.insert(name);
+    }
+  }
+  elf_end(elf);
+  return names;
+}
+
+/// The first extern function (a kfunc the C declares `__ksym`, which libbpf resolves against
+/// the kernel's BTF when it loads the program) that neither vmlinux's BTF nor a loaded module's
+/// has, or "" when there is none (or the kernel's BTF cannot be read: libbpf reports it then).
+/// A `__weak` one (in `weak`) may be missing: the C tests it with bpf_ksym_exists().
+std::string missing_kfunc(struct btf *in, KernelBtf &kernel, const std::set<std::string> &weak) {
+  struct btf *vmlinux = kernel.vmlinux();
+  if (!vmlinux)
+    return "";
+  const __u32 count = btf__type_cnt(in);
+  for (__u32 id = 1; id < count; ++id) {
+    const struct btf_type *t = btf__type_by_id(in, id);
+    if (!btf_is_func(t) || btf_vlen(t) != BTF_FUNC_EXTERN /* a FUNC's linkage */)
+      continue;
+    const char *name = btf__name_by_offset(in, t->name_off);
+    if (!name || weak.count(name) || btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0)
+      continue;
+    bool in_module = false;
+    std::string error;
+    for (const std::string &module : KernelBtf::btf_modules())
+      if ((in_module = kernel.function(name, module, error).has_value()))
+        break;
+    if (!in_module)
+      return name;
+  }
+  return "";
+}
+
 /// The global functions BTF `in` describes (the object's FUNCs of global linkage).
 std::vector<CFunction> functions_of(struct btf *in, KernelBtf &kernel, const std::string &file) {
   std::vector<CFunction> result;
@@ -278,6 +332,18 @@ std::shared_ptr<const CImports> compile_c_imports(const ast::Program &program, K
                       ? c.name + " has no BTF: scry reads the prototypes of its functions there"
                       : "internal error: the compiled " + c.name + " has no BTF",
                   c.kind == ast::ImportedC::Kind::Object ? "compile it with clang -g" : "");
+      return false;
+    }
+    if (std::string missing = missing_kfunc(types, btf, weak_symbols(object)); !missing.empty()) {
+      diags.error(DiagCode::ImportFailed, c.loc,
+                  c.name + " declares " + missing +
+                      " as an extern kernel function (a kfunc, __ksym), but this kernel's BTF "
+                      "has no function of that name",
+                  "check the name against the kernel's functions (bpftool btf dump file "
+                  "/sys/kernel/btf/vmlinux); for one some kernels lack, declare it __weak and "
+                  "test it before the call: if (" +
+                      missing + ") ...");
+      btf__free(types);
       return false;
     }
     for (CFunction &f : functions_of(types, btf, c.name)) {
