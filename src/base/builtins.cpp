@@ -92,6 +92,7 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Stats, "stats", true, 1, 1},
     {F::Hist, "hist", true, 1, 2},
     {F::Lhist, "lhist", true, 4, 4},
+    {F::Tseries, "tseries", true, 3, 4},
 };
 
 template <typename Table, typename Last>
@@ -103,13 +104,13 @@ constexpr bool in_enum_order(const Table &t, Last last) {
 }
 static_assert(in_enum_order(kVariables, V::Username),
               "kVariables lists every BuiltinVariable in order");
-static_assert(in_enum_order(kFunctions, F::Lhist),
+static_assert(in_enum_order(kFunctions, F::Tseries),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
 constexpr const char *kPlanned[] = {"sarg0",     "override",      "path",          "skboutput",
                                     "unwatch",   "socket_cookie", "kfunc_allowed", "percpu_kaddr",
-                                    "globmatch", "container_of",  "write_user",    "tseries"};
+                                    "globmatch", "container_of",  "write_user"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

@@ -122,6 +122,7 @@ enum class BuiltinFunction : uint8_t {
   Stats,
   Hist,
   Lhist,
+  Tseries,
   // Not in the table of names: a function of an imported .bpf.c file (sema/c_imports.h).
   CFunction,
 };

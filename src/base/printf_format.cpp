@@ -155,7 +155,7 @@ std::string check_printf(const std::string &format, const std::vector<Type> &arg
       ok = t.is(TypeKind::Buffer);
     else // %s takes any value
       ok = !t.is(TypeKind::None) && !t.is(TypeKind::Void) && !t.is(TypeKind::Hist) &&
-           !t.is(TypeKind::Lhist);
+           !t.is(TypeKind::Lhist) && !t.is(TypeKind::Tseries);
     if (!ok) {
       bad_arg = static_cast<int>(i);
       return "unsupported format specifier for type '" + type_name(t) + "': " + conv;

@@ -35,7 +35,8 @@ bool Type::operator==(const Type &o) const {
   if (kind != o.kind || size != o.size || is_signed != o.is_signed || count != o.count ||
       name != o.name || is_user_stack != o.is_user_stack || stack_mode != o.stack_mode ||
       hist_bits != o.hist_bits || lhist_min != o.lhist_min || lhist_max != o.lhist_max ||
-      lhist_step != o.lhist_step)
+      lhist_step != o.lhist_step || tseries_interval_ns != o.tseries_interval_ns ||
+      tseries_intervals != o.tseries_intervals || tseries_agg != o.tseries_agg)
     return false;
   if ((enumeration == nullptr) != (o.enumeration == nullptr) ||
       (enumeration && !same_enum(enumeration, o.enumeration)))
@@ -243,6 +244,9 @@ Type make_aggregation(TypeKind kind, bool is_signed) {
   case TypeKind::Stats:
     t.size = 16;
     break;
+  case TypeKind::Tseries:
+    t.size = 24;
+    break;
   default:
     t.size = 8;
     break;
@@ -320,6 +324,8 @@ std::string type_name(const Type &t) {
     return "hist_t";
   case TypeKind::Lhist:
     return "lhist_t";
+  case TypeKind::Tseries:
+    return "tseries_t";
   }
   return "?";
 }

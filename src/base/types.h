@@ -41,7 +41,15 @@ enum class TypeKind : uint8_t {
   Stats, // { i64 total; u64 count } printed as count, average, total
   Hist,  // per bucket: u64 count; the bucket index is the last key part. hist_bits = k
   Lhist, // per bucket: u64 count; bucket index in the key. lhist_min/max/step
+  // tseries(): per slot (epoch % intervals, in the key): { i64 value; i64 meta; u64 epoch }, the
+  // epoch being the interval's number (TAI ns / interval). meta: the last write's time (agg
+  // None), the count (Avg), 1 once set (Min, Max), unused (Sum). tseries_interval_ns,
+  // tseries_intervals, tseries_agg; is_signed follows the value.
+  Tseries,
 };
+
+/// tseries()'s aggregation of the values of one interval: None keeps the last one written.
+enum class TseriesAgg : uint8_t { None, Avg, Max, Min, Sum };
 
 enum class AddressSpace : uint8_t { None, Kernel, User };
 
@@ -113,6 +121,8 @@ struct Type {
   // Aggregation parameters.
   int64_t hist_bits = 0; // Hist: 2^k sub-buckets per power of two, 0..5
   int64_t lhist_min = 0, lhist_max = 0, lhist_step = 0;
+  int64_t tseries_interval_ns = 0, tseries_intervals = 0; // Tseries
+  TseriesAgg tseries_agg = TseriesAgg::None;              // Tseries
 
   bool is(TypeKind k) const { return kind == k; }
   bool is_integer() const { return kind == TypeKind::Integer; }

@@ -425,6 +425,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Avg:
   case BuiltinFunction::Stats:
   case BuiltinFunction::Hist:
+  case BuiltinFunction::Tseries:
   case BuiltinFunction::Lhist: // the value of a map assignment: emit_aggregation() (maps.cpp)
   case BuiltinFunction::None:
     internal_error(n.loc, n.name + "() has no code here");

@@ -551,6 +551,8 @@ private:
   /// reference, which follows upstream bpftrace): with N = 2^k, 0 for v < 0; v + 1 for
   /// 0 <= v < 2N; else ((s + 1) << k) + ((v >> s) & (N - 1)) + 1 with s = floor(log2(v)) - k.
   llvm::Value *hist_bucket(llvm::Value *v, int64_t k);
+  /// tseries(v, ...) into map `m` at `key` (maps.cpp; the slot's layout is base/types.h's).
+  void emit_tseries(const Map &m, Expression *key, const MapInfo &info, llvm::Value *v);
 
   /// The linear histogram bucket: 0 below min, then one per step, then one for >= max.
   llvm::Value *lhist_bucket(llvm::Value *v, const Type &t);

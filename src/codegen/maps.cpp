@@ -243,6 +243,9 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
         [&](llvm::Value *fresh) { b_.CreateStore(b_.getInt64(1), fresh); });
     break;
   }
+  case BuiltinFunction::Tseries:
+    emit_tseries(m, key, info, v);
+    break;
   case BuiltinFunction::Printf:
   case BuiltinFunction::Print:
   case BuiltinFunction::Clear:
@@ -307,6 +310,56 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
     internal_error(call_node.loc, call_node.name + "() is not an aggregation");
     break;
   }
+}
+
+void Generator::emit_tseries(const Map &m, Expression *key, const MapInfo &info, llvm::Value *v) {
+  // As the newest bpftrace: the time is nsecs(sw_tai); interval number `epoch` goes to slot
+  // epoch % intervals (in the key), whose { value, meta, epoch } starts over when it last held
+  // an older interval. User space keeps, per slot, the CPUs' copies of the newest epoch.
+  const Type &t = info.value;
+  llvm::Value *now = clock_ns(Clock::SwTai);
+  llvm::Value *epoch =
+      b_.CreateUDiv(now, b_.getInt64(static_cast<uint64_t>(t.tseries_interval_ns)));
+  llvm::Value *slot = b_.CreateURem(epoch, b_.getInt64(static_cast<uint64_t>(t.tseries_intervals)));
+  llvm::Value *k = build_key(info, key, slot);
+  // The new { value, meta } from the slot's current ones (zero for a new or reused slot).
+  auto combine = [&](llvm::Value *cur,
+                     llvm::Value *meta) -> std::pair<llvm::Value *, llvm::Value *> {
+    switch (t.tseries_agg) {
+    case TseriesAgg::None:
+      return {v, now};
+    case TseriesAgg::Sum:
+      return {b_.CreateAdd(cur, v), meta};
+    case TseriesAgg::Avg:
+      return {b_.CreateAdd(cur, v), b_.CreateAdd(meta, b_.getInt64(1))};
+    case TseriesAgg::Min:
+    case TseriesAgg::Max: {
+      const bool is_min = t.tseries_agg == TseriesAgg::Min;
+      llvm::Value *better =
+          is_min ? (t.is_signed ? b_.CreateICmpSLT(v, cur) : b_.CreateICmpULT(v, cur))
+                 : (t.is_signed ? b_.CreateICmpSGT(v, cur) : b_.CreateICmpUGT(v, cur));
+      llvm::Value *unset = b_.CreateICmpEQ(meta, b_.getInt64(0));
+      return {b_.CreateSelect(b_.CreateOr(unset, better), v, cur), b_.getInt64(1)};
+    }
+    }
+    return {v, meta};
+  };
+  auto store = [&](llvm::Value *p, std::pair<llvm::Value *, llvm::Value *> vm) {
+    b_.CreateStore(vm.first, p);
+    b_.CreateStore(vm.second, b_.CreateGEP(i8_, p, b_.getInt64(8)));
+    b_.CreateStore(epoch, b_.CreateGEP(i8_, p, b_.getInt64(16)));
+  };
+  update_in_place(
+      m, info, k,
+      [&](llvm::Value *p) {
+        llvm::Value *same =
+            b_.CreateICmpEQ(b_.CreateLoad(i64_, b_.CreateGEP(i8_, p, b_.getInt64(16))), epoch);
+        llvm::Value *cur = b_.CreateSelect(same, b_.CreateLoad(i64_, p), b_.getInt64(0));
+        llvm::Value *meta = b_.CreateSelect(
+            same, b_.CreateLoad(i64_, b_.CreateGEP(i8_, p, b_.getInt64(8))), b_.getInt64(0));
+        store(p, combine(cur, meta));
+      },
+      [&](llvm::Value *fresh) { store(fresh, combine(b_.getInt64(0), b_.getInt64(0))); });
 }
 
 llvm::Value *Generator::hist_bucket(llvm::Value *v, int64_t k) {

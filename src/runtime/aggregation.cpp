@@ -432,6 +432,74 @@ std::vector<const MapEntry *> print_order(const MapInfo &info, const std::vector
   return out;
 }
 
+std::optional<TseriesPoint> merge_tseries_slot(const Type &type, const uint8_t *percpu, int ncpus,
+                                               size_t stride) {
+  uint64_t newest = 0;
+  for (int c = 0; c < ncpus; ++c)
+    newest = std::max(newest, load_u64(percpu + static_cast<size_t>(c) * stride + 16));
+  if (newest == 0)
+    return std::nullopt;
+  bool any = false;
+  uint64_t value = 0, meta = 0;
+  for (int c = 0; c < ncpus; ++c) {
+    const uint8_t *p = percpu + static_cast<size_t>(c) * stride;
+    if (load_u64(p + 16) != newest)
+      continue;
+    const uint64_t v = load_u64(p), m = load_u64(p + 8);
+    const Number nv{v, type.is_signed}, cur{value, type.is_signed};
+    switch (type.tseries_agg) {
+    case TseriesAgg::None: // the copy written last: meta is the time of the write
+      if (!any || m > meta)
+        value = v, meta = m;
+      break;
+    case TseriesAgg::Sum:
+      value += v;
+      break;
+    case TseriesAgg::Avg:
+      value += v;
+      meta += m;
+      break;
+    case TseriesAgg::Min:
+    case TseriesAgg::Max:
+      if (m != 0 && (meta == 0 || (type.tseries_agg == TseriesAgg::Min ? nv < cur : cur < nv)))
+        value = v, meta = 1;
+      break;
+    }
+    any = true;
+  }
+  if (type.tseries_agg == TseriesAgg::Avg)
+    value = meta == 0 ? 0 : Number{value, type.is_signed}.divided(meta).bits;
+  return TseriesPoint{newest, value};
+}
+
+std::vector<std::vector<TseriesRow>>
+tseries_rows(const Type &type, const std::vector<const std::vector<TseriesPoint> *> &series) {
+  std::vector<std::vector<TseriesRow>> out(series.size());
+  uint64_t last = 0;
+  for (const auto *s : series)
+    for (const TseriesPoint &p : *s)
+      last = std::max(last, p.epoch);
+  if (last == 0)
+    return out;
+  const uint64_t intervals = static_cast<uint64_t>(std::max<int64_t>(type.tseries_intervals, 1));
+  const uint64_t first = last >= intervals ? last - intervals + 1 : 0;
+  const uint64_t interval_ns = static_cast<uint64_t>(type.tseries_interval_ns);
+  for (size_t i = 0; i < series.size(); ++i) {
+    uint64_t start = last;
+    for (const TseriesPoint &p : *series[i])
+      if (p.epoch >= first)
+        start = std::min(start, p.epoch);
+    for (uint64_t e = start; e <= last; ++e) {
+      TseriesRow row{e * interval_ns, std::nullopt};
+      for (const TseriesPoint &p : *series[i])
+        if (p.epoch == e)
+          row.value = Number{p.bits, type.is_signed};
+      out[i].push_back(row);
+    }
+  }
+  return out;
+}
+
 std::vector<HistRow> histogram_rows(const Type &value, const std::vector<uint64_t> &buckets,
                                     uint64_t div) {
   std::vector<HistRow> rows;

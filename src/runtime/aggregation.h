@@ -153,6 +153,32 @@ int compare_keys(const Type &key, const uint8_t *a, const uint8_t *b);
 std::vector<const MapEntry *> print_order(const MapInfo &info, const std::vector<MapEntry> &entries,
                                           uint64_t top);
 
+// --- tseries(value, interval, intervals[, agg])
+// ---------------------------------------------------------------------------------
+
+/// The interval one tseries slot holds, from its per-CPU copies ({ i64 value; i64 meta; u64
+/// epoch } each, `stride` bytes apart), as bpftrace's reduce_tseries_value: copies with epoch 0
+/// were never written; of the others only those of the newest epoch count, combined as the
+/// aggregation says (None: the one written last, by meta; Sum: added; Min, Max: over the copies
+/// set; Avg: total / count in integer division, signed unless the value is unsigned). Nullopt
+/// when no copy was written.
+std::optional<TseriesPoint> merge_tseries_slot(const Type &type, const uint8_t *percpu, int ncpus,
+                                               size_t stride);
+
+/// One printed row of a tseries: the interval's start (nanoseconds since the Unix epoch, TAI, as
+/// bpftrace prints them) and its value, or none for an interval no value was written in.
+struct TseriesRow {
+  uint64_t start_ns = 0;
+  std::optional<Number> value;
+};
+
+/// The rows each of `series` prints, as bpftrace's tseries format(): the window is the
+/// `type.tseries_intervals` intervals ending at the newest interval of any of them; a series'
+/// rows run from its first interval in the window to the window's end (one empty row when it has
+/// none in it). No rows at all when no series holds an interval.
+std::vector<std::vector<TseriesRow>>
+tseries_rows(const Type &type, const std::vector<const std::vector<TseriesPoint> *> &series);
+
 /// One printed row of a histogram.
 struct HistRow {
   std::string label; // bpftrace's text label, e.g. "[2, 4)"

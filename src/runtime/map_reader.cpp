@@ -81,7 +81,9 @@ bool get_shape(int fd, const MapInfo &info, int ncpus, Shape &shape, std::string
                                 ? static_cast<uint32_t>(round_up8(user_key_size(info))) + 8
                             : info.is_array ? 4
                                             : user_key_size(info);
-  const uint32_t need_value = has_buckets(info) ? 8 : info.value.size;
+  const uint32_t need_value = info.value.is(TypeKind::Tseries) ? 24
+                              : has_buckets(info)              ? 8
+                                                               : info.value.size;
   if ((info.bpf_key_size != 0 && info.bpf_key_size != shape.key_size) ||
       shape.key_size < need_key) {
     error = fmt::format("map '{}': key size {} in the kernel, expected {}", info.name,
@@ -253,7 +255,24 @@ std::vector<MapEntry> read_map(int map_fd, const MapInfo &info, int num_possible
   const uint32_t ukey = user_key_size(info);
   const int ncpus = shape.per_cpu ? num_possible_cpus : 1;
 
-  if (has_buckets(info)) {
+  if (info.value.is(TypeKind::Tseries)) {
+    // One BPF entry per (user key, slot): each slot holds the newest interval it was written in.
+    std::map<std::vector<uint8_t>, std::vector<TseriesPoint>> groups;
+    auto add = [&](const uint8_t *key, const uint8_t *value) {
+      auto &series = groups[std::vector<uint8_t>(key, key + ukey)];
+      if (auto point = merge_tseries_slot(info.value, value, ncpus, shape.stride))
+        series.push_back(*point);
+    };
+    walk(map_fd, info, shape, method, add, err);
+    for (auto &[key, series] : groups) {
+      MapEntry e;
+      e.key = key;
+      std::sort(series.begin(), series.end(),
+                [](const TseriesPoint &a, const TseriesPoint &b) { return a.epoch < b.epoch; });
+      e.series = std::move(series);
+      entries.push_back(std::move(e));
+    }
+  } else if (has_buckets(info)) {
     // One BPF entry per (user key, bucket): group the buckets under their user key.
     Type count_type = make_aggregation(TypeKind::Count, false);
     std::map<std::vector<uint8_t>, std::vector<uint64_t>> groups;

@@ -52,6 +52,13 @@ public:
 /// none). The runner sets it for the length of a run; formatting happens on its thread only.
 void set_value_symbols(ValueSymbols *symbols);
 
+/// One interval of a tseries: its number (TAI nanoseconds / the interval) and its value's bits
+/// (an i64 or a u64, as the tseries' Type::is_signed says).
+struct TseriesPoint {
+  uint64_t epoch = 0;
+  uint64_t bits = 0;
+};
+
 /// One entry of a map, as read from the kernel with per-CPU values merged.
 struct MapEntry {
   /// The user key's bytes (MapInfo::key layout); empty without keys.
@@ -60,6 +67,8 @@ struct MapEntry {
   std::vector<uint8_t> value;
   /// Hist/Lhist: the merged count per bucket index (the index as in the BPF key).
   std::vector<uint64_t> buckets;
+  /// Tseries: the intervals its slots hold, ascending by epoch.
+  std::vector<TseriesPoint> series;
 };
 
 class Output {
@@ -68,7 +77,8 @@ public:
   /// Text produced by printf, already formatted.
   virtual void printf_text(std::string_view text) = 0;
   /// A map: print(@m[, top[, div]]) and the maps printed at exit. top 0 = all entries, div 0 or
-  /// 1 = values as they are.
+  /// 1 = values as they are. For a tseries map, print(@m, min, max) passes its chart's range as
+  /// top and div (int64 bits); both 0 when not given.
   virtual void map(const MapInfo &info, const std::vector<MapEntry> &entries, uint64_t top,
                    uint64_t div) = 0;
   /// print(value) of a non-map value.

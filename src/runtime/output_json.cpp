@@ -6,6 +6,8 @@
 #include "runtime/output.h"
 
 #include <cstring>
+#include <ctime>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace scry {
@@ -44,6 +46,7 @@ Json json_value(const Type &type, const uint8_t *data, uint64_t div) {
   case TypeKind::Void:
   case TypeKind::Hist:
   case TypeKind::Lhist:
+  case TypeKind::Tseries:
     return nullptr;
   case TypeKind::Boolean:
     return data[0] != 0;
@@ -134,6 +137,10 @@ public:
            uint64_t div) override {
     if (div == 0)
       div = 1;
+    if (info.value.is(TypeKind::Tseries)) {
+      tseries_map(info, entries);
+      return;
+    }
     const bool is_hist = info.value.is(TypeKind::Hist) || info.value.is(TypeKind::Lhist);
     const bool is_stats = info.value.is(TypeKind::Avg) || info.value.is(TypeKind::Stats);
     const auto ordered = print_order(info, entries, top);
@@ -247,6 +254,56 @@ public:
   void flush() override { flush_out(out_); }
 
 private:
+  /// A tseries map as bpftrace master's json.cpp writes it: per series an array of
+  /// {"interval_start":"<UTC time>","value":N} for the intervals that have a value, its objects
+  /// not spaced (bpftrace writes them by hand), in the usual envelope.
+  void tseries_map(const MapInfo &info, const std::vector<MapEntry> &entries) {
+    const auto ordered = print_order(info, entries, 0);
+    if (ordered.empty())
+      return;
+    std::vector<const std::vector<TseriesPoint> *> series;
+    for (const MapEntry *e : ordered)
+      series.push_back(&e->series);
+    const auto rows = tseries_rows(info.value, series);
+    auto array = [&](const std::vector<TseriesRow> &rs) {
+      std::string out = "[";
+      for (const TseriesRow &r : rs) {
+        if (!r.value)
+          continue;
+        const time_t seconds = static_cast<time_t>(r.start_ns / 1000000000);
+        struct tm utc;
+        gmtime_r(&seconds, &utc);
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &utc);
+        if (out.size() > 1)
+          out += ',';
+        out += std::string("{\"interval_start\":\"") + when +
+               fmt::format(".{:09}", r.start_ns % 1000000000) + "\",\"value\":";
+        out += r.value->to_string() + "}"; // as bpftrace: the number as it prints, unquoted
+      }
+      return out + "]";
+    };
+    std::string text = "{\"type\": \"tseries\", \"data\": {";
+    append_json(text, Json(info.name));
+    text += ": ";
+    if (info.key.is(TypeKind::None)) {
+      text += array(rows.back());
+    } else {
+      text += '{';
+      for (size_t i = 0; i < ordered.size(); ++i) {
+        if (i > 0)
+          text += ", ";
+        const MapEntry &e = *ordered[i];
+        append_json(text,
+                    Json(e.key.size() >= info.key.size ? map_key_text(info.key, e.key.data(), ",")
+                                                       : std::string("?")));
+        text += ": " + array(rows[i]);
+      }
+      text += '}';
+    }
+    write_out(out_, text + "}}\n");
+  }
+
   void line(const char *type, const Json &data) {
     Json j = Json::object();
     j["type"] = type;

@@ -136,6 +136,7 @@ void append_value(std::string &out, const Type &type, const uint8_t *data, const
   case TypeKind::Void:
   case TypeKind::Hist:
   case TypeKind::Lhist:
+  case TypeKind::Tseries:
     return;
   case TypeKind::Boolean:
     out += data[0] != 0 ? "true" : "false";
@@ -292,6 +293,126 @@ void append_histogram(std::string &out, const std::vector<HistRow> &rows) {
   }
 }
 
+/// `value - other` as bpftrace's tseries chart measures it (its distance()).
+int64_t distance(const std::optional<Number> &value, const std::optional<Number> &other) {
+  auto wide = [](const std::optional<Number> &n) -> __int128 {
+    if (!n)
+      return 0;
+    return n->is_signed ? static_cast<__int128>(n->as_signed()) : static_cast<__int128>(n->bits);
+  };
+  return static_cast<int64_t>(wide(value) - wide(other));
+}
+
+/// A tseries value as the chart's labels and rows print it ("null" for none, as bpftrace).
+std::string tseries_value_text(const std::optional<Number> &n) {
+  return n ? n->to_string() : "null";
+}
+
+/// `text` padded with spaces to `width` bytes (std::setw's count, which the chart follows).
+std::string pad_bytes(const std::string &text, size_t width, bool left) {
+  if (text.size() >= width)
+    return text;
+  const std::string fill(width - text.size(), ' ');
+  return left ? text + fill : fill + text;
+}
+
+/// A tseries as bpftrace master's src/output/text.cpp draws it (TextEmitter<TimeSeries>): the
+/// value range above and below a 53-column chart, one row per interval with its local start
+/// time (hh:mm:ss and the fraction of the interval's unit), `*` at the value, `.` at zero when
+/// the range crosses it, ` -` for an interval without a value; `<no data>` when it has no row.
+/// `range`, from print(@m, min, max), fixes the chart's ends (values outside it print at them).
+void append_tseries(std::string &out, const std::vector<TseriesRow> &rows,
+                    std::optional<std::pair<int64_t, int64_t>> range_given) {
+  constexpr int kGraphWidth = 53, kPadding = 21;
+  if (rows.empty()) {
+    out += "<no data>";
+    return;
+  }
+  std::optional<Number> min = rows.front().value, max = rows.front().value;
+  for (const TseriesRow &r : rows) {
+    if (!r.value)
+      continue;
+    if (!min || *r.value < *min)
+      min = r.value;
+    if (!max || *max < *r.value)
+      max = r.value;
+  }
+  if (range_given) {
+    min = Number{static_cast<uint64_t>(range_given->first), true};
+    max = Number{static_cast<uint64_t>(range_given->second), true};
+  } else if (min && max && !(*min < *max) && !(*max < *min)) {
+    // Some room on both sides of a flat line, unless at the type's bounds.
+    if (min->is_signed ? min->as_signed() > INT64_MIN : min->bits > 0)
+      min->bits -= 1;
+    if (max->is_signed ? max->as_signed() < INT64_MAX : max->bits < UINT64_MAX)
+      max->bits += 1;
+  }
+  // The unit of the interval (bpftrace's util::duration_str), for the time column.
+  const uint64_t interval =
+      (rows.back().start_ns - rows.front().start_ns) / (rows.size() > 1 ? rows.size() - 1 : 1);
+  int digits = 9;
+  std::string unit = "ns";
+  if (interval >= 1000000000)
+    digits = 0, unit = "s";
+  else if (interval >= 1000000)
+    digits = 3, unit = "ms";
+  else if (interval >= 1000)
+    digits = 6, unit = "\u03bcs"; // bpftrace writes "μs"
+  std::string time_fmt = "hh:mm:ss";
+  size_t time_size = time_fmt.size();
+  if (digits > 0) {
+    time_fmt += "." + unit;
+    time_size += 1 + static_cast<size_t>(digits);
+  }
+  const std::string range = pad_bytes(tseries_value_text(min), kPadding, true) +
+                            pad_bytes(tseries_value_text(max), kGraphWidth - kPadding, false);
+  out += std::string(time_size + 1, ' ') + range + "\n";
+  out += pad_bytes(time_fmt, time_size + 1, true) + "|" + std::string(kGraphWidth - 2, '_') + "|\n";
+  int zero_offset = 0;
+  if (distance(min, Number{}) < 0 && distance(Number{}, max) < 0)
+    zero_offset = static_cast<int>(static_cast<float>(kGraphWidth) *
+                                   static_cast<float>(distance(min, Number{})) /
+                                   static_cast<float>(distance(min, max)));
+  const bool flat = !min || !max || (!(*min < *max) && !(*max < *min));
+  for (const TseriesRow &r : rows) {
+    const time_t seconds = static_cast<time_t>(r.start_ns / 1000000000);
+    const uint64_t ns = r.start_ns % 1000000000;
+    struct tm local;
+    localtime_r(&seconds, &local);
+    char clock[32];
+    strftime(clock, sizeof clock, "%H:%M:%S", &local);
+    out += clock;
+    if (digits == 9)
+      out += fmt::format(".{:09}", ns);
+    else if (digits == 6)
+      out += fmt::format(".{:06}", ns / 1000);
+    else if (digits == 3)
+      out += fmt::format(".{:03}", ns / 1000000);
+    out += ' ';
+    std::string line(kGraphWidth, ' ');
+    line[0] = '|';
+    line[kGraphWidth - 1] = '|';
+    if (zero_offset > 0)
+      line[static_cast<size_t>(std::min(zero_offset, kGraphWidth - 1))] = '.';
+    if (r.value) {
+      int point = kGraphWidth / 2;
+      if (!flat)
+        point = static_cast<int>(static_cast<float>(kGraphWidth - 1) *
+                                 static_cast<float>(distance(min, r.value)) /
+                                 static_cast<float>(distance(min, max)));
+      line[static_cast<size_t>(std::clamp(point, 0, kGraphWidth - 1))] = '*';
+      out += line + " " + r.value->to_string() + "\n";
+    } else {
+      out += line + " -\n";
+    }
+  }
+  std::string bottom(kGraphWidth, '_');
+  bottom.front() = 'v';
+  bottom.back() = 'v';
+  out += std::string(time_size, ' ') + " " + bottom + "\n";
+  out += std::string(time_size, ' ') + " " + range + "\n";
+}
+
 /// A duration in its largest whole unit, as bpftrace's util::duration_str: 40ns, 12us, 3ms.
 std::string duration_text(uint64_t ns) {
   if (ns >= 1000000000)
@@ -311,10 +432,30 @@ public:
 
   void map(const MapInfo &info, const std::vector<MapEntry> &entries, uint64_t top,
            uint64_t div) override {
+    const bool args_given = top != 0 || div != 0; // print(@m, top, div); for a tseries, a range
     if (div == 0)
       div = 1;
     std::string text;
     const bool is_hist = info.value.is(TypeKind::Hist) || info.value.is(TypeKind::Lhist);
+    if (info.value.is(TypeKind::Tseries)) {
+      // Each series a chart under its name, and a blank line. print(@m, min, max) passes the
+      // chart's range as top and div.
+      std::optional<std::pair<int64_t, int64_t>> range;
+      if (args_given)
+        range = {static_cast<int64_t>(top), static_cast<int64_t>(div)};
+      const auto ordered = print_order(info, entries, 0);
+      std::vector<const std::vector<TseriesPoint> *> series;
+      for (const MapEntry *e : ordered)
+        series.push_back(&e->series);
+      const auto rows = tseries_rows(info.value, series);
+      for (size_t i = 0; i < ordered.size(); ++i) {
+        text += entry_name(info, *ordered[i]) + ":\n";
+        append_tseries(text, rows[i], range);
+        text += '\n';
+      }
+      write_out(out_, text);
+      return;
+    }
     for (const MapEntry *e : print_order(info, entries, top)) {
       text += entry_name(info, *e);
       if (is_hist) {

@@ -41,6 +41,18 @@ public:
   std::vector<SourceRange> uses;
 };
 
+/// The calls of tseries(), an unstable feature of the newest bpftrace (unstable_tseries).
+class TseriesFinder : public Walker {
+public:
+  using Walker::visit;
+  void visit(Call &n) override {
+    if (n.name == "tseries")
+      uses.push_back(n.loc);
+    Walker::visit(n);
+  }
+  std::vector<SourceRange> uses;
+};
+
 class ConfigPass {
 public:
   ConfigPass(const Program &program, Resources &resources, Diagnostics &diags)
@@ -281,8 +293,10 @@ private:
       limits_.warn_address_of = v.text == "warn";
     } else if (name == "unstable_import_statement") {
       limits_.import_statement = v.text;
+    } else if (name == "unstable_tseries") {
+      limits_.tseries = v.text;
     } else if (name.substr(0, 9) == "unstable_") {
-      // import, tseries, typeinfo, dw_ustack: features scry does not have (using them is an
+      // import, typeinfo, dw_ustack: features scry does not have (using them is an
       // error whatever this says), or stable in scry (import at the top of a program).
       if (v.text != "error")
         no_effect(key, origin, "the feature it enables is not supported yet");
@@ -317,6 +331,25 @@ ConfigLimits read_config(const Program &program, Resources &resources, Diagnosti
                     "prevent this warning you must explicitly enable it in the config e.g. "
                     "unstable_import_statement=enable");
     warned = true;
+  }
+  if (limits.tseries != "enable") {
+    TseriesFinder finder;
+    for (Probe *p : program.probes)
+      p->accept(finder);
+    // As the newest bpftrace: an error for each use when refused, else one warning.
+    for (const SourceRange &loc : finder.uses) {
+      if (limits.tseries == "error")
+        diags.error(DiagCode::UnstableFeature, loc,
+                    "tseries feature is not enabled by default. To enable this unstable feature, "
+                    "set the config flag to enable. unstable_tseries=enable",
+                    "config = { unstable_tseries = enable }");
+      else
+        diags.warning(DiagCode::UnstableFeature, loc,
+                      "Script is using an unstable feature: tseries. To prevent this warning you "
+                      "must explicitly enable it in the config e.g. unstable_tseries=enable");
+      if (limits.tseries != "error")
+        break;
+    }
   }
   if (limits.refuse_address_of || limits.warn_address_of) {
     AddressOfFinder finder;

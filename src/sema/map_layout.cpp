@@ -25,7 +25,8 @@ void finish_maps(Resources &r) {
       base += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
     m.bpf_name = ("m" + std::to_string(&m - r.maps.data()) + "_" + base).substr(0, 15);
     m.per_cpu = m.value.is_aggregation();
-    m.has_bucket_key = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
+    m.has_bucket_key = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist ||
+                       m.value.kind == TypeKind::Tseries;
     m.is_array = m.key.kind == TypeKind::None && !m.has_bucket_key;
     // A map without keys declared percpuhash is a hash with the one key 0 (the type checker
     // allows no other declaration to change an array).
@@ -36,10 +37,10 @@ void finish_maps(Resources &r) {
     if (m.declared_kind != MapKind::Default)
       m.max_entries = m.declared_max_entries;
     if (m.has_bucket_key) {
-      // Up to 64 buckets (hist with k=0) or the lhist's buckets per user key: each bucket is
-      // one entry of the BPF map.
+      // Up to 64 buckets (hist with k=0), the lhist's buckets or the tseries' slots per user
+      // key: each bucket is one entry of the BPF map, a u64 count (a tseries slot: 24 bytes).
       m.bpf_key_size = (m.key.kind == TypeKind::None ? 0 : align8(m.key.size)) + 8;
-      m.bpf_value_size = 8;
+      m.bpf_value_size = m.value.kind == TypeKind::Tseries ? 24 : 8;
       if (m.declared_kind == MapKind::Default)
         m.max_entries = r.max_map_keys;
     } else if (m.is_array) {

@@ -2,7 +2,8 @@
 // topic files: type_checker.cpp (the two walks, reporting, shared typing rules),
 // types_statements.cpp (statements, variables, scopes), types_expressions.cpp (literals,
 // builtins, operators), types_fields.cpp (fields, args, casts, written types), types_calls.cpp
-// (function calls, printf), types_maps.cpp (map reads and writes).
+// (function calls, printf), types_aggregations.cpp (count() ... tseries()), types_maps.cpp (map
+// reads and writes).
 #pragma once
 
 #include "base/diagnostics.h"
@@ -211,7 +212,7 @@ private:
   ast::Map *map_argument(ast::Call &n, size_t i, bool allow_keyed_element = false);
   void type_call(ast::Call &n);
   void type_call_checked(ast::Call &n);
-  void type_aggregation(ast::Call &n);
+  void type_aggregation(ast::Call &n); // types_aggregations.cpp
   void type_printf(ast::Call &n);
   /// kstack and ustack, as variables and as calls with a mode and a frame limit.
   Type stack_type(bool user, StackMode mode, uint32_t frames);

@@ -1,5 +1,6 @@
 // Type checking of function calls (part of the TypeChecker, type_checker.h): each builtin
-// function's arguments, aggregations, and the formats of printf() and time().
+// function's arguments and the formats of printf() and time() (aggregations:
+// types_aggregations.cpp).
 // Reads the calls and their arguments; writes Call::type and Call::id, Resources::printfs,
 // time_formats and print_values.
 #include "base/kernel_printf.h"
@@ -96,6 +97,20 @@ void TypeChecker::type_call_checked(Call &n) {
         warning(DiagCode::PrintInLoop, n.loc,
                 "due to its asynchronous nature, print() in a loop can lead to unexpected "
                 "behavior: the map will likely be updated before the runtime prints it");
+      if (n.args[0]->type.kind == TypeKind::Tseries && n.args.size() == 2) {
+        error(DiagCode::WrongArgumentCount, n.loc,
+              "print() must provide both min and max arguments when used on tseries() maps.",
+              "print(@m, min, max) draws the charts from min to max; print(@m) fits them to "
+              "the values");
+        return;
+      }
+      if (n.args[0]->type.kind == TypeKind::Tseries && n.args.size() == 3) {
+        auto lo = constant_value(n.args[1]), hi = constant_value(n.args[2]);
+        if (lo && hi && *lo >= *hi)
+          error(DiagCode::WrongArgumentType, n.args[1]->loc,
+                "print()'s min must be below its max for a tseries map (" + std::to_string(*lo) +
+                    " >= " + std::to_string(*hi) + ")");
+      }
       if (n.args.size() > 1 && n.args[0]->type.kind == TypeKind::Stats) {
         // As bpftrace: a stats map prints whole.
         warning(DiagCode::IgnoredArgument, n.args[1]->loc,
@@ -214,9 +229,10 @@ void TypeChecker::type_call_checked(Call &n) {
     Map *m = map_argument(n, 0);
     if (m && find_map(m->name) &&
         (find_map(m->name)->value.kind == TypeKind::Hist ||
-         find_map(m->name)->value.kind == TypeKind::Lhist))
+         find_map(m->name)->value.kind == TypeKind::Lhist ||
+         find_map(m->name)->value.kind == TypeKind::Tseries))
       error(DiagCode::WrongArgumentType, n.args[0]->loc,
-            "len() of a hist or lhist map is not supported",
+            "len() of a hist, lhist or tseries map is not supported",
             "count the keys in another map: @keys[k] = count(); len(@keys)");
     n.type = make_int(8, true);
     break;
@@ -436,6 +452,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Stats:
   case BuiltinFunction::Hist:
   case BuiltinFunction::Lhist:
+  case BuiltinFunction::Tseries:
   case BuiltinFunction::CFunction:
   case BuiltinFunction::None:
     break; // aggregations are typed above
@@ -674,152 +691,6 @@ void TypeChecker::type_c_function_call(Call &n, const CFunction &f) {
   }
   n.builtin = BuiltinFunction::CFunction;
   n.type = f.return_type;
-}
-
-void TypeChecker::type_aggregation(Call &n) {
-  const std::string &name = n.name;
-  if (!aggregation_allowed_here_) {
-    for (Expression *a : n.args)
-      check(a);
-    error(DiagCode::InvalidMapUse, n.loc, name + "() is an aggregation: assign it to a map",
-          "write @x = " + name + "(...) or @x[key] = " + name + "(...)");
-    return;
-  }
-  for (Expression *a : n.args)
-    check(a);
-  auto value_arg = [&]() {
-    want_integer(n, 0, "value");
-    return n.args[0]->type.kind == TypeKind::Integer ? n.args[0]->type.is_signed : true;
-  };
-  switch (n.builtin) {
-  case BuiltinFunction::Count:
-    if (arity(n))
-      n.type = make_aggregation(TypeKind::Count, false);
-    break;
-  case BuiltinFunction::Sum:
-  case BuiltinFunction::Min:
-  case BuiltinFunction::Max:
-  case BuiltinFunction::Avg:
-  case BuiltinFunction::Stats: {
-    if (!arity(n))
-      return;
-    bool is_signed = value_arg();
-    TypeKind k = n.builtin == BuiltinFunction::Sum   ? TypeKind::Sum
-                 : n.builtin == BuiltinFunction::Min ? TypeKind::Min
-                 : n.builtin == BuiltinFunction::Max ? TypeKind::Max
-                 : n.builtin == BuiltinFunction::Avg ? TypeKind::Avg
-                                                     : TypeKind::Stats;
-    n.type = make_aggregation(k, k == TypeKind::Sum ? is_signed : true);
-    break;
-  }
-  case BuiltinFunction::Hist: {
-    if (!arity(n))
-      return;
-    value_arg();
-    Type t = make_aggregation(TypeKind::Hist);
-    if (n.args.size() == 2) {
-      auto k = constant_value(n.args[1]);
-      if (!k || *k < 0 || *k > 5) {
-        constant_required(n.args[1], "hist()'s second argument must be a constant from 0 to 5");
-        return;
-      }
-      t.hist_bits = *k;
-    }
-    n.type = t;
-    break;
-  }
-  case BuiltinFunction::Lhist: {
-    if (!arity(n))
-      return;
-    value_arg();
-    int64_t v[3];
-    for (size_t i = 1; i < 4; ++i) {
-      auto c = constant_value(n.args[i]);
-      if (!c) {
-        constant_required(n.args[i], "lhist()'s min, max and step must be constants");
-        return;
-      }
-      v[i - 1] = *c;
-    }
-    if (v[0] < 0 || v[1] <= v[0] || v[2] <= 0) {
-      error(DiagCode::WrongArgumentType, n.loc, "lhist() needs 0 <= min < max and step > 0");
-      return;
-    }
-    if ((v[1] - v[0]) / v[2] > 1000) {
-      error(DiagCode::WrongArgumentType, n.loc, "lhist() would have more than 1000 buckets",
-            "use a larger step");
-      return;
-    }
-    Type t = make_aggregation(TypeKind::Lhist);
-    t.lhist_min = v[0];
-    t.lhist_max = v[1];
-    t.lhist_step = v[2];
-    n.type = t;
-    break;
-  }
-  case BuiltinFunction::Printf:
-  case BuiltinFunction::Print:
-  case BuiltinFunction::Clear:
-  case BuiltinFunction::Zero:
-  case BuiltinFunction::Delete:
-  case BuiltinFunction::Exit:
-  case BuiltinFunction::Time:
-  case BuiltinFunction::Str:
-  case BuiltinFunction::Len:
-  case BuiltinFunction::HasKey:
-  case BuiltinFunction::Find:
-  case BuiltinFunction::Strnlen:
-  case BuiltinFunction::Kstack:
-  case BuiltinFunction::Ustack:
-  case BuiltinFunction::Ksym:
-  case BuiltinFunction::Usym:
-  case BuiltinFunction::Kaddr:
-  case BuiltinFunction::Uaddr:
-  case BuiltinFunction::Uptr:
-  case BuiltinFunction::Kptr:
-  case BuiltinFunction::Bswap:
-  case BuiltinFunction::Ntop:
-  case BuiltinFunction::Strftime:
-  case BuiltinFunction::Buf:
-  case BuiltinFunction::Cat:
-  case BuiltinFunction::System:
-  case BuiltinFunction::Strncmp:
-  case BuiltinFunction::Strstr:
-  case BuiltinFunction::Strerror:
-  case BuiltinFunction::Errorf:
-  case BuiltinFunction::Warnf:
-  case BuiltinFunction::Signal:
-  case BuiltinFunction::SignalThread:
-  case BuiltinFunction::Reg:
-  case BuiltinFunction::Pton:
-  case BuiltinFunction::Cgroupid:
-  case BuiltinFunction::Memcmp:
-  case BuiltinFunction::Debugf:
-  case BuiltinFunction::CgroupPath:
-  case BuiltinFunction::StrConcat:
-  case BuiltinFunction::CommPid:
-  case BuiltinFunction::NsecsClock:
-  case BuiltinFunction::PidNs:
-  case BuiltinFunction::TidNs:
-  case BuiltinFunction::SignalName:
-  case BuiltinFunction::Macaddr:
-  case BuiltinFunction::IsStr:
-  case BuiltinFunction::IsPtr:
-  case BuiltinFunction::IsArray:
-  case BuiltinFunction::IsInteger:
-  case BuiltinFunction::IsUnsignedInteger:
-  case BuiltinFunction::IsLiteral:
-  case BuiltinFunction::StaticAssert:
-  case BuiltinFunction::Fail:
-  case BuiltinFunction::Strcap:
-  case BuiltinFunction::KfuncExist:
-  case BuiltinFunction::SyscallName:
-  case BuiltinFunction::Join:
-  case BuiltinFunction::Getopt:
-  case BuiltinFunction::CFunction:
-  case BuiltinFunction::None:
-    break; // not aggregations
-  }
 }
 
 void TypeChecker::type_printf(Call &n) {

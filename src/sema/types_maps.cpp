@@ -21,6 +21,9 @@ namespace {
 std::string value_description(const Type &t) {
   if (t.kind == TypeKind::Hist)
     return "hist(k " + std::to_string(t.hist_bits) + ")";
+  if (t.kind == TypeKind::Tseries)
+    return "tseries(interval " + std::to_string(t.tseries_interval_ns) + "ns, " +
+           std::to_string(t.tseries_intervals) + " intervals)";
   if (t.kind == TypeKind::Lhist)
     return "lhist(min " + std::to_string(t.lhist_min) + ", max " + std::to_string(t.lhist_max) +
            ", step " + std::to_string(t.lhist_step) + ")";
@@ -160,7 +163,7 @@ bool TypeChecker::check_readable(const MapInfo &info, const SourceRange &loc) {
   if (map_as_argument_)
     return true;
   if (info.value.kind == TypeKind::Hist || info.value.kind == TypeKind::Lhist ||
-      info.value.kind == TypeKind::Stats) {
+      info.value.kind == TypeKind::Tseries || info.value.kind == TypeKind::Stats) {
     error(DiagCode::InvalidMapUse, loc,
           "a " + type_name(info.value) + " map cannot be read in an expression",
           "print it with print(" + info.name + ")");
@@ -255,7 +258,7 @@ void TypeChecker::apply_map_declarations() {
     // their bucket in the key), which a per-CPU hash may replace.
     const bool per_cpu = info.value.is_aggregation();
     const bool array = info.key.kind == TypeKind::None && info.value.kind != TypeKind::Hist &&
-                       info.value.kind != TypeKind::Lhist;
+                       info.value.kind != TypeKind::Lhist && info.value.kind != TypeKind::Tseries;
     std::vector<MapKind> allowed;
     std::string needs;
     if (array && per_cpu) {

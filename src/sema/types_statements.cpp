@@ -248,7 +248,7 @@ void TypeChecker::visit(ForMap &n) {
             "map " + info->name + " has no keys: a for loop iterates over a map's keys",
             "read its value as " + info->name);
     else if (info->value.kind == TypeKind::Hist || info->value.kind == TypeKind::Lhist ||
-             info->value.kind == TypeKind::Stats)
+             info->value.kind == TypeKind::Tseries || info->value.kind == TypeKind::Stats)
       error(DiagCode::InvalidMapUse, n.map->loc,
             "a for loop cannot iterate over a " + type_name(info->value) + " map",
             "print it with print(" + info->name + ")");

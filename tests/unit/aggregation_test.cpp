@@ -300,6 +300,72 @@ TEST(MergePerCpu, AvgSumsTotalsAndCounts) {
   EXPECT_EQ(stats_value(avg, u64s({0, 0}).data()).average.to_string(), "0");
 }
 
+Type tseries_type(TseriesAgg agg, bool is_signed, int64_t intervals = 5) {
+  Type t = make_aggregation(TypeKind::Tseries, is_signed);
+  t.tseries_agg = agg;
+  t.tseries_interval_ns = 100;
+  t.tseries_intervals = intervals;
+  return t;
+}
+
+TEST(MergeTseriesSlot, OnlyTheNewestEpochCountsAndUnwrittenCopiesAreSkipped) {
+  // { value, meta, epoch } per CPU: CPU 1 holds an older interval of the slot, CPU 3 none.
+  const auto data = u64s({4, 1, 12, 100, 1, 7, 6, 1, 12, 0, 0, 0});
+  const auto sum = merge_tseries_slot(tseries_type(TseriesAgg::Sum, true), data.data(), 4, 24);
+  ASSERT_TRUE(sum.has_value());
+  EXPECT_EQ(sum->epoch, 12u);
+  EXPECT_EQ(sum->bits, 10u);
+  const auto none = u64s({0, 0, 0, 0, 0, 0});
+  EXPECT_FALSE(merge_tseries_slot(tseries_type(TseriesAgg::Sum, true), none.data(), 2, 24));
+}
+
+TEST(MergeTseriesSlot, EachAggregation) {
+  const uint64_t m3 = static_cast<uint64_t>(-3);
+  // CPU 0: value -3 (meta: time 50, count 2, set); CPU 1: value 8 (time 40, count 1, set).
+  auto slot = [&](uint64_t meta0, uint64_t meta1) { return u64s({m3, meta0, 9, 8, meta1, 9}); };
+  auto merged = [&](TseriesAgg agg, bool is_signed, uint64_t meta0, uint64_t meta1) {
+    const auto d = slot(meta0, meta1);
+    return merge_tseries_slot(tseries_type(agg, is_signed), d.data(), 2, 24)->bits;
+  };
+  EXPECT_EQ(merged(TseriesAgg::None, true, 50, 40), m3); // the copy written last
+  EXPECT_EQ(merged(TseriesAgg::None, true, 30, 40), 8u);
+  EXPECT_EQ(merged(TseriesAgg::Min, true, 1, 1), m3);
+  EXPECT_EQ(merged(TseriesAgg::Max, true, 1, 1), 8u);
+  EXPECT_EQ(merged(TseriesAgg::Max, false, 1, 1), m3); // unsigned: -3 is huge
+  EXPECT_EQ(merged(TseriesAgg::Min, true, 0, 1), 8u);  // CPU 0's copy was never set
+  // avg: (-3 + 8) / (2 + 1) = 1 in integer division; (-3 + -3) / 4 toward zero = -1.
+  EXPECT_EQ(merged(TseriesAgg::Avg, true, 2, 1), 1u);
+  const auto neg = u64s({m3, 2, 9, m3, 2, 9});
+  EXPECT_EQ(merge_tseries_slot(tseries_type(TseriesAgg::Avg, true), neg.data(), 2, 24)->bits,
+            static_cast<uint64_t>(-1));
+}
+
+TEST(TseriesRows, WindowEndsAtTheNewestIntervalOfAnySeries) {
+  const Type t = tseries_type(TseriesAgg::Sum, true, 4);
+  // a: epochs 10..13; b: 12, then nothing after 12; c: only epochs before the window.
+  const std::vector<TseriesPoint> a = {{10, 1}, {11, 2}, {12, 3}, {13, 4}};
+  const std::vector<TseriesPoint> b = {{12, 7}};
+  const std::vector<TseriesPoint> c = {{5, 9}};
+  const auto rows = tseries_rows(t, {&a, &b, &c});
+  ASSERT_EQ(rows.size(), 3u);
+  // The window is epochs 10..13 (4 intervals ending at 13).
+  ASSERT_EQ(rows[0].size(), 4u);
+  EXPECT_EQ(rows[0][0].start_ns, 1000u);
+  EXPECT_EQ(rows[0][3].value->to_string(), "4");
+  // b starts at its first interval in the window, and its later ones have no value.
+  ASSERT_EQ(rows[1].size(), 2u);
+  EXPECT_EQ(rows[1][0].start_ns, 1200u);
+  EXPECT_EQ(rows[1][0].value->to_string(), "7");
+  EXPECT_FALSE(rows[1][1].value.has_value());
+  // c has nothing in the window: one row, at its end, without a value.
+  ASSERT_EQ(rows[2].size(), 1u);
+  EXPECT_EQ(rows[2][0].start_ns, 1300u);
+  EXPECT_FALSE(rows[2][0].value.has_value());
+  // No interval at all: no rows.
+  const std::vector<TseriesPoint> empty;
+  EXPECT_TRUE(tseries_rows(t, {&empty})[0].empty());
+}
+
 TEST(MergePerCpu, StrideLargerThanTheValue) {
   // A 4-byte integer value takes 8 bytes per CPU.
   std::vector<uint8_t> data(16, 0);

@@ -323,6 +323,90 @@ TEST(TextOutput, EmptyMapsAndZeroedScalars) {
   EXPECT_EQ(text_of(no_hist), "");
 }
 
+/// A tseries of `values` in consecutive intervals from epoch `first` (interval 100 ns, or
+/// `interval`): what read_map() gives print.
+MapEntry tseries_entry(Bytes key, uint64_t first, const std::vector<int64_t> &values) {
+  MapEntry e;
+  e.key = std::move(key);
+  for (size_t i = 0; i < values.size(); ++i)
+    e.series.push_back({first + i, static_cast<uint64_t>(values[i])});
+  return e;
+}
+
+Type tseries_type(int64_t interval_ns, int64_t intervals) {
+  Type t = make_aggregation(TypeKind::Tseries, true);
+  t.tseries_interval_ns = interval_ns;
+  t.tseries_intervals = intervals;
+  return t;
+}
+
+// bpftrace's tests/runtime/outputs/print_tseries_zigzag_min_max_args.txt (its hour in UTC):
+// print(@, -10, 10) of a zigzag from -5 to 5 and back, 100 ms intervals.
+TEST(TextOutput, TseriesChartAsBpftraceDrawsIt) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  const Type t = tseries_type(100000000, 20);
+  Map m{map_info("@", Type{}, t), {tseries_entry({}, 1, {-5, -4, -3, -2, -1, 0, 1,  2,  3,  4,
+                                                         5,  4,  3,  2,  1,  0, -1, -2, -3, -4})}};
+  m.info.has_bucket_key = true;
+  m.info.is_array = false;
+  EXPECT_EQ(
+      text_of(m, static_cast<uint64_t>(-10), 10),
+      "@:\n             -10                                                10\nhh:mm:ss.ms  "
+      "|___________________________________________________|\n00:00:00.100 |            *          "
+      "  .                         | -5\n00:00:00.200 |              *          .                  "
+      "       | -4\n00:00:00.300 |                 *       .                         | "
+      "-3\n00:00:00.400 |                   *     .                         | -2\n00:00:00.500 |   "
+      "                   *  .                         | -1\n00:00:00.600 |                        "
+      " *                         | 0\n00:00:00.700 |                         . *                  "
+      "     | 1\n00:00:00.800 |                         .    *                    | "
+      "2\n00:00:00.900 |                         .      *                  | 3\n00:00:01.000 |     "
+      "                    .         *               | 4\n00:00:01.100 |                         . "
+      "           *            | 5\n00:00:01.200 |                         .         *             "
+      "  | 4\n00:00:01.300 |                         .      *                  | 3\n00:00:01.400 | "
+      "                        .    *                    | 2\n00:00:01.500 |                       "
+      "  . *                       | 1\n00:00:01.600 |                         *                   "
+      "      | 0\n00:00:01.700 |                      *  .                         | "
+      "-1\n00:00:01.800 |                   *     .                         | -2\n00:00:01.900 |   "
+      "              *       .                         | -3\n00:00:02.000 |              *         "
+      " .                         | -4\n             "
+      "v___________________________________________________v\n             -10                     "
+      "                           10\n\n");
+  // tseries.txt: five intervals of 9 from .500; the range is fitted around a flat line.
+  Map flat{map_info("@a", Type{}, t), {tseries_entry({}, 5, {9, 9, 9, 9, 9})}};
+  const std::string text = text_of(flat);
+  EXPECT_NE(text.find("             8                                                  10\n"
+                      "hh:mm:ss.ms  |___________________________________________________|\n"
+                      "00:00:00.500 |                         *                         | 9\n"),
+            std::string::npos)
+      << text;
+  // An interval without a value, and a series with none in the window.
+  Map gaps{map_info("@g", make_int(8, true), t),
+           {tseries_entry(i64(1), 1, {3, 4}), tseries_entry(i64(2), 2, {5, 6})}};
+  gaps.entries[1].series.push_back({4, 7});
+  const std::string g = text_of(gaps);
+  EXPECT_NE(g.find("00:00:00.300 |                                                   | -\n"),
+            std::string::npos)
+      << g;
+  Map none{map_info("@z", Type{}, t), {MapEntry{}}};
+  EXPECT_EQ(text_of(none), "@z:\n<no data>\n");
+}
+
+TEST(JsonOutput, TseriesIntervalsWithValues) {
+  const Type t = tseries_type(100000000, 5);
+  Map m{map_info("@a", make_string(4), t),
+        {tseries_entry(str("one", 4), 0, {0, 5}), tseries_entry(str("two", 4), 3, {4, 4})}};
+  Capture out;
+  auto o = make_json_output(out.file());
+  o->map(m.info, m.entries, 0, 0);
+  EXPECT_EQ(out.text(),
+            "{\"type\": \"tseries\", \"data\": {\"@a\": {"
+            "\"one\": [{\"interval_start\":\"1970-01-01 00:00:00.000000000\",\"value\":0},"
+            "{\"interval_start\":\"1970-01-01 00:00:00.100000000\",\"value\":5}], "
+            "\"two\": [{\"interval_start\":\"1970-01-01 00:00:00.300000000\",\"value\":4},"
+            "{\"interval_start\":\"1970-01-01 00:00:00.400000000\",\"value\":4}]}}}\n");
+}
+
 TEST(TextOutput, HistWithSixtyFourBitValuesAndDivisor) {
   const Type h = hist_type();
   Map m{map_info("@big", Type{}, h),
