@@ -113,6 +113,7 @@ enum class BuiltinFunction : uint8_t {
   CgroupPath,        // cgroup_path(id[, "filter"]): a cgroup id, printed as its paths in user space
   StrConcat,         // str_concat(a, b): a string holding a's text then b's
   CommPid,           // comm(pid): the name of process `pid` (the bpf_task_from_pid kfunc)
+  SocketCookie,      // socket_cookie(sk): the socket's cookie (bpf_get_socket_cookie)
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

@@ -390,6 +390,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::CgroupPath:
   case BuiltinFunction::StrConcat:
   case BuiltinFunction::CommPid:
+  case BuiltinFunction::SocketCookie:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -79,6 +79,7 @@ enum Helper : int64_t {
   GetNsCurrentPidTgid = BPF_FUNC_get_ns_current_pid_tgid,
   KtimeGetTaiNs = BPF_FUNC_ktime_get_tai_ns,
   TracePrintk = BPF_FUNC_trace_printk,
+  GetSocketCookie = BPF_FUNC_get_socket_cookie,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 // A probe's scratch region. Up to 32 KiB (the limit of a per-CPU map value, mm/percpu.c

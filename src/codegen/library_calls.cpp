@@ -53,6 +53,10 @@ void Generator::emit_library_call(Call &n) {
     result_ = dst;
     break;
   }
+  case BuiltinFunction::SocketCookie:
+    // The socket pointer as the probe's context gave it: the verifier knows its BTF type.
+    result_ = call(GetSocketCookie, i64_, {emit(n.args[0])});
+    break;
   case BuiltinFunction::CommPid: {
     llvm::Value *pid = to_i64(emit(n.args[0]), n.args[0]->type);
     llvm::Value *dst = scratch(kCommBytes);

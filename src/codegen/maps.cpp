@@ -282,6 +282,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::CgroupPath:
   case BuiltinFunction::StrConcat:
   case BuiltinFunction::CommPid:
+  case BuiltinFunction::SocketCookie:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -187,6 +187,7 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::CgroupPath:
   case BuiltinFunction::StrConcat:
   case BuiltinFunction::CommPid:
+  case BuiltinFunction::SocketCookie:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -417,6 +417,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::CgroupPath:
   case BuiltinFunction::StrConcat:
   case BuiltinFunction::CommPid:
+  case BuiltinFunction::SocketCookie:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:

@@ -398,6 +398,33 @@ void TypeChecker::type_library_call(Call &n) {
     }
     return;
   }
+  case BuiltinFunction::SocketCookie: {
+    // socket_cookie(sk): bpf_get_socket_cookie, which BTF-typed programs may call with a socket
+    // the kernel handed them (include/uapi/linux/bpf.h; kernel/trace/bpf_trace.c gives tracing
+    // programs the variant taking a struct sock pointer).
+    n.type = make_int(8, false);
+    const Type &t = n.args[0]->type;
+    if (t.kind == TypeKind::None)
+      return;
+    if (t.kind != TypeKind::Pointer || !t.elem || t.elem->kind != TypeKind::Record ||
+        (t.elem->name != "sock" && t.elem->name != "sock_common")) {
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "socket_cookie() takes a struct sock *, not " + type_name(t),
+            "pass the socket a probe's arguments hold: socket_cookie(args.sk)");
+      return;
+    }
+    for (size_t i : current_programs_)
+      if (result_.resources.programs[i].context != ContextKind::BtfArguments) {
+        error(DiagCode::BuiltinNotAvailable, n.loc,
+              "socket_cookie() calls bpf_get_socket_cookie, which the kernel gives only BTF-typed "
+              "probes (fentry, fexit, rawtracepoint with BTF), not in " +
+                  current_probe_kinds(),
+              "probe a rawtracepoint or fentry that has the socket: "
+              "rawtracepoint:inet_sock_set_state { socket_cookie(args.sk) }");
+        return;
+      }
+    return;
+  }
   case BuiltinFunction::CommPid: {
     // comm(pid): the bpf_task_from_pid kfunc finds the task; the kernel lets only BTF-typed
     // programs call kfuncs (kernel/bpf/btf.c's kfunc hooks: fentry, fexit, tp_btf, iter).
