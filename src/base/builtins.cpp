@@ -85,6 +85,8 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::StrConcat, "str_concat", false, 2, 2},
     {F::CommPid, "comm", false, 1, 1},
     {F::SocketCookie, "socket_cookie", false, 1, 1},
+    {F::Path, "path", false, 1, 2},
+    {F::Override, "override", false, 1, 1},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -109,9 +111,8 @@ static_assert(in_enum_order(kFunctions, F::Tseries),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
-constexpr const char *kPlanned[] = {"sarg0",        "override",      "path",         "skboutput",
-                                    "unwatch",      "kfunc_allowed", "percpu_kaddr", "globmatch",
-                                    "container_of", "write_user"};
+constexpr const char *kPlanned[] = {"sarg0",        "skboutput", "unwatch",      "kfunc_allowed",
+                                    "percpu_kaddr", "globmatch", "container_of", "write_user"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

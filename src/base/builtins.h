@@ -114,6 +114,8 @@ enum class BuiltinFunction : uint8_t {
   StrConcat,         // str_concat(a, b): a string holding a's text then b's
   CommPid,           // comm(pid): the name of process `pid` (the bpf_task_from_pid kfunc)
   SocketCookie,      // socket_cookie(sk): the socket's cookie (bpf_get_socket_cookie)
+  Path,              // path(p[, size]): the path of a struct path * (bpf_d_path)
+  Override,          // override(rc): the kprobed function returns rc (bpf_override_return)
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

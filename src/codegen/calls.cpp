@@ -391,6 +391,8 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::StrConcat:
   case BuiltinFunction::CommPid:
   case BuiltinFunction::SocketCookie:
+  case BuiltinFunction::Path:
+  case BuiltinFunction::Override:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -80,6 +80,8 @@ enum Helper : int64_t {
   KtimeGetTaiNs = BPF_FUNC_ktime_get_tai_ns,
   TracePrintk = BPF_FUNC_trace_printk,
   GetSocketCookie = BPF_FUNC_get_socket_cookie,
+  DPath = BPF_FUNC_d_path,
+  OverrideReturn = BPF_FUNC_override_return,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 // A probe's scratch region. Up to 32 KiB (the limit of a per-CPU map value, mm/percpu.c

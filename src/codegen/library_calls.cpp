@@ -53,6 +53,21 @@ void Generator::emit_library_call(Call &n) {
     result_ = dst;
     break;
   }
+  case BuiltinFunction::Override:
+    call(OverrideReturn, i64_, {ctx_arg_, to_i64(emit(n.args[0]), n.args[0]->type)});
+    result_ = nullptr;
+    break;
+  case BuiltinFunction::Path: {
+    // The path, NUL-terminated, at the start of the buffer (bpf_d_path moves it there); a
+    // failure (a path longer than the buffer: ENAMETOOLONG) leaves it empty and is reported
+    // with -k.
+    llvm::Value *p = emit(n.args[0]);
+    llvm::Value *dst = scratch(n.type.size);
+    zero(dst, n.type.size, 1);
+    check_helper(call(DPath, i64_, {p, dst, b_.getInt64(n.type.size)}), DPath);
+    result_ = dst;
+    break;
+  }
   case BuiltinFunction::SocketCookie:
     // The socket pointer as the probe's context gave it: the verifier knows its BTF type.
     result_ = call(GetSocketCookie, i64_, {emit(n.args[0])});

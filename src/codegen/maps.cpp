@@ -283,6 +283,8 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::StrConcat:
   case BuiltinFunction::CommPid:
   case BuiltinFunction::SocketCookie:
+  case BuiltinFunction::Path:
+  case BuiltinFunction::Override:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -34,6 +34,21 @@ int failed_program(const std::string &log, const Resources &res) {
   return -1;
 }
 
+/// What the verifier's "unknown func bpf_NAME#ID" means (the kernel does not give the helper to
+/// this program type: kernel/trace/bpf_trace.c's *_func_proto), or "" for another reason.
+std::string unknown_helper_hint(const std::string &reason) {
+  const size_t at = reason.find("unknown func ");
+  if (at == std::string::npos)
+    return "";
+  std::string name = reason.substr(at + 13);
+  name = name.substr(0, name.find('#'));
+  if (name == "bpf_override_return")
+    return "override() needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE (and "
+           "CONFIG_FUNCTION_ERROR_INJECTION), which this one is not";
+  return "this kernel does not give " + name +
+         " to this probe type: a newer kernel, or another probe type, has it";
+}
+
 } // namespace
 
 std::string name_probes(std::string log, const Resources &res) {
@@ -98,10 +113,12 @@ void report_load_failure(int err, std::string libbpf_log, const Resources &res,
     return;
   }
   if (stop.line > 0) {
+    const std::string helper = unknown_helper_hint(stop.reason);
     report_kernel_error(
         options, DiagCode::VerifierRejected, source_line_range(stop, options),
         "the kernel's verifier refused the program here: " + stop.reason,
-        at_complexity_limit(stop.reason)
+        !helper.empty() ? helper
+        : at_complexity_limit(stop.reason)
             ? "the verifier walks every path through a probe, every iteration of its loops, "
               "and gives up after a million instructions: use fewer branches (if, ?:) "
               "inside loops, fewer iterations, or split the probe" +
@@ -132,9 +149,10 @@ void report_load_failure(int err, std::string libbpf_log, const Resources &res,
                             " (a BPF jump reaches at most 32767 instructions)",
                         "split the probe into several probes on the same event");
   else if (!stop.reason.empty())
-    report_kernel_error(options, DiagCode::VerifierRejected, where,
-                        "the kernel's verifier refused the program of this probe: " + stop.reason,
-                        hint);
+    report_kernel_error(
+        options, DiagCode::VerifierRejected, where,
+        "the kernel's verifier refused the program of this probe: " + stop.reason,
+        unknown_helper_hint(stop.reason).empty() ? hint : unknown_helper_hint(stop.reason));
   else if (err == EPERM)
     report_kernel_error(options, DiagCode::NeedsRoot, where,
                         "the kernel refused to load the program: " +

@@ -188,6 +188,8 @@ void TypeChecker::type_aggregation(Call &n) {
   case BuiltinFunction::StrConcat:
   case BuiltinFunction::CommPid:
   case BuiltinFunction::SocketCookie:
+  case BuiltinFunction::Path:
+  case BuiltinFunction::Override:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -418,6 +418,8 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::StrConcat:
   case BuiltinFunction::CommPid:
   case BuiltinFunction::SocketCookie:
+  case BuiltinFunction::Path:
+  case BuiltinFunction::Override:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:

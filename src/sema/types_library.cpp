@@ -398,6 +398,66 @@ void TypeChecker::type_library_call(Call &n) {
     }
     return;
   }
+  case BuiltinFunction::Override: {
+    // override(rc): bpf_override_return, for kprobes on the functions the kernel lets fail
+    // (ALLOW_ERROR_INJECTION, listed in /sys/kernel/debug/error_injection/list) on kernels built
+    // with CONFIG_BPF_KPROBE_OVERRIDE: the attach fails for the others.
+    n.type = make_void();
+    if (!options_.unsafe) {
+      error(DiagCode::UnsafeProbe, n.loc, "override() is unsafe. To use you need the --unsafe flag",
+            "it makes the probed kernel function return without running: run scry with "
+            "--unsafe to allow it");
+      return;
+    }
+    want_integer(n, 0, "return value");
+    for (ProbeType t : current_types_)
+      if (t != ProbeType::Kprobe) {
+        error(DiagCode::BuiltinNotAvailable, n.loc,
+              "override() can only be used inside kprobes, not in " + current_probe_kinds(),
+              "kprobe:FUNCTION { override(-12); } on a function of "
+              "/sys/kernel/debug/error_injection/list");
+        return;
+      }
+    return;
+  }
+  case BuiltinFunction::Path: {
+    // path(p[, size]): bpf_d_path, which the kernel allows only in fentry and fexit probes of
+    // the functions its btf_allowlist_d_path names (kernel/trace/bpf_trace.c: vfs_getattr,
+    // filp_close, dentry_open, security_file_open, ...); the verifier refuses the others.
+    uint32_t size = result_.resources.max_strlen;
+    if (n.args.size() == 2) {
+      auto v = constant_value(n.args[1]);
+      if (!v || *v < 1 || *v > 4096) {
+        constant_required(n.args[1], "path()'s size must be a constant from 1 to 4096");
+        return;
+      }
+      size = static_cast<uint32_t>(*v);
+    }
+    n.type = make_string(size);
+    const Type &t = n.args[0]->type;
+    if (t.kind == TypeKind::None)
+      return;
+    if (t.kind != TypeKind::Pointer || !t.elem || t.elem->kind != TypeKind::Record ||
+        t.elem->name != "path") {
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "path() takes a struct path *, not " + type_name(t),
+            "the path of a file: path(&args.file->f_path)");
+      return;
+    }
+    for (size_t i : current_programs_) {
+      const ast::ProbeType pt = result_.resources.programs[i].type;
+      if (pt != ast::ProbeType::Fentry && pt != ast::ProbeType::Fexit) {
+        error(DiagCode::BuiltinNotAvailable, n.loc,
+              "path() calls bpf_d_path, which the kernel allows only in fentry and fexit probes, "
+              "not in " +
+                  current_probe_kinds(),
+              "probe one of the functions the kernel allows it in: fentry:vfs_getattr, "
+              "fentry:filp_close, fentry:security_file_open");
+        return;
+      }
+    }
+    return;
+  }
   case BuiltinFunction::SocketCookie: {
     // socket_cookie(sk): bpf_get_socket_cookie, which BTF-typed programs may call with a socket
     // the kernel handed them (include/uapi/linux/bpf.h; kernel/trace/bpf_trace.c gives tracing

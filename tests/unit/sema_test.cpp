@@ -640,7 +640,9 @@ const ErrorCase kErrors[] = {
     // Names.
     {"unknown_identifier", "begin { $x = pdi; }", {{C::UnknownIdentifier, "pdi"}}},
     {"unknown_function", "begin { fooo(1); }", {{C::UnknownFunction, "fooo(1)"}}},
-    {"unsupported_function", "begin { override(1); }", {{C::NotSupported, "override(1)"}}},
+    {"unsupported_function",
+     "begin { @p = percpu_kaddr(\"runqueues\"); }",
+     {{C::NotSupported, "percpu_kaddr(\"runqueues\")"}}},
     {"signal_without_unsafe",
      "begin { signal(\"KILL\"); }",
      {{C::UnsafeProbe, "signal(\"KILL\")"}}},
