@@ -246,70 +246,7 @@ void Generator::emit_aggregation(const Map &m, Expression *key, Call &call_node)
   case BuiltinFunction::Tseries:
     emit_tseries(m, key, info, v);
     break;
-  case BuiltinFunction::Printf:
-  case BuiltinFunction::Print:
-  case BuiltinFunction::Clear:
-  case BuiltinFunction::Zero:
-  case BuiltinFunction::Delete:
-  case BuiltinFunction::Exit:
-  case BuiltinFunction::Time:
-  case BuiltinFunction::Str:
-  case BuiltinFunction::Len:
-  case BuiltinFunction::HasKey:
-  case BuiltinFunction::Find:
-  case BuiltinFunction::Kstack:
-  case BuiltinFunction::Ustack:
-  case BuiltinFunction::Ksym:
-  case BuiltinFunction::Usym:
-  case BuiltinFunction::Kaddr:
-  case BuiltinFunction::Uaddr:
-  case BuiltinFunction::Uptr:
-  case BuiltinFunction::Kptr:
-  case BuiltinFunction::Bswap:
-  case BuiltinFunction::Ntop:
-  case BuiltinFunction::Strftime:
-  case BuiltinFunction::Buf:
-  case BuiltinFunction::Cat:
-  case BuiltinFunction::System:
-  case BuiltinFunction::Strncmp:
-  case BuiltinFunction::Errorf:
-  case BuiltinFunction::Signal:
-  case BuiltinFunction::Reg:
-  case BuiltinFunction::Pton:
-  case BuiltinFunction::Cgroupid:
-  case BuiltinFunction::Memcmp:
-  case BuiltinFunction::Debugf:
-  case BuiltinFunction::CgroupPath:
-  case BuiltinFunction::StrConcat:
-  case BuiltinFunction::CommPid:
-  case BuiltinFunction::SocketCookie:
-  case BuiltinFunction::Path:
-  case BuiltinFunction::Override:
-  case BuiltinFunction::NsecsClock:
-  case BuiltinFunction::PidNs:
-  case BuiltinFunction::TidNs:
-  case BuiltinFunction::SignalName:
-  case BuiltinFunction::Macaddr:
-  case BuiltinFunction::IsStr:
-  case BuiltinFunction::IsPtr:
-  case BuiltinFunction::IsArray:
-  case BuiltinFunction::IsInteger:
-  case BuiltinFunction::IsUnsignedInteger:
-  case BuiltinFunction::IsLiteral:
-  case BuiltinFunction::StaticAssert:
-  case BuiltinFunction::Fail:
-  case BuiltinFunction::Strcap:
-  case BuiltinFunction::KfuncExist:
-  case BuiltinFunction::SignalThread:
-  case BuiltinFunction::Warnf:
-  case BuiltinFunction::Strstr:
-  case BuiltinFunction::Strerror:
-  case BuiltinFunction::SyscallName:
-  case BuiltinFunction::Join:
-  case BuiltinFunction::Getopt:
-  case BuiltinFunction::Strnlen:
-  case BuiltinFunction::CFunction:
-  case BuiltinFunction::None:
+  default: // not an aggregation (base/builtins.cpp marks them)
     internal_error(call_node.loc, call_node.name + "() is not an aggregation");
     break;
   }

@@ -22,7 +22,7 @@ struct ConfigLimits {
   bool warn_address_of = true;            // unstable_addr = warn, the default (enable: no warning)
   std::string import_statement = "error"; // unstable_import_statement: error (the default),
                                           // warn or enable
-  std::string tseries = "warn"; // unstable_tseries: warn (the default), error or enable
+  std::string tseries = "warn";           // unstable_tseries: warn (the default), error or enable
 };
 
 /// config.cpp: the config block, then the BPFTRACE_* environment variables, which override it
