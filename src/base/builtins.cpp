@@ -111,8 +111,8 @@ static_assert(in_enum_order(kFunctions, F::Tseries),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
-constexpr const char *kPlanned[] = {"sarg0",        "skboutput", "unwatch",      "kfunc_allowed",
-                                    "percpu_kaddr", "globmatch", "container_of", "write_user"};
+constexpr const char *kPlanned[] = {"sarg0",        "skboutput", "unwatch",   "kfunc_allowed",
+                                    "percpu_kaddr", "globmatch", "write_user"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

@@ -252,6 +252,10 @@ struct Cast : Expression {
   void accept(Visitor &v) override;
   TypeSpec *target;
   Expression *operand;
+  /// The function whose expansion made this cast ("container_of"), or empty for a cast the
+  /// user wrote: such a cast is never unnecessary, keeps the address space of its operand,
+  /// and a type error names the function.
+  std::string implicit_for;
 };
 
 /// `(a, b)`, `(a,)`, `()`.
@@ -293,7 +297,8 @@ struct Offsetof : Expression {
   TypeSpec *type_spec;
   Expression *expr;
   std::vector<std::string> fields;
-  uint64_t value = 0; // set by semantic analysis: the offset in bytes
+  uint64_t value = 0;                // set by semantic analysis: the offset in bytes
+  std::string function = "offsetof"; // the call errors name ("container_of" in its expansion)
 };
 
 struct Block;

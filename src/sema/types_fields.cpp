@@ -84,9 +84,15 @@ void TypeChecker::visit(Cast &n) {
          from.kind == TypeKind::None;
   else if (target.kind == TypeKind::Array || target.kind == TypeKind::String)
     ok = from.kind == TypeKind::None;
-  if (!ok)
+  if (!ok && !n.implicit_for.empty())
+    error(DiagCode::WrongArgumentType, n.operand->loc,
+          n.implicit_for + "() needs a pointer or an address, not " + type_name(from));
+  else if (!ok)
     error(DiagCode::TypeMismatch, n.loc,
           "cannot cast " + type_name(from) + " to " + type_name(target));
+  if (!n.implicit_for.empty() && target.kind == TypeKind::Integer &&
+      (from.kind == TypeKind::Pointer || from.kind == TypeKind::Integer))
+    target.address_space = from.address_space;
   // A pointer made from a pointer or from an address that says whose it is (a uprobe's arg0 is
   // the process's) points into the same memory: (struct foo *)arg0 in a uprobe reads the user's.
   if (target.kind == TypeKind::Pointer &&
@@ -112,7 +118,7 @@ void TypeChecker::visit(Cast &n) {
     m = ma->map;
   const MapInfo *info = m ? find_map(m->name) : nullptr;
   const bool aggregation = info && info->value.is_aggregation();
-  if (ok && !curtask && !aggregation &&
+  if (ok && !curtask && !aggregation && n.implicit_for.empty() &&
       (same_int || (target.kind == TypeKind::Pointer && from == target)))
     warning(DiagCode::UnnecessaryCast, n.loc,
             "unnecessary cast: the expression is already " + type_name(from));
@@ -154,7 +160,7 @@ void TypeChecker::visit(Offsetof &n) {
     if (t.kind == TypeKind::None)
       return;
     if (t.kind != TypeKind::Record) {
-      error(DiagCode::InvalidOperand, n.loc, "offsetof() needs a struct, not " + type_name(t));
+      error(DiagCode::InvalidOperand, n.loc, n.function + "() needs a struct, not " + type_name(t));
       return;
     }
     bool found = false;
