@@ -393,6 +393,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::SocketCookie:
   case BuiltinFunction::Path:
   case BuiltinFunction::Override:
+  case BuiltinFunction::WriteUser:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

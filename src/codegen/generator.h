@@ -82,6 +82,7 @@ enum Helper : int64_t {
   GetSocketCookie = BPF_FUNC_get_socket_cookie,
   DPath = BPF_FUNC_d_path,
   OverrideReturn = BPF_FUNC_override_return,
+  ProbeWriteUser = BPF_FUNC_probe_write_user,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 // A probe's scratch region. Up to 32 KiB (the limit of a per-CPU map value, mm/percpu.c

@@ -57,6 +57,22 @@ void Generator::emit_library_call(Call &n) {
     call(OverrideReturn, i64_, {ctx_arg_, to_i64(emit(n.args[0]), n.args[0]->type)});
     result_ = nullptr;
     break;
+  case BuiltinFunction::WriteUser: {
+    // The value's bytes from BPF memory (an integer is stored first, in memory order); the
+    // count is the constant sema checked against the value's size, as the verifier wants.
+    const Type &t = n.args[1]->type;
+    llvm::Value *dst = to_i64(emit(n.args[0]), n.args[0]->type);
+    llvm::Value *src = emit(n.args[1]);
+    if (t.kind == TypeKind::Integer) {
+      llvm::Value *slot = scratch(8);
+      b_.CreateStore(to_i64(src, t), slot);
+      src = slot;
+    }
+    llvm::Value *ret =
+        call(ProbeWriteUser, i64_, {b_.CreateIntToPtr(dst, ptr_), src, b_.getInt32(n.address)});
+    result_ = b_.CreateZExt(b_.CreateICmpEQ(ret, b_.getInt64(0)), i64_);
+    break;
+  }
   case BuiltinFunction::Path: {
     // The path, NUL-terminated, at the start of the buffer (bpf_d_path moves it there); a
     // failure (a path longer than the buffer: ENAMETOOLONG) leaves it empty and is reported

@@ -37,6 +37,7 @@ constexpr F kHelpers[] = {
     F::HelperGetNsCurrentPidTgid,
     F::HelperMapLookupPercpuElem,
     F::HelperLoop,
+    F::HelperProbeWriteUser,
 };
 constexpr F kFeatures[] = {F::Loop, F::Btf, F::ModuleBtf, F::MapBatch, F::UprobeRefcount};
 constexpr F kMapTypes[] = {

@@ -373,6 +373,8 @@ bool detect(KernelFeature f) {
     return has_helper(BPF_FUNC_map_lookup_percpu_elem);
   case KernelFeature::HelperLoop:
     return has_helper(BPF_FUNC_loop);
+  case KernelFeature::HelperProbeWriteUser:
+    return has_helper(BPF_FUNC_probe_write_user);
   case KernelFeature::Loop:
     return has_loop();
   case KernelFeature::Btf:
@@ -490,6 +492,8 @@ const char *kernel_feature_name(KernelFeature f) {
     return "lookup_percpu_elem";
   case KernelFeature::HelperLoop:
     return "loop";
+  case KernelFeature::HelperProbeWriteUser:
+    return "probe_write_user";
   case KernelFeature::Loop:
     return "Loop support";
   case KernelFeature::Btf:

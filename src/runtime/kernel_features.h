@@ -64,6 +64,7 @@ enum class KernelFeature {
   HelperGetNsCurrentPidTgid,
   HelperMapLookupPercpuElem,
   HelperLoop,
+  HelperProbeWriteUser, // also no in lockdown (integrity or confidentiality: write_user())
 
   // Other kernel features (--info "Kernel features").
   Loop,           // a program with a bounded backward jump loads (5.3)

@@ -37,11 +37,38 @@ int failed_program(const std::string &log, const Resources &res) {
 /// What the verifier's "unknown func bpf_NAME#ID" means (the kernel does not give the helper to
 /// this program type: kernel/trace/bpf_trace.c's *_func_proto), or "" for another reason.
 std::string unknown_helper_hint(const std::string &reason) {
-  const size_t at = reason.find("unknown func ");
+  // "unknown func NAME#ID" (a kernel without the helper) or "program of this type cannot use
+  // helper NAME#ID" (one the kernel withholds: from this program type, or in lockdown).
+  size_t at = reason.find("unknown func ");
+  size_t skip = 13;
+  if (at == std::string::npos) {
+    at = reason.find("cannot use helper ");
+    skip = 18;
+  }
   if (at == std::string::npos)
     return "";
-  std::string name = reason.substr(at + 13);
+  std::string name = reason.substr(at + skip);
   name = name.substr(0, name.find('#'));
+  if (name == "bpf_probe_write_user") {
+    // security/lockdown: LOCKDOWN_BPF_WRITE_USER is below the integrity level
+    // (include/linux/security.h), and kernel/trace/bpf_trace.c withholds the helper then.
+    std::string mode;
+    if (FILE *f = std::fopen("/sys/kernel/security/lockdown", "r")) {
+      char line[128] = {};
+      if (std::fgets(line, sizeof line, f)) {
+        std::string l = line;
+        const size_t open = l.find('['), close = l.find(']');
+        if (open != std::string::npos && close != std::string::npos && close > open)
+          mode = l.substr(open + 1, close - open - 1);
+      }
+      std::fclose(f);
+    }
+    return "the kernel withholds bpf_probe_write_user, which write_user() calls, when it is "
+           "locked down" +
+           (mode.empty() ? std::string(" (see /sys/kernel/security/lockdown)")
+                         : " (this one is: lockdown=" + mode + ")") +
+           ": write_user() cannot run on this machine";
+  }
   if (name == "bpf_override_return")
     return "override() needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE (and "
            "CONFIG_FUNCTION_ERROR_INJECTION), which this one is not";

@@ -420,6 +420,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::SocketCookie:
   case BuiltinFunction::Path:
   case BuiltinFunction::Override:
+  case BuiltinFunction::WriteUser:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:

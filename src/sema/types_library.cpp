@@ -420,6 +420,53 @@ void TypeChecker::type_library_call(Call &n) {
       }
     return;
   }
+  case BuiltinFunction::WriteUser: {
+    // write_user(dst, src, n): bpf_probe_write_user, which copies n bytes of a value the program
+    // holds (a string, array, record or integer) into the traced process's memory at dst; true
+    // when the kernel wrote them. As bpftrace's (PR #5076) it needs --unsafe. The kernel writes
+    // only to the current process's user memory (-EPERM for a kernel address, -EFAULT where
+    // nothing writable is mapped).
+    n.type = make_bool();
+    if (!options_.unsafe) {
+      error(DiagCode::UnsafeProbe, n.loc,
+            "write_user() is unsafe. To use you need the --unsafe flag",
+            "it changes the traced process's memory: run scry with --unsafe to allow it");
+      return;
+    }
+    const Type &dst = n.args[0]->type;
+    if (dst.kind != TypeKind::None && dst.kind != TypeKind::Integer &&
+        dst.kind != TypeKind::Pointer) {
+      error(DiagCode::WrongArgumentType, n.args[0]->loc,
+            "write_user() writes to an address in the process (an integer or a pointer), not " +
+                type_name(dst));
+      return;
+    }
+    const Type &src = n.args[1]->type;
+    if (src.kind == TypeKind::None)
+      return;
+    if (src.kind != TypeKind::String && src.kind != TypeKind::Array &&
+        src.kind != TypeKind::Record && src.kind != TypeKind::Tuple &&
+        src.kind != TypeKind::Integer) {
+      error(DiagCode::WrongArgumentType, n.args[1]->loc,
+            "write_user() writes a value the program holds (a string, array, record or integer), "
+            "not " +
+                type_name(src),
+            src.kind == TypeKind::Pointer ? "write what it points to: write_user(dst, *p, n)" : "");
+      return;
+    }
+    auto count = constant_value(n.args[2]);
+    if (!count) {
+      constant_required(n.args[2], "write_user()'s byte count must be a constant");
+      return;
+    }
+    if (*count < 1 || static_cast<uint64_t>(*count) > src.size)
+      error(DiagCode::InvalidOperand, n.args[2]->loc,
+            "write_user() of " + std::to_string(*count) + " bytes: the value holds " +
+                std::to_string(src.size),
+            "write from 1 to " + std::to_string(src.size) + " bytes");
+    n.address = *count;
+    return;
+  }
   case BuiltinFunction::Path: {
     // path(p[, size]): bpf_d_path, which the kernel allows only in fentry and fexit probes of
     // the functions its btf_allowlist_d_path names (kernel/trace/bpf_trace.c: vfs_getattr,

@@ -14,8 +14,8 @@ A test that fails by outliving its TIMEOUT is run once more (emulation is slow) 
 that run passes.
 
 Verdict: PASS only when every picked test passed. A skip is a failure (in this guest, kprobes,
-fentry and breakpoints exist, so a test skipped for lacking one shows that scry failed to see
-them), except a skip for a feature that NEWER_THAN_GUEST says this kernel is too old for.
+fentry, breakpoints and bpf_probe_write_user (no lockdown) exist, so a test skipped for lacking
+one shows that scry failed to see them), except a skip for a feature that NEWER_THAN_GUEST says this kernel is too old for.
 The verdict goes to --result: a first line `PASS ...` or `FAIL ...`, then one line per test.
 """
 
@@ -34,8 +34,9 @@ RUNTIME = os.path.join(SRCDIR, "tests", "runtime")
 sys.path.insert(0, RUNTIME)
 import runner  # noqa: E402  (tests/runtime/runner.py: the test files' parser)
 
-# A test that needs one of these runs in the guest.
-FEATURES = ("kprobe", "fentry", "hardware_breakpoint")
+# A test that needs one of these runs in the guest (probe_write_user: this machine's kernel is
+# locked down, which withholds the helper).
+FEATURES = ("kprobe", "fentry", "hardware_breakpoint", "probe_write_user")
 # Features of `scry --info` newer than some guest kernel: the first version that has each. On an
 # older guest, scry must report them absent, and a test skipped for lacking one is not a failure.
 NEWER_THAN_GUEST = {"uprobe_multi": (6, 6)}
