@@ -14,8 +14,8 @@ namespace {
 constexpr int kMaxWidth = 65535;
 
 bool is_supported(const std::string &conversion) {
-  static const char *const supported[] = {"d", "i", "u", "o", "x",  "X",
-                                          "c", "p", "s", "r", "rx", "rh"};
+  static const char *const supported[] = {"d", "i", "u", "o",  "x",  "X", "c",
+                                          "p", "s", "r", "rx", "rh", "gr"};
   for (const char *s : supported)
     if (conversion == s)
       return true;
@@ -62,6 +62,9 @@ bool parse_conversion(const std::string &s, size_t i, Conversion &c, size_t &end
     c.conversion = "r";
     if (j + 1 < s.size() && (s[j + 1] == 'x' || s[j + 1] == 'h'))
       c.conversion += s[++j];
+  } else if (conv == 'g' && j + 1 < s.size() && s[j + 1] == 'r') {
+    c.conversion = "gr"; // GFP flags by name (bpftrace PR #5052)
+    ++j;
   } else if (std::strchr("diouxXcspeEfFgGaAn", conv) && conv != '\0') {
     c.conversion = std::string(1, conv);
   } else {
@@ -112,7 +115,7 @@ ParsedFormat parse_format(const std::string &s) {
 
 bool is_integer_conversion(const std::string &c) {
   return c == "d" || c == "i" || c == "u" || c == "o" || c == "x" || c == "X" || c == "c" ||
-         c == "p";
+         c == "p" || c == "gr";
 }
 
 bool is_buffer_conversion(const std::string &c) {

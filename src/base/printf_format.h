@@ -17,8 +17,8 @@ struct Conversion {
   int width = -1;         // -1: none
   int precision = -1;     // -1: none
   std::string length;     // length modifier as written: "hh", "h", "l", "ll", "j", "z", "t", ...
-  std::string conversion; // "d" "i" "u" "o" "x" "X" "c" "p" "s" "r" "rx" "rh", or an unsupported
-                          // one ("f", "n", ...) that check_printf() reports
+  std::string conversion; // "d" "i" "u" "o" "x" "X" "c" "p" "s" "r" "rx" "rh" "gr", or an
+                          // unsupported one ("f", "n", ...) that check_printf() reports
 };
 
 /// A format cut into literal text and conversions: literal[0] conv[0] literal[1] ... literal[n].
@@ -28,7 +28,8 @@ struct ParsedFormat {
   std::string error; // a fault in the format itself
 };
 
-/// True for the conversions that take integers (d i u o x X c p) and buffers (r rx rh).
+/// True for the conversions that take integers (d i u o x X c p, and gr: GFP flags by name) and
+/// buffers (r rx rh).
 bool is_integer_conversion(const std::string &conversion);
 bool is_buffer_conversion(const std::string &conversion);
 

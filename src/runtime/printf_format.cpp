@@ -3,6 +3,7 @@
 #include "base/printf_format.h"
 
 #include "runtime/aggregation.h"
+#include "runtime/gfp_flags.h"
 #include "runtime/output.h"
 
 #include <cstdio>
@@ -78,6 +79,8 @@ std::string format_integer(const Conversion &c, const Type &type, const uint8_t 
     return c_format(spec_prefix(c, "-", false) + "c",
                     static_cast<int>(static_cast<unsigned char>(bits)));
   }
+  if (conv == "gr") // GFP flags as the kernel's kmem tracepoints name them
+    return pad_text(c, GfpFlags::kernel().format(bits), false);
   if (conv == "p") // as bpftrace's ostream << (void *) writes it: NULL is "0"
     return pad_text(c, bits ? fmt::format("0x{:x}", bits) : "0", false);
   const std::string spec = spec_prefix(c, "-+ #0", true) + "ll" + conv;
