@@ -65,6 +65,21 @@ long __scry_strstr(const char *h, u64 h_cap, const char *n, u64 n_cap) {
   return -1;
 }
 
+// globmatch(s, "pattern"): 1 when the whole NUL-terminated string `s` (capacity `s_cap` bytes)
+// ends in an accepting state of the pattern's DFA (base/glob.h: `table[state * 256 + byte]`,
+// `mask + 1` states, a power of two; bit s of `accept` for state s), else 0. One lookup per
+// byte, so the verifier walks s_cap short steps.
+long __scry_globmatch(const char *s, u64 s_cap, const unsigned char *table, u64 mask, u64 accept) {
+  u64 state = 0;
+  for (u64 i = 0; i < s_cap; i++) {
+    const unsigned char c = (unsigned char)s[i];
+    if (c == 0)
+      break;
+    state = table[((state & mask) << 8) | c];
+  }
+  return (long)((accept >> (state & 63)) & 1);
+}
+
 // str_concat(a, b): the text of `a` (capacity `a_cap` bytes) then that of `b` (`b_cap`) into
 // `out`, which holds a_cap + b_cap - 1 bytes and is zeroed by the caller.
 void __scry_str_concat(const char *a, u64 a_cap, const char *b, u64 b_cap, char *out) {

@@ -117,6 +117,7 @@ enum class BuiltinFunction : uint8_t {
   Path,              // path(p[, size]): the path of a struct path * (bpf_d_path)
   Override,          // override(rc): the kprobed function returns rc (bpf_override_return)
   WriteUser,         // write_user(dst, src, n): n bytes of src into the process at dst
+  Globmatch,         // globmatch(s, pattern): s matches the glob pattern (* ? [a-z] [!a])
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

@@ -411,6 +411,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::KfuncExist:
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
+  case BuiltinFunction::Globmatch:
   case BuiltinFunction::Strerror:
   case BuiltinFunction::SyscallName:
     emit_library_call(n);

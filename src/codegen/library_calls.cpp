@@ -1,6 +1,7 @@
 // Library functions computed in the probe: bswap, ntop, strftime, buf, join and syscall_name
 // (cat is a printf record: calls.cpp). Reads the typed calls; writes LLVM IR.
 #include "base/bpf_abi.h"
+#include "base/glob.h"
 #include "codegen/generator.h"
 
 #include <llvm/IR/Intrinsics.h>
@@ -105,6 +106,25 @@ void Generator::emit_library_call(Call &n) {
     call_stdlib("__scry_str_concat", b_.getVoidTy(),
                 {a, b_.getInt64(n.args[0]->type.size), b, b_.getInt64(n.args[1]->type.size), dst});
     result_ = dst;
+    break;
+  }
+  case BuiltinFunction::Globmatch: {
+    // The pattern, a literal, is a DFA in .rodata (base/glob.h): one lookup per byte of the
+    // string, bounded by masking the state with the table's power-of-two size.
+    std::string error;
+    auto dfa = compile_glob(static_cast<String *>(n.args[1])->value, kGlobMaxStates, error);
+    if (!dfa) {
+      internal_error(n.loc, error);
+      break;
+    }
+    auto *table = llvm::ConstantDataArray::get(ctx_, llvm::ArrayRef<uint8_t>(dfa->next));
+    auto *gv = new llvm::GlobalVariable(mod_.module(), table->getType(), true,
+                                        llvm::GlobalValue::PrivateLinkage, table, "globmatch");
+    gv->setAlignment(llvm::Align(8));
+    llvm::Value *s = emit(n.args[0]);
+    result_ = call_stdlib("__scry_globmatch", i64_,
+                          {s, b_.getInt64(n.args[0]->type.size), gv, b_.getInt64(dfa->states - 1),
+                           b_.getInt64(dfa->accept)});
     break;
   }
   case BuiltinFunction::Strncmp:

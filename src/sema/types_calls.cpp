@@ -404,6 +404,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::System:
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
+  case BuiltinFunction::Globmatch:
   case BuiltinFunction::Strerror:
   case BuiltinFunction::Errorf:
   case BuiltinFunction::Warnf:

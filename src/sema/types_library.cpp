@@ -5,6 +5,7 @@
 // and join_separators.
 #include "base/arch.h"
 #include "base/bpf_abi.h"
+#include "base/glob.h"
 #include "sema/type_checker.h"
 
 #include <arpa/inet.h>
@@ -584,8 +585,10 @@ void TypeChecker::type_library_call(Call &n) {
     return;
   }
   case BuiltinFunction::Strncmp:
-  case BuiltinFunction::Strstr: {
-    // strncmp(a, b, n), strstr(haystack, needle): strings (read a pointer with str() first).
+  case BuiltinFunction::Strstr:
+  case BuiltinFunction::Globmatch: {
+    // strncmp(a, b, n), strstr(haystack, needle), globmatch(s, "pattern"): strings (read a
+    // pointer with str() first).
     for (size_t i = 0; i < 2; ++i) {
       const Type &t = n.args[i]->type;
       if (t.kind != TypeKind::String && t.kind != TypeKind::None) {
@@ -604,6 +607,21 @@ void TypeChecker::type_library_call(Call &n) {
               "strncmp()'s length must not be negative, not " + std::to_string(*v));
         return;
       }
+    }
+    if (n.builtin == BuiltinFunction::Globmatch) {
+      n.type = make_bool();
+      auto *pattern = dynamic_cast<String *>(n.args[1]);
+      if (!pattern) {
+        constant_required(n.args[1],
+                          "globmatch()'s pattern must be a string literal (scry compiles it "
+                          "into a table when it compiles the program)");
+        return;
+      }
+      std::string problem;
+      if (!compile_glob(pattern->value, kGlobMaxStates, problem))
+        error(DiagCode::InvalidOperand, n.args[1]->loc, problem,
+              "split it: globmatch(s, \"a*\") && globmatch(s, \"*b\")");
+      return;
     }
     n.type = make_int(8, true);
     return;
