@@ -722,6 +722,7 @@ int run(int argc, char **argv) {
   sema_options.raw_tracepoints = !std::getenv("SCRY_CLASSIC_TRACEPOINTS");
   sema_options.c_definitions.include_dirs = opts.include_dirs;
   sema_options.c_definitions.include_files = opts.include_files;
+  sema_options.kfunc_allowed = scry::kernel_kfunc_allowed;
   long online = sysconf(_SC_NPROCESSORS_ONLN);
   sema_options.ncpus = online > 0 ? static_cast<uint32_t>(online) : 1;
   scry::SemaResult sema;

@@ -409,6 +409,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Fail:
   case BuiltinFunction::Strcap:
   case BuiltinFunction::KfuncExist:
+  case BuiltinFunction::KfuncAllowed:
   case BuiltinFunction::Strncmp:
   case BuiltinFunction::Strstr:
   case BuiltinFunction::Globmatch:

@@ -198,6 +198,7 @@ void Generator::emit_library_call(Call &n) {
   case BuiltinFunction::IsUnsignedInteger:
   case BuiltinFunction::IsLiteral:
   case BuiltinFunction::KfuncExist:
+  case BuiltinFunction::KfuncAllowed:
     result_ = b_.getInt64(n.address); // known when compiling (sema); the argument is not run
     break;
   case BuiltinFunction::StaticAssert:

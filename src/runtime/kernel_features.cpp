@@ -13,6 +13,7 @@
 #include <linux/bpf.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -536,6 +537,44 @@ std::optional<KernelFeature> kernel_feature_named(std::string_view name) {
 bool kernel_has_named(std::string_view name) {
   std::optional<KernelFeature> f = kernel_feature_named(name);
   return !f || kernel_has(*f);
+}
+
+bool kernel_kfunc_allowed(const std::string &name, const std::string &section) {
+  bpf_prog_type type = BPF_PROG_TYPE_UNSPEC;
+  bpf_attach_type attach = BPF_CGROUP_INET_INGRESS; // 0
+  if (libbpf_prog_type_by_name(section.c_str(), &type, &attach) != 0)
+    return false;
+  static std::mutex mu;
+  static std::map<std::pair<std::string, std::string>, bool> known;
+  // Tracing programs are checked against their own target; the others by type alone.
+  const std::string target = type == BPF_PROG_TYPE_TRACING ? section : "";
+  const std::lock_guard<std::mutex> lock(mu);
+  auto key = std::make_pair(name, std::to_string(type) + target);
+  if (auto it = known.find(key); it != known.end())
+    return it->second;
+  bool allowed = false;
+  if (uint32_t kfunc = btf_id({name.c_str()}, BTF_KIND_FUNC); kfunc != 0) {
+    uint32_t attach_btf = 0;
+    if (type == BPF_PROG_TYPE_TRACING) {
+      const std::string func = section.substr(section.find('/') + 1);
+      if (attach == BPF_TRACE_RAW_TP)
+        attach_btf = btf_id({("btf_trace_" + func).c_str()}, BTF_KIND_TYPEDEF);
+      else if (attach == BPF_TRACE_ITER)
+        attach_btf = btf_id({("bpf_iter_" + func).c_str()}, BTF_KIND_FUNC);
+      else
+        attach_btf = btf_id({func.c_str()}, BTF_KIND_FUNC);
+    }
+    const bpf_insn insns[] = {
+        {BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, static_cast<int32_t>(kfunc)},
+        mov_r0(0),
+        exit_insn()};
+    std::string log;
+    Fd prog(load(type, insns, 3, &log, attach, attach_btf));
+    allowed = prog.ok() ||
+              log.find("calling kernel function " + name + " is not allowed") == std::string::npos;
+  }
+  known.emplace(key, allowed);
+  return allowed;
 }
 
 int kernel_instruction_limit() {

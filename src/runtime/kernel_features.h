@@ -106,6 +106,14 @@ std::optional<KernelFeature> kernel_feature_named(std::string_view name);
 /// a feature's (for callers that cannot include this header: sema's ListOptions::kernel_has).
 bool kernel_has_named(std::string_view name);
 
+/// Whether the kernel lets a program of ELF section `section` (libbpf's names: "kprobe/f",
+/// "tracepoint/a/b", "raw_tp/x", "fentry/f", "iter/task", "perf_event") call kfunc `name`, as
+/// bpftrace's kfunc_allowed() decides: no when vmlinux BTF has no such kfunc; else a program of
+/// that type that calls it is loaded, and only the verifier's "calling kernel function NAME is
+/// not allowed" (kernel/bpf/verifier.c) means no. Remembered per (name, program type);
+/// thread-safe.
+bool kernel_kfunc_allowed(const std::string &name, const std::string &section);
+
 /// The verifier's instruction limit (processed instructions per program: 4096 before kernel
 /// 5.2, 1000000 since), read from the log of a two-instruction program; -1 when the log does
 /// not say (an old kernel) or the program does not load. Detected once.

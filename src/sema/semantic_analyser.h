@@ -15,6 +15,7 @@
 #include "sema/resources.h"
 #include "sema/tracepoint_format.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,6 +39,10 @@ struct SemaOptions {
   /// sema/tracepoint_attach.h); false keeps every one a classic tracepoint.
   bool raw_tracepoints = true;
   CDefinitionOptions c_definitions; // --include FILE, -I DIR
+  /// kfunc_allowed(): whether the kernel lets a program of ELF section `section` ("kprobe/f",
+  /// "raw_tp/sys_enter", ...) call kfunc `name` (runtime/kernel_features.h). Null: whenever
+  /// the kfunc exists.
+  std::function<bool(const std::string &name, const std::string &section)> kfunc_allowed;
 };
 
 /// A scratch variable declaration: one per distinct `$name` in scope.

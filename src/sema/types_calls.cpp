@@ -391,6 +391,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Fail:
   case BuiltinFunction::Strcap:
   case BuiltinFunction::KfuncExist:
+  case BuiltinFunction::KfuncAllowed:
     type_compile_time_call(n);
     break;
   case BuiltinFunction::Getopt:

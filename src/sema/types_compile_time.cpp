@@ -170,6 +170,7 @@ bool TypeChecker::compile_time_value(const Call &n) const {
   case BuiltinFunction::IsUnsignedInteger:
   case BuiltinFunction::IsLiteral:
   case BuiltinFunction::KfuncExist:
+  case BuiltinFunction::KfuncAllowed:
     return true;
   case BuiltinFunction::Strcap:
     return n.args.size() == 1 && n.args[0]->type.kind != TypeKind::Pointer;
@@ -213,6 +214,30 @@ void TypeChecker::type_compile_time_call(Call &n) {
       return;
     }
     n.address = btf_.is_kfunc(s->value);
+    return;
+  }
+  case BuiltinFunction::KfuncAllowed: {
+    // As bpftrace's: false for a kfunc the kernel lacks or outside a probe; else whether the
+    // kernel lets this probe's programs call it (the caller's check loads one that does).
+    auto *s = dynamic_cast<String *>(n.args[0]);
+    if (!s) {
+      error(DiagCode::ConstantRequired, n.args[0]->loc,
+            "kfunc_allowed() accepts a string literal only");
+      return;
+    }
+    bool allowed = btf_.is_kfunc(s->value) && !current_programs_.empty();
+    for (size_t i : current_programs_) {
+      if (!allowed || !options_.kfunc_allowed)
+        break;
+      const std::string &section = result_.resources.programs[i].section;
+      allowed = options_.kfunc_allowed(s->value, section);
+      // A tracepoint probe may yet attach through its raw tracepoint (sema/tracepoint_attach.h,
+      // decided after this), a program type that allows fewer kfuncs: true only when both do.
+      if (allowed && options_.raw_tracepoints && section.rfind("tracepoint/", 0) == 0)
+        allowed =
+            options_.kfunc_allowed(s->value, "raw_tp/" + section.substr(section.rfind('/') + 1));
+    }
+    n.address = allowed;
     return;
   }
   case BuiltinFunction::Strcap: {
