@@ -90,6 +90,7 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::WriteUser, "write_user", false, 3, 3},
     {F::Globmatch, "globmatch", false, 2, 2},
     {F::KfuncAllowed, "kfunc_allowed", false, 1, 1},
+    {F::PercpuKaddr, "percpu_kaddr", false, 1, 2},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -114,7 +115,7 @@ static_assert(in_enum_order(kFunctions, F::Tseries),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
-constexpr const char *kPlanned[] = {"sarg0", "skboutput", "unwatch", "percpu_kaddr"};
+constexpr const char *kPlanned[] = {"sarg0", "skboutput", "unwatch"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

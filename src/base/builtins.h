@@ -119,6 +119,7 @@ enum class BuiltinFunction : uint8_t {
   WriteUser,         // write_user(dst, src, n): n bytes of src into the process at dst
   Globmatch,         // globmatch(s, pattern): s matches the glob pattern (* ? [a-z] [!a])
   KfuncAllowed,      // kfunc_allowed("name"): the kernel lets this probe's programs call it
+  PercpuKaddr,       // percpu_kaddr("name"[, cpu]): a per-CPU kernel variable's address
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

@@ -13,6 +13,18 @@
 
 namespace scry {
 
+/// A kernel variable a program declares as a typed __ksym for libbpf to resolve against the
+/// running kernel's BTF (percpu_kaddr()). libbpf compares the declared type with the kernel's
+/// by kind and, for structs and unions, by name only: an empty struct of the right name is
+/// enough.
+struct KernelVariable {
+  enum class Kind { Struct, Union, Integer };
+  std::string name; // the kernel's symbol, e.g. "runqueues"
+  Kind kind = Kind::Integer;
+  std::string type_name; // the struct's or union's name; empty for an integer
+  uint32_t size = 0;     // the type's size in bytes
+};
+
 enum class TypeKind : uint8_t {
   None,       // not typed (yet), or the type of an erroneous expression
   Void,       // the result of a call that produces no value (printf, clear, ...)

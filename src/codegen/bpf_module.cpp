@@ -179,6 +179,38 @@ llvm::GlobalVariable *BpfModule::add_map(const std::string &name, uint32_t map_t
   return gv;
 }
 
+llvm::GlobalVariable *BpfModule::kernel_variable(const KernelVariable &var) {
+  if (llvm::GlobalVariable *gv = module_->getGlobalVariable(var.name))
+    return gv;
+  llvm::LLVMContext &ctx = *context_;
+  llvm::DIType *di_type = nullptr;
+  llvm::Type *type = nullptr;
+  if (var.kind == KernelVariable::Kind::Integer) {
+    type = llvm::Type::getIntNTy(ctx, var.size * 8);
+    di_type = di_->createBasicType(var.size == 8 ? "long" : "int", var.size * 8,
+                                   llvm::dwarf::DW_ATE_signed);
+  } else {
+    // One char member: a complete type (a forward declaration is a FWD, which libbpf does not
+    // match with the kernel's STRUCT).
+    type = llvm::Type::getInt8Ty(ctx);
+    llvm::DIType *byte = di_->createBasicType("char", 8, llvm::dwarf::DW_ATE_signed_char);
+    llvm::Metadata *member =
+        di_->createMemberType(file_, "unused", file_, 0, 8, 8, 0, llvm::DINode::FlagZero, byte);
+    di_type = var.kind == KernelVariable::Kind::Struct
+                  ? static_cast<llvm::DIType *>(di_->createStructType(
+                        file_, var.type_name, file_, 0, 8, 8, llvm::DINode::FlagZero, nullptr,
+                        di_->getOrCreateArray({member})))
+                  : di_->createUnionType(file_, var.type_name, file_, 0, 8, 8,
+                                         llvm::DINode::FlagZero, di_->getOrCreateArray({member}));
+  }
+  auto *gv = new llvm::GlobalVariable(*module_, type, true, llvm::GlobalValue::ExternalLinkage,
+                                      nullptr, var.name);
+  gv->setSection(".ksyms");
+  gv->addDebugInfo(di_->createGlobalVariableExpression(unit_, var.name, var.name, file_, 0, di_type,
+                                                       false, false));
+  return gv;
+}
+
 llvm::Function *BpfModule::add_program(const std::string &name, const std::string &section,
                                        llvm::IRBuilder<> &builder, unsigned line) {
   llvm::LLVMContext &ctx = *context_;

@@ -10,6 +10,7 @@
 // the BPF-specific IR passes run.
 #pragma once
 
+#include "base/types.h"
 #include "codegen/stdlib_bitcode.h"
 
 #include <cstdint>
@@ -48,6 +49,11 @@ public:
   /// buffers have neither). The BPF map type is a linux/bpf.h `enum bpf_map_type` value.
   llvm::GlobalVariable *add_map(const std::string &name, uint32_t map_type, uint32_t max_entries,
                                 uint32_t key_bytes, uint32_t value_bytes);
+
+  /// Declares kernel variable `var` as `extern TYPE NAME __ksym` (section .ksyms), once, with
+  /// debug info for its type: an empty struct or union of the kernel type's name, or an
+  /// integer of its size (libbpf matches structs by name; BTF_KIND_VAR, libbpf.c).
+  llvm::GlobalVariable *kernel_variable(const KernelVariable &var);
 
   /// Defines `long name(void *ctx)` in ELF section `section`, with its debug info; the builder
   /// is left at the start of its entry block.

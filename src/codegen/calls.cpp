@@ -394,6 +394,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Path:
   case BuiltinFunction::Override:
   case BuiltinFunction::WriteUser:
+  case BuiltinFunction::PercpuKaddr:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -83,6 +83,8 @@ enum Helper : int64_t {
   DPath = BPF_FUNC_d_path,
   OverrideReturn = BPF_FUNC_override_return,
   ProbeWriteUser = BPF_FUNC_probe_write_user,
+  PerCpuPtr = BPF_FUNC_per_cpu_ptr,
+  ThisCpuPtr = BPF_FUNC_this_cpu_ptr,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 // A probe's scratch region. Up to 32 KiB (the limit of a per-CPU map value, mm/percpu.c

@@ -58,6 +58,19 @@ void Generator::emit_library_call(Call &n) {
     call(OverrideReturn, i64_, {ctx_arg_, to_i64(emit(n.args[0]), n.args[0]->type)});
     result_ = nullptr;
     break;
+  case BuiltinFunction::PercpuKaddr: {
+    // The variable as a typed __ksym (libbpf turns its address into the kernel's per-CPU
+    // BTF id, which bpf_this_cpu_ptr and bpf_per_cpu_ptr take).
+    const KernelVariable &var = res_.kernel_variables.at(static_cast<size_t>(n.id));
+    llvm::GlobalVariable *gv = mod_.kernel_variable(var);
+    llvm::Value *ptr =
+        n.args.size() == 2
+            ? call(PerCpuPtr, ptr_,
+                   {gv, b_.CreateTrunc(to_i64(emit(n.args[1]), n.args[1]->type), i32_)})
+            : call(ThisCpuPtr, ptr_, {gv});
+    result_ = b_.CreatePtrToInt(ptr, i64_);
+    break;
+  }
   case BuiltinFunction::WriteUser: {
     // The value's bytes from BPF memory (an integer is stored first, in memory order); the
     // count is the constant sema checked against the value's size, as the verifier wants.

@@ -39,7 +39,8 @@ constexpr F kHelpers[] = {
     F::HelperLoop,
     F::HelperProbeWriteUser,
 };
-constexpr F kFeatures[] = {F::Loop, F::Btf, F::ModuleBtf, F::MapBatch, F::UprobeRefcount};
+constexpr F kFeatures[] = {F::Loop,           F::Btf,         F::ModuleBtf, F::MapBatch,
+                           F::UprobeRefcount, F::KallsymsData};
 constexpr F kMapTypes[] = {
     F::MapHash,           F::MapPercpuHash, F::MapArray,   F::MapPercpuArray,   F::MapStackTrace,
     F::MapPerfEventArray, F::MapRingbuf,    F::MapLruHash, F::MapLruPercpuHash,

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <dirent.h>
 #include <linux/bpf.h>
@@ -80,6 +81,25 @@ int load(bpf_prog_type type, const bpf_insn *insns, size_t count, std::string *l
     log->assign(buf, strnlen(buf, sizeof(buf)));
   errno = err;
   return fd;
+}
+
+/// Whether a two-instruction program of `type` that returns 0 loads.
+/// Whether /proc/kallsyms names variables: the per-CPU runqueues every SMP kernel has is there
+/// only with CONFIG_KALLSYMS_ALL (the verifier resolves a typed __ksym's address through it).
+bool has_kallsyms_data() {
+  FILE *f = std::fopen("/proc/kallsyms", "r");
+  if (!f)
+    return false;
+  char line[512];
+  bool found = false;
+  while (!found && std::fgets(line, sizeof line, f)) {
+    std::string_view l(line);
+    while (!l.empty() && (l.back() == '\n' || l.back() == '\r'))
+      l.remove_suffix(1);
+    found = l.size() > 10 && l.substr(l.size() - 10) == " runqueues";
+  }
+  std::fclose(f);
+  return found;
 }
 
 /// Whether a two-instruction program of `type` that returns 0 loads.
@@ -386,6 +406,8 @@ bool detect(KernelFeature f) {
     return has_map_batch();
   case KernelFeature::UprobeRefcount:
     return exists("/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset");
+  case KernelFeature::KallsymsData:
+    return has_kallsyms_data();
   case KernelFeature::MapHash:
     return has_map(BPF_MAP_TYPE_HASH);
   case KernelFeature::MapPercpuHash:
@@ -505,6 +527,8 @@ const char *kernel_feature_name(KernelFeature f) {
     return "map batch";
   case KernelFeature::UprobeRefcount:
     return "uprobe refcount";
+  case KernelFeature::KallsymsData:
+    return "kallsyms_data";
   case KernelFeature::MapHash:
     return "hash";
   case KernelFeature::MapPercpuHash:

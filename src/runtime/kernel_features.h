@@ -73,6 +73,8 @@ enum class KernelFeature {
   MapBatch,       // BPF_MAP_LOOKUP_BATCH works on a hash map (5.6)
   UprobeRefcount, // /sys/bus/event_source/devices/uprobe/format/ref_ctr_offset exists (USDT
                   // semaphores counted by the kernel, 4.20)
+  KallsymsData,   // /proc/kallsyms lists variables (runqueues): CONFIG_KALLSYMS_ALL, which
+                  // typed __ksym variables (percpu_kaddr) need
 
   // Map types (--info "Map types"): a map of the type with one small entry can be created.
   MapHash,

@@ -37,6 +37,15 @@ int failed_program(const std::string &log, const Resources &res) {
 /// What the verifier's "unknown func bpf_NAME#ID" means (the kernel does not give the helper to
 /// this program type: kernel/trace/bpf_trace.c's *_func_proto), or "" for another reason.
 std::string unknown_helper_hint(const std::string &reason) {
+  // The verifier looks a typed __ksym's address up in kallsyms (kernel/bpf/verifier.c).
+  constexpr std::string_view kNoAddress = "failed to find the address for kernel symbol '";
+  if (size_t at = reason.find(kNoAddress); at != std::string::npos) {
+    std::string name = reason.substr(at + kNoAddress.size());
+    name = name.substr(0, name.find('\''));
+    return "this kernel's /proc/kallsyms does not list variables (it was built without "
+           "CONFIG_KALLSYMS_ALL), so the verifier cannot place " +
+           name + ": percpu_kaddr() cannot run on it";
+  }
   // "unknown func NAME#ID" (a kernel without the helper) or "program of this type cannot use
   // helper NAME#ID" (one the kernel withholds: from this program type, or in lockdown).
   size_t at = reason.find("unknown func ");

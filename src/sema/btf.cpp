@@ -259,6 +259,48 @@ bool KernelBtf::is_kfunc(std::string_view name) {
   return !tags_kfuncs;
 }
 
+std::optional<KernelVariable> KernelBtf::percpu_variable(std::string_view name, std::string &why) {
+  if (!load()) {
+    why = "the kernel has no BTF";
+    return std::nullopt;
+  }
+  const std::string n(name);
+  const __s32 id = btf__find_by_name_kind(btf_, n.c_str(), BTF_KIND_VAR);
+  if (id <= 0) {
+    why = "the kernel's BTF has no variable '" + n + "'";
+    return std::nullopt;
+  }
+  const __s32 sec = btf__find_by_name_kind(btf_, ".data..percpu", BTF_KIND_DATASEC);
+  bool percpu = false;
+  if (sec > 0) {
+    const struct btf_type *ds = btf__type_by_id(btf_, sec);
+    const struct btf_var_secinfo *v = btf_var_secinfos(ds);
+    for (__u16 i = 0; i < btf_vlen(ds) && !percpu; ++i)
+      percpu = static_cast<__s32>(v[i].type) == id;
+  }
+  if (!percpu) {
+    why = "'" + n + "' is a kernel variable, but not a per-CPU one";
+    return std::nullopt;
+  }
+  const struct btf_type *t = btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type);
+  while (t && (btf_is_typedef(t) || btf_is_const(t) || btf_is_volatile(t)))
+    t = btf__type_by_id(btf_, t->type);
+  KernelVariable var;
+  var.name = n;
+  if (t && (btf_is_struct(t) || btf_is_union(t)) && t->name_off) {
+    var.kind = btf_is_struct(t) ? KernelVariable::Kind::Struct : KernelVariable::Kind::Union;
+    var.type_name = btf__name_by_offset(btf_, t->name_off);
+    var.size = t->size;
+  } else if (t && btf_is_int(t)) {
+    var.kind = KernelVariable::Kind::Integer;
+    var.size = t->size;
+  } else {
+    why = "percpu_kaddr() takes per-CPU variables of a named struct, union or integer type";
+    return std::nullopt;
+  }
+  return var;
+}
+
 int32_t KernelBtf::task_struct_id() {
   if (!load())
     return 0;

@@ -136,6 +136,11 @@ public:
   /// whose BTF tags kfuncs (a "bpf_kfunc" DECL_TAG, Linux 6.9's pahole), carries that tag.
   bool is_kfunc(std::string_view name);
 
+  /// The per-CPU kernel variable `name` (a VAR of vmlinux BTF's .data..percpu section) whose
+  /// type, past typedefs and qualifiers, is a named struct or union or an integer: what
+  /// percpu_kaddr() can declare for libbpf to resolve. Nullopt with `why` set otherwise.
+  std::optional<KernelVariable> percpu_variable(std::string_view name, std::string &why);
+
   /// The id of the struct task_struct (for curtask), 0 when missing.
   int32_t task_struct_id();
 

@@ -332,7 +332,8 @@ struct Resources {
   std::vector<MapInfo> maps;
   std::vector<PrintfInfo> printfs;
   std::vector<std::string> time_formats;
-  std::vector<std::string> join_separators; // join() call sites: each one's separator
+  std::vector<std::string> join_separators;     // join() call sites: each one's separator
+  std::vector<KernelVariable> kernel_variables; // percpu_kaddr()'s variables, declared once each
   std::vector<Type> print_values;
   std::vector<RuntimeErrorInfo> runtime_errors;
   std::vector<ProbeProgram> programs;

@@ -423,6 +423,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Path:
   case BuiltinFunction::Override:
   case BuiltinFunction::WriteUser:
+  case BuiltinFunction::PercpuKaddr:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:

@@ -421,6 +421,40 @@ void TypeChecker::type_library_call(Call &n) {
       }
     return;
   }
+  case BuiltinFunction::PercpuKaddr: {
+    // percpu_kaddr("name"[, cpu]): the address of this CPU's (or cpu's) copy of a per-CPU kernel
+    // variable, from bpf_this_cpu_ptr (bpf_per_cpu_ptr: 0 for a CPU the kernel does not have),
+    // as a uint64 of the kernel's address space, as bpftrace's. n.id: its
+    // resources.kernel_variables entry.
+    n.type = uint64_type();
+    n.type.address_space = AddressSpace::Kernel;
+    auto *s = dynamic_cast<String *>(n.args[0]);
+    if (!s) {
+      error(DiagCode::ConstantRequired, n.args[0]->loc,
+            "percpu_kaddr()'s variable must be a string literal");
+      return;
+    }
+    if (n.args.size() == 2)
+      want_integer(n, 1, "CPU");
+    std::string why;
+    auto var = btf_.percpu_variable(s->value, why);
+    if (!var) {
+      error(DiagCode::UnknownSymbol, n.args[0]->loc, why,
+            "the kernel's BTF describes its per-CPU variables (runqueues, cpu_number, "
+            "process_counts, ...): bpftool btf dump file /sys/kernel/btf/vmlinux | grep \"VAR '\"");
+      return;
+    }
+    if (quiet_)
+      return;
+    auto &vars = result_.resources.kernel_variables;
+    size_t i = 0;
+    while (i < vars.size() && vars[i].name != var->name)
+      ++i;
+    if (i == vars.size())
+      vars.push_back(*var);
+    n.id = static_cast<int>(i);
+    return;
+  }
   case BuiltinFunction::WriteUser: {
     // write_user(dst, src, n): bpf_probe_write_user, which copies n bytes of a value the program
     // holds (a string, array, record or integer) into the traced process's memory at dst; true

@@ -35,8 +35,8 @@ sys.path.insert(0, RUNTIME)
 import runner  # noqa: E402  (tests/runtime/runner.py: the test files' parser)
 
 # A test that needs one of these runs in the guest (probe_write_user: this machine's kernel is
-# locked down, which withholds the helper).
-FEATURES = ("kprobe", "fentry", "hardware_breakpoint", "probe_write_user")
+# locked down, which withholds the helper; kallsyms_data: it lists no variables in kallsyms).
+FEATURES = ("kprobe", "fentry", "hardware_breakpoint", "probe_write_user", "kallsyms_data")
 # Features of `scry --info` newer than some guest kernel: the first version that has each. On an
 # older guest, scry must report them absent, and a test skipped for lacking one is not a failure.
 NEWER_THAN_GUEST = {"uprobe_multi": (6, 6)}

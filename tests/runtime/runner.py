@@ -14,8 +14,8 @@ such a block are kept. Lines starting with `#` at the left margin are comments.
                       `  NAME: yes` (kprobe, kprobe_multi, fentry, uprobe_multi,
                       hardware_breakpoint, ...); when --info fails, the test fails. The kernel
                       matrix (scripts/test-kernels) runs every test that needs feature:kprobe,
-                      feature:fentry, feature:hardware_breakpoint or feature:probe_write_user
-                      on Debian 12's 6.1 kernel.
+                      feature:fentry, feature:hardware_breakpoint, feature:probe_write_user or
+                      feature:kallsyms_data on Debian 12's 6.1 kernel.
     TIMEOUT: seconds for RUN (default 10), times $SCRY_TEST_TIMEOUT_SCALE when it is set
     FILE: NAME        the indented lines below are written to NAME in the test's directory
                       (NAME may have directories: lib/x.bt)
