@@ -654,7 +654,14 @@ void TypeChecker::not_a_builtin_function(Call &n) {
       type_c_function_call(n, *f);
       return;
     }
-  if (is_planned_builtin(n.name))
+  if (n.name == "unwatch")
+    // bpftrace's unwatch() detached a watchpoint set on a function's argument
+    // (watchpoint:func+argN, asyncwatchpoint:); bpftrace dropped both in PR #4890.
+    error(DiagCode::NotSupported, n.loc,
+          "unwatch() removed the watchpoints of watchpoint:FUNC+argN and asyncwatchpoint:, "
+          "which bpftrace has dropped and scry does not have",
+          "watch a fixed address (watchpoint:0xADDR:8:w) and end the run with exit()");
+  else if (is_planned_builtin(n.name))
     error(DiagCode::NotSupported, n.loc, n.name + "() is not supported by scry yet");
   else
     error(DiagCode::UnknownFunction, n.loc, "unknown function '" + n.name + "'",
