@@ -14,6 +14,9 @@ inline constexpr const char *kStateMap = "state";
 inline constexpr const char *kScratchMap = "scratch";
 inline constexpr const char *kLostMap = "lost";
 inline constexpr const char *kMapErrorsMap = "map_errors";
+/// skboutput()'s perf event array (bpf_skb_output writes only to one): present when a program
+/// calls skboutput().
+inline constexpr const char *kSkbOutputMap = "skb_output";
 /// Programs that take ustack or usym: the processes (tgid -> 1) already announced to user space
 /// with AsyncKind::ProcessSeen. An LRU map: a process forgotten is announced again, never lost.
 inline constexpr const char *kSeenProcessesMap = "seen_processes";
@@ -49,6 +52,14 @@ enum class AsyncKind : uint32_t {
   System = 12,      // id: printf call site (its format is the command); payload as Printf's
   Errorf = 13,      // id: printf call site (errorf()); payload as Printf's
   Warnf = 14,       // id: printf call site (warnf()); payload as Printf's
+};
+
+/// The metadata before the packet's bytes in each skb_output sample (the perf raw sample pads
+/// the whole to 8 bytes, so the packet's length travels here).
+struct SkbOutputHeader {
+  uint64_t id;      // Resources::skb_outputs index
+  uint64_t boot_ns; // bpf_ktime_get_boot_ns() when the probe captured it (CLOCK_BOOTTIME, ns)
+  uint64_t bytes;   // the packet bytes that follow: skboutput()'s length
 };
 
 /// The bytes of syscall_name()'s string: a row of stdlib/strings.bpf.c's table of names.

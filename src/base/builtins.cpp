@@ -91,6 +91,7 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Globmatch, "globmatch", false, 2, 2},
     {F::KfuncAllowed, "kfunc_allowed", false, 1, 1},
     {F::PercpuKaddr, "percpu_kaddr", false, 1, 2},
+    {F::SkbOutput, "skboutput", false, 4, 4},
     {F::Count, "count", true, 0, 0},
     {F::Sum, "sum", true, 1, 1},
     {F::Min, "min", true, 1, 1},
@@ -115,7 +116,7 @@ static_assert(in_enum_order(kFunctions, F::Tseries),
               "kFunctions lists every BuiltinFunction in order");
 
 // bpftrace's builtins and functions that scry does not implement yet.
-constexpr const char *kPlanned[] = {"sarg0", "skboutput", "unwatch"};
+constexpr const char *kPlanned[] = {"sarg0", "unwatch"};
 
 template <typename Table>
 auto find_in(const Table &table, std::string_view name) {

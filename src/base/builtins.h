@@ -120,6 +120,7 @@ enum class BuiltinFunction : uint8_t {
   Globmatch,         // globmatch(s, pattern): s matches the glob pattern (* ? [a-z] [!a])
   KfuncAllowed,      // kfunc_allowed("name"): the kernel lets this probe's programs call it
   PercpuKaddr,       // percpu_kaddr("name"[, cpu]): a per-CPU kernel variable's address
+  SkbOutput,         // skboutput("file", skb, len, offset): the packet into a pcap file
   // Aggregations: only as the whole value of a map assignment, `@m[k] = count()`.
   Count,
   Sum,

@@ -395,6 +395,7 @@ void Generator::visit(Call &n) {
   case BuiltinFunction::Override:
   case BuiltinFunction::WriteUser:
   case BuiltinFunction::PercpuKaddr:
+  case BuiltinFunction::SkbOutput:
   case BuiltinFunction::NsecsClock:
   case BuiltinFunction::PidNs:
   case BuiltinFunction::TidNs:

@@ -141,6 +141,9 @@ void Generator::declare_maps() {
                              std::max<uint32_t>(1, static_cast<uint32_t>(res_.maps.size())), 4, 8);
   if (res_.user_symbols)
     seen_processes_ = mod_.add_map(kSeenProcessesMap, kMapLruHash, kSeenProcessesEntries, 4, 8);
+  // One perf buffer per CPU: max_entries 0 lets libbpf size it to the possible CPUs.
+  if (!res_.skb_outputs.empty())
+    skb_output_ = mod_.add_map(kSkbOutputMap, kMapPerfEventArray, 0, 4, 4);
 }
 
 void Generator::finish_maps() {

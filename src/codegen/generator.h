@@ -40,6 +40,7 @@ constexpr uint32_t kMapHash = BPF_MAP_TYPE_HASH, kMapArray = BPF_MAP_TYPE_ARRAY,
                    kMapPercpuHash = BPF_MAP_TYPE_PERCPU_HASH,
                    kMapPercpuArray = BPF_MAP_TYPE_PERCPU_ARRAY,
                    kMapProgArray = BPF_MAP_TYPE_PROG_ARRAY, kMapRingbuf = BPF_MAP_TYPE_RINGBUF,
+                   kMapPerfEventArray = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
                    kMapLruHash = BPF_MAP_TYPE_LRU_HASH,
                    kMapLruPercpuHash = BPF_MAP_TYPE_LRU_PERCPU_HASH;
 // linux/bpf.h: enum bpf_func_id.
@@ -85,6 +86,7 @@ enum Helper : int64_t {
   ProbeWriteUser = BPF_FUNC_probe_write_user,
   PerCpuPtr = BPF_FUNC_per_cpu_ptr,
   ThisCpuPtr = BPF_FUNC_this_cpu_ptr,
+  SkbOutput = BPF_FUNC_skb_output,
 };
 constexpr uint64_t kBpfAny = BPF_ANY;
 // A probe's scratch region. Up to 32 KiB (the limit of a per-CPU map value, mm/percpu.c
@@ -582,7 +584,7 @@ private:
   llvm::Function *count_callback_ = nullptr;
   llvm::GlobalVariable *ringbuf_ = nullptr, *state_ = nullptr, *lost_ = nullptr,
                        *map_errors_ = nullptr, *scratch_placeholder_ = nullptr,
-                       *seen_processes_ = nullptr;
+                       *seen_processes_ = nullptr, *skb_output_ = nullptr;
   uint32_t max_scratch_ = 0;
   /// Each program's lookup of its scratch region, with the program's index: finish_maps()
   /// gives them per-CPU keys when the scratch map is a plain array.

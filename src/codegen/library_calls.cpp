@@ -87,6 +87,24 @@ void Generator::emit_library_call(Call &n) {
     result_ = b_.CreateZExt(b_.CreateICmpEQ(ret, b_.getInt64(0)), i64_);
     break;
   }
+  case BuiltinFunction::SkbOutput: {
+    // bpf_skb_output(skb, map, flags, meta, 24): the length goes in flags' BPF_F_CTXLEN_MASK
+    // bits (include/uapi/linux/bpf.h), the sample to this CPU's buffer. A length beyond the
+    // mask's 20 bits is clamped to 2^20, which the helper refuses (-EINVAL) as it would the
+    // length itself; one beyond the packet gets -EFAULT.
+    llvm::Value *skb = emit(n.args[1]);
+    llvm::Value *len = to_i64(emit(n.args[2]), n.args[2]->type);
+    len = b_.CreateSelect(b_.CreateICmpUGT(len, b_.getInt64(1u << 20)), b_.getInt64(1u << 20), len);
+    llvm::Value *meta = scratch(sizeof(SkbOutputHeader));
+    b_.CreateStore(b_.getInt64(static_cast<uint64_t>(n.id)), meta);
+    b_.CreateStore(call(KtimeGetBootNs, i64_, {}), b_.CreateGEP(i8_, meta, b_.getInt64(8)));
+    b_.CreateStore(len, b_.CreateGEP(i8_, meta, b_.getInt64(16)));
+    llvm::Value *flags = b_.CreateOr(b_.CreateShl(len, 32), b_.getInt64(BPF_F_CURRENT_CPU));
+    llvm::Value *ret = call(SkbOutput, i64_,
+                            {skb, skb_output_, flags, meta, b_.getInt64(sizeof(SkbOutputHeader))});
+    result_ = b_.CreateZExt(b_.CreateTrunc(ret, i32_), i64_);
+    break;
+  }
   case BuiltinFunction::Path: {
     // The path, NUL-terminated, at the start of the buffer (bpf_d_path moves it there); a
     // failure (a path longer than the buffer: ENAMETOOLONG) leaves it empty and is reported

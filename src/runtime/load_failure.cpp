@@ -34,6 +34,19 @@ int failed_program(const std::string &log, const Resources &res) {
   return -1;
 }
 
+/// What a helper's refused pointer argument means ("R1 type=scalar expected=ptr_, ...", the
+/// verifier's check_reg_type), when the call it stopped at is bpf_skb_output's: skboutput()'s
+/// packet must be a pointer the kernel handed the probe. "" for anything else.
+std::string untrusted_argument_hint(const std::string &log, const std::string &reason) {
+  if (reason.rfind("R1 type=", 0) != 0 || reason.find("expected=ptr_") == std::string::npos)
+    return "";
+  const size_t call = log.rfind("call bpf_");
+  if (call == std::string::npos || log.compare(call, 19, "call bpf_skb_output") != 0)
+    return "";
+  return "skboutput()'s packet must be the struct sk_buff * the probe's arguments hold "
+         "(args.skb): the kernel does not trust one read from memory (args.skb->next)";
+}
+
 /// What the verifier's "unknown func bpf_NAME#ID" means (the kernel does not give the helper to
 /// this program type: kernel/trace/bpf_trace.c's *_func_proto), or "" for another reason.
 std::string unknown_helper_hint(const std::string &reason) {
@@ -149,7 +162,9 @@ void report_load_failure(int err, std::string libbpf_log, const Resources &res,
     return;
   }
   if (stop.line > 0) {
-    const std::string helper = unknown_helper_hint(stop.reason);
+    std::string helper = unknown_helper_hint(stop.reason);
+    if (helper.empty())
+      helper = untrusted_argument_hint(libbpf_log, stop.reason);
     report_kernel_error(
         options, DiagCode::VerifierRejected, source_line_range(stop, options),
         "the kernel's verifier refused the program here: " + stop.reason,

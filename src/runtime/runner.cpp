@@ -9,6 +9,7 @@
 #include "runtime/map_reader.h"
 #include "runtime/runtime_warning.h"
 #include "runtime/self_probes.h"
+#include "runtime/skb_capture.h"
 #include "runtime/startup_profile.h"
 #include "runtime/symbolizer.h"
 #include "runtime/verifier_log.h"
@@ -22,9 +23,10 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <fmt/format.h>
-#include <fstream>
 #include <functional>
+#include <poll.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <thread>
@@ -304,6 +306,7 @@ public:
       detach(a);
     if (rb_)
       ring_buffer__free(rb_);
+    skb_.reset(); // its perf buffer removes itself from the map: before the object closes it
     if (obj_)
       bpf_object__close(obj_);
   }
@@ -406,6 +409,8 @@ public:
     poll_until_done(run_loop);
 
     detach_all();
+    if (skb_)
+      skb_->consume();
     // What the probes sent before they were detached is still shown.
     if (!loop_.exit_seen)
       ring_buffer__consume(rb_);
@@ -515,6 +520,21 @@ private:
     if (!rb_) {
       std::fprintf(stderr, "scry: cannot set up the ring buffer: %s\n", std::strerror(errno));
       return false;
+    }
+    if (!res_.skb_outputs.empty()) {
+      // Pages per CPU, a power of two: config perf_rb_pages (bpftrace's key for this buffer
+      // too), else 64 (256 KiB with 4 KiB pages, bpftrace's least).
+      const size_t pages = res_.config.perf_rb_pages ? res_.config.perf_rb_pages : 64;
+      std::string error;
+      int site = -1;
+      skb_ = std::make_unique<SkbCapture>();
+      if (!skb_->open(res_.skb_outputs, bpf_object__find_map_fd_by_name(obj_, kSkbOutputMap), pages,
+                      error, site)) {
+        report(DiagCode::AttachFailed,
+               site >= 0 ? res_.skb_outputs[static_cast<size_t>(site)].loc : kNoLocation, error,
+               site >= 0 ? "name a file in a directory that exists and scry may write" : "");
+        return false;
+      }
     }
     return true;
   }
@@ -659,8 +679,18 @@ private:
       return false;
     if (kill(options_.target_pid, 0) != 0)
       return errno == ESRCH;
-    std::ifstream stat("/proc/" + std::to_string(options_.target_pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // read(2), not a stream: reading the file of a process that is exiting fails with ESRCH,
+    // which libstdc++'s filebuf throws from underflow (an abort here, seen in the kernel matrix).
+    std::string text(1024, '\0');
+    int fd = ::open(("/proc/" + std::to_string(options_.target_pid) + "/stat").c_str(),
+                    O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return errno == ENOENT || errno == ESRCH;
+    ssize_t n = ::read(fd, text.data(), text.size());
+    ::close(fd);
+    if (n < 0)
+      return errno == ESRCH;
+    text.resize(static_cast<size_t>(n));
     size_t paren = text.rfind(')'); // the name may hold spaces and parentheses
     return paren != std::string::npos && paren + 2 < text.size() &&
            (text[paren + 2] == 'Z' || text[paren + 2] == 'X');
@@ -689,7 +719,7 @@ private:
     while (run_loop && !g_stop && !loop_.exit_seen && !out_.write_error()) {
       // A traced -c child waits in its stops (a signal, its exit) for this loop: it looks
       // every 10 ms then, else every 100 ms.
-      int n = ring_buffer__poll(rb_, child_traced_ ? 10 : 100);
+      int n = wait_and_read(child_traced_ ? 10 : 100);
       if (n > 0 && options_.flush_after_batch)
         out_.flush();
       if (n < 0 && n != -EINTR && !loop_.exit_seen) {
@@ -715,6 +745,18 @@ private:
         report_losses();
       }
     }
+  }
+
+  /// Waits up to `timeout_ms` for records in the ring buffer (or packets for skboutput()) and
+  /// handles them; the records handled, or a negative errno.
+  int wait_and_read(int timeout_ms) {
+    if (!skb_)
+      return ring_buffer__poll(rb_, timeout_ms);
+    struct pollfd fds[2] = {{ring_buffer__epoll_fd(rb_), POLLIN, 0}, {skb_->epoll_fd(), POLLIN, 0}};
+    if (poll(fds, 2, timeout_ms) < 0)
+      return -errno;
+    skb_->consume();
+    return ring_buffer__consume(rb_);
   }
 
   /// Prints the maps in name order (unless config print_maps_on_exit = false), after bpftrace's
@@ -757,6 +799,8 @@ private:
         lost_reported_[i] = lost;
       }
     }
+    if (uint64_t lost = skb_ ? skb_->take_lost() : 0)
+      out_.lost_events(lost, "skboutput()'s packets (raise config perf_rb_pages)");
     failed_reported_.resize(res_.maps.size());
     for (size_t i = 0; i < res_.maps.size(); ++i) {
       uint64_t failed = sum_percpu_counter(map_errors_fd_, static_cast<uint32_t>(i), loop_.ncpus);
@@ -791,6 +835,7 @@ private:
   bool kprobe_multi_ = false; // kprobe groups attach with kprobe_multi links
   bpf_object *obj_ = nullptr;
   ring_buffer *rb_ = nullptr;
+  std::unique_ptr<SkbCapture> skb_;          // skboutput()'s files, when the program calls it
   std::vector<Attachment> dispatcher_links_; // parallel to res_.dispatchers
   std::vector<bpf_program *> progs_;
   std::vector<Attachment> attachments_;

@@ -310,6 +310,14 @@ struct SyscallDispatcher {
   uint32_t probe_name_bytes = 0;
 };
 
+/// A skboutput() call site: the pcap file its packets go to and the bytes dropped from the front
+/// of each (an Ethernet header: 14). Sites naming one path share its file.
+struct SkbOutput {
+  std::string path;    // as written, relative to scry's working directory
+  uint64_t offset = 0; // bytes of each captured packet not written to the file
+  SourceRange loc;     // the file argument, for errors about the file
+};
+
 /// Entries of a SyscallDispatcher's program array: system call numbers below this.
 inline constexpr uint32_t kSyscallDispatchEntries = 1024;
 
@@ -334,6 +342,7 @@ struct Resources {
   std::vector<std::string> time_formats;
   std::vector<std::string> join_separators;     // join() call sites: each one's separator
   std::vector<KernelVariable> kernel_variables; // percpu_kaddr()'s variables, declared once each
+  std::vector<SkbOutput> skb_outputs;           // skboutput()'s call sites, by Call::id
   std::vector<Type> print_values;
   std::vector<RuntimeErrorInfo> runtime_errors;
   std::vector<ProbeProgram> programs;

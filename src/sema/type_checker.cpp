@@ -321,8 +321,9 @@ void TypeChecker::check_discarded(Expression &e) {
         u->op == UnaryOp::PostDec)
       return;
   }
-  if (auto *c = dynamic_cast<Call *>(&e); c && (c->name == "delete" || c->name == "__has_key" ||
-                                                c->name == "find" || c->name == "write_user"))
+  if (auto *c = dynamic_cast<Call *>(&e);
+      c && (c->name == "delete" || c->name == "__has_key" || c->name == "find" ||
+            c->name == "write_user" || c->name == "skboutput"))
     return;
   warning(DiagCode::InvalidStatement, e.loc, "the value of this expression is not used",
           "write '_ = ...;' to discard it");

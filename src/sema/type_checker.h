@@ -235,6 +235,11 @@ private:
   void type_library_call(ast::Call &n);
   void type_buf(ast::Call &n);
 
+  // ---- types_kernel_calls.cpp -----------------------------------------------------------------
+  /// override, percpu_kaddr, write_user, path, socket_cookie, comm(pid) and skboutput: calls of
+  /// helpers and kfuncs the kernel gives only some probe types, or that take kernel objects.
+  void type_kernel_call(ast::Call &n);
+
   ast::Program &program_;
   const SemaOptions &options_;
   KernelBtf &btf_;

@@ -424,6 +424,7 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Override:
   case BuiltinFunction::WriteUser:
   case BuiltinFunction::PercpuKaddr:
+  case BuiltinFunction::SkbOutput:
   case BuiltinFunction::SignalName:
   case BuiltinFunction::Macaddr:
   case BuiltinFunction::SyscallName:
