@@ -15,6 +15,13 @@ void Generator::visit(MapAccess &n) {
 }
 
 void Generator::emit_len(Call &n) {
+  const Type &t = n.args[0]->type;
+  if (t.kind == TypeKind::Stack) { // its frame count, before the frames (base/types.h)
+    llvm::Value *stack = emit(n.args[0]);
+    const uint32_t header = t.is_user_stack ? kUstackHeader : kKstackHeader;
+    result_ = b_.CreateLoad(i64_, b_.CreateGEP(i8_, stack, b_.getInt64(header - 8)));
+    return;
+  }
   auto *m = static_cast<Map *>(n.args[0]);
   const MapInfo &info = res_.maps[static_cast<size_t>(m->map_id)];
   if (info.is_array) {

@@ -226,6 +226,17 @@ void TypeChecker::type_call_checked(Call &n) {
   case BuiltinFunction::Len: {
     if (!arity(n))
       return;
+    n.type = make_int(8, true);
+    if (!dynamic_cast<Map *>(n.args[0])) {
+      // len(kstack), len(ustack): the frames the stack holds (docs/stdlib.md "len").
+      check(n.args[0]);
+      const Type &t = n.args[0]->type;
+      if (t.kind != TypeKind::None && t.kind != TypeKind::Stack)
+        error(DiagCode::WrongArgumentType, n.args[0]->loc,
+              "len() counts the keys of a map or the frames of a stack, not " + type_name(t),
+              "pass a map by name, len(@x), or a stack, len(ustack)");
+      return;
+    }
     Map *m = map_argument(n, 0);
     if (m && find_map(m->name) &&
         (find_map(m->name)->value.kind == TypeKind::Hist ||
@@ -234,7 +245,6 @@ void TypeChecker::type_call_checked(Call &n) {
       error(DiagCode::WrongArgumentType, n.args[0]->loc,
             "len() of a hist, lhist or tseries map is not supported",
             "count the keys in another map: @keys[k] = count(); len(@keys)");
-    n.type = make_int(8, true);
     break;
   }
   case BuiltinFunction::Exit: {
