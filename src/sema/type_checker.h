@@ -253,6 +253,9 @@ private:
   bool aggregation_allowed_here_ = false;
   bool block_value_used_ = false;
   int loop_depth_ = 0;
+  /// Inside a branch of a plain `if` whose condition is known when compiling to skip it
+  /// (`if ($1 < 2)` with $1 given as 5): fail() there is not reached, as in bpftrace.
+  int skipped_branch_depth_ = 0;
   ast::Probe *current_probe_ = nullptr;
   std::vector<ast::ProbeType> current_types_;
   std::vector<std::shared_ptr<const TracepointFormat>> current_formats_;

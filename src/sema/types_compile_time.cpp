@@ -289,14 +289,30 @@ void TypeChecker::type_compile_time_call(Call &n) {
             "fail()'s first argument must be a string literal");
       return;
     }
-    for (Expression *a : n.args)
+    // A positional parameter is a literal here, as in bpftrace: its number, or its text.
+    std::vector<std::unique_ptr<Expression>> params;
+    std::vector<Expression *> args;
+    for (size_t i = 1; i < n.args.size(); ++i) {
+      Expression *a = n.args[i];
+      if (auto *p = dynamic_cast<PositionalParameter *>(a)) {
+        const size_t at = static_cast<size_t>(p->index - 1);
+        const std::string text = at < options_.params.size() ? options_.params[at] : "";
+        if (auto v = constant_value(a))
+          params.push_back(std::make_unique<Integer>(a->loc, static_cast<uint64_t>(*v), false));
+        else
+          params.push_back(std::make_unique<String>(a->loc, text));
+        a = params.back().get();
+      }
       if (!is_literal(a)) {
         error(DiagCode::ConstantRequired, a->loc, "fail()'s arguments must be literals");
         return;
       }
+      args.push_back(a);
+    }
+    if (skipped_branch_depth_ > 0)
+      return; // not reached: its branch's condition is false when compiling
     std::string why;
-    auto text = format_literals(fmt->value,
-                                std::vector<Expression *>(n.args.begin() + 1, n.args.end()), why);
+    auto text = format_literals(fmt->value, args, why);
     if (!text) {
       error(DiagCode::InvalidPrintfFormat, n.args[0]->loc, "fail(): " + why);
       return;

@@ -213,9 +213,17 @@ void TypeChecker::visit(If &n) {
     return;
   }
   check_condition(n.cond);
+  // Both branches are typed; one a constant condition skips does not reach fail().
+  const std::optional<bool> truth =
+      n.cond->type.kind == TypeKind::None ? std::nullopt : static_truth(n.cond);
+  skipped_branch_depth_ += truth == false;
   n.then_block->accept(*this);
-  if (n.else_branch)
+  skipped_branch_depth_ -= truth == false;
+  if (n.else_branch) {
+    skipped_branch_depth_ += truth == true;
     n.else_branch->accept(*this);
+    skipped_branch_depth_ -= truth == true;
+  }
 }
 
 void TypeChecker::visit(Unroll &n) {
