@@ -158,6 +158,8 @@ void Generator::visit(Identifier &n) {
     result_ = b_.getInt64(options_.child_pid > 0 ? 1 : 0);
     break;
   case BuiltinVariable::Cpid: {
+    if (n.warning >= 0)
+      warn_if(b_.getTrue(), n.warning, "cpid.none");
     result_ = b_.getInt64(static_cast<uint64_t>(options_.child_pid));
     break;
   }

@@ -99,6 +99,8 @@ struct Identifier : Expression {
   /// A string constant's text (a `#define NAME "text"` of the C definitions; `type` is a string
   /// and `constant` is set).
   std::string constant_text;
+  /// cpid without -c: the runtime warning (Resources::runtime_errors) it sends when it runs.
+  int warning = -1;
 };
 
 /// A scratch variable `$name` (name stored without the `$`).

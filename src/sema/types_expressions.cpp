@@ -93,9 +93,14 @@ void TypeChecker::visit(Identifier &n) {
     n.type = make_username();
     break;
   case BuiltinVariable::Cpid:
-    if (!options_.has_child)
-      error(DiagCode::BuiltinNotAvailable, n.loc, "cpid needs a child process",
-            "run a command with -c CMD");
+    // Without -c, cpid is 0 and warns when it runs (docs/stdlib.md "cpid"); has_cpid guards it.
+    if (!options_.has_child && !quiet_) {
+      result_.resources.runtime_errors.push_back(
+          {DiagCode::BuiltinNotAvailable,
+           "cpid has no child process to name (no -c command): it is 0; test has_cpid first",
+           n.loc});
+      n.warning = static_cast<int>(result_.resources.runtime_errors.size() - 1);
+    }
     n.type = make_int(4, false);
     break;
   case BuiltinVariable::Args:

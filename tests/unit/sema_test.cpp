@@ -697,7 +697,6 @@ const ErrorCase kErrors[] = {
      "tracepoint:syscalls:sys_exit_read { $x = retval; }",
      {{C::BuiltinNotAvailable, "retval"}}},
     {"arg0_in_begin", "begin { $x = arg0; }", {{C::BuiltinNotAvailable, "arg0"}}},
-    {"cpid_without_child", "begin { $x = cpid; }", {{C::BuiltinNotAvailable, "cpid"}}},
     // Tracepoints and their fields.
     {"unknown_tracepoint",
      "tracepoint:syscalls:sys_enter_opnat { }",
