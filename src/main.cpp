@@ -598,6 +598,22 @@ void print_diagnostics(const scry::Diagnostics &diags, const scry::SourceFile &s
     diags.print(std::cerr, source);
 }
 
+/// `-- --help`: the program's named parameters, one per line, as `--name=KIND`, its description
+/// and its default, on stdout.
+void print_named_options(const std::vector<scry::NamedOption> &options) {
+  if (options.empty()) {
+    fmt::print("The program reads no named parameters (getopt).\n");
+    return;
+  }
+  fmt::print("Named parameters (after --):\n");
+  for (const scry::NamedOption &o : options) {
+    std::string kind = o.kind == "int" ? "=NUMBER" : o.kind == "string" ? "=TEXT" : "";
+    std::string text = o.description.empty() ? "" : o.description + " ";
+    fmt::print("  --{:<20} {}(default: {})\n", o.name + kind, text,
+               o.kind == "string" ? "\"" + o.default_text + "\"" : o.default_text);
+  }
+}
+
 int run(int argc, char **argv) {
   scry::startup_mark("exec->main");
   // A standard descriptor the caller closed would be reused by the first file scry opens (a BPF
@@ -739,6 +755,13 @@ int run(int argc, char **argv) {
     print_diagnostics(sema_diags, source, opts.json);
   if (!typed)
     return 1;
+  // `-- --help`: the named parameters the program's getopt() calls read, instead of a run.
+  if (sema_options.named_params.count("help") &&
+      std::none_of(sema.named_options.begin(), sema.named_options.end(),
+                   [](const scry::NamedOption &o) { return o.name == "help"; })) {
+    print_named_options(sema.named_options);
+    return 0;
+  }
   scry::set_str_trunc_trailer(sema.resources.config.str_trunc_trailer);
   scry::CodegenOptions codegen_options;
   codegen_options.filter_pid = opts.pid;

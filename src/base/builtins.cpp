@@ -44,7 +44,7 @@ constexpr BuiltinFunctionInfo kFunctions[] = {
     {F::Uaddr, "uaddr", false, 1, 1},
     {F::Uptr, "uptr", false, 1, 1},
     {F::Kptr, "kptr", false, 1, 1},
-    {F::Getopt, "getopt", false, 1, 2},
+    {F::Getopt, "getopt", false, 1, 3},
     {F::Bswap, "bswap", false, 1, 1},
     {F::Ntop, "ntop", false, 1, 2},
     {F::Strftime, "strftime", false, 2, 2},

@@ -57,9 +57,18 @@ struct TracepointTarget {
 };
 
 /// What codegen needs from sema beyond the annotated tree.
+/// A named parameter the program reads with getopt(), for `-- --help`.
+struct NamedOption {
+  std::string name;         // without the leading --
+  std::string kind;         // "bool", "int" or "string"
+  std::string default_text; // the default as the command line would write it
+  std::string description;  // getopt()'s third argument; empty when it has none
+};
+
 struct SemaResult {
   Resources resources;
-  std::vector<VariableInfo> variables; // indexed by Variable::var_id
+  std::vector<NamedOption> named_options; // in the order the program first reads them
+  std::vector<VariableInfo> variables;    // indexed by Variable::var_id
   /// Parallel to resources.programs: the tracepoint format for tracepoint programs.
   std::vector<std::shared_ptr<const TracepointFormat>> tracepoint_formats;
   uint64_t positional_count = 0; // $#

@@ -294,6 +294,10 @@ private:
   std::map<std::string, std::string> getopt_defaults_;
   /// Reports named parameters after `--` that no getopt() reads (a misspelt option).
   void check_named_params_used();
+  /// Adds getopt(name)'s parameter to SemaResult::named_options (once per name; a later call's
+  /// description fills an empty one). `kind` is "bool ", "int " or "string ".
+  void record_named_option(const std::string &name, std::string kind,
+                           const std::string &default_text, const std::string &description);
 };
 
 } // namespace scry

@@ -5,6 +5,7 @@
 // Call::address (integers and bools) and Call::constant_text (strings).
 #include "sema/type_checker.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -43,7 +44,20 @@ void TypeChecker::type_getopt(Call &n) {
   enum class Kind { Bool, Int, Text } kind = Kind::Bool;
   std::string default_text = "false";
   int64_t default_int = 0;
-  if (n.args.size() == 2) {
+  std::string description;
+  if (n.args.size() == 3) {
+    auto *s = dynamic_cast<String *>(n.args[2]);
+    if (!s) {
+      check(n.args[2]);
+      error(DiagCode::WrongArgumentType, n.args[2]->loc,
+            "getopt()'s description must be a string literal",
+            "describe the parameter for -- --help: getopt(\"count\", 10, \"events to show\")");
+      return;
+    }
+    s->type = make_string(static_cast<uint32_t>(s->value.size() + 1));
+    description = s->value;
+  }
+  if (n.args.size() >= 2) {
     Expression *d = n.args[1];
     check(d);
     if (auto *b = dynamic_cast<Boolean *>(d)) {
@@ -76,6 +90,7 @@ void TypeChecker::type_getopt(Call &n) {
           "give every getopt() of one name the same default");
     return;
   }
+  record_named_option(name->value, kind_name, default_text, description);
 
   auto given = options_.named_params.find(name->value);
   const bool present = given != options_.named_params.end();
@@ -128,9 +143,25 @@ void TypeChecker::type_getopt(Call &n) {
   }
 }
 
+void TypeChecker::record_named_option(const std::string &name, std::string kind,
+                                      const std::string &default_text,
+                                      const std::string &description) {
+  if (quiet_)
+    return;
+  kind.pop_back(); // "int " -> "int"
+  auto &options = result_.named_options;
+  auto it = std::find_if(options.begin(), options.end(),
+                         [&](const NamedOption &o) { return o.name == name; });
+  if (it == options.end())
+    options.push_back({name, kind, default_text, description});
+  else if (it->description.empty())
+    it->description = description;
+}
+
 void TypeChecker::check_named_params_used() {
   for (const auto &[name, value] : options_.named_params)
-    if (!getopt_defaults_.count(name))
+    // -- --help asks for the list of named parameters, unless the program reads a "help".
+    if (!getopt_defaults_.count(name) && name != "help")
       error(DiagCode::InvalidPositionalParameter, kNoLocation,
             "the program has no getopt(\"" + name + "\") to read --" + name,
             "named parameters after -- are read with getopt(\"NAME\", default)");
