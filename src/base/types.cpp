@@ -151,7 +151,8 @@ Type make_record_type(const std::vector<std::pair<std::string, Type>> &parts, st
 Type make_stack(bool user, StackMode mode, uint32_t frames) {
   Type t;
   t.kind = TypeKind::Stack;
-  t.size = (user ? kUstackHeader : kKstackHeader) + 8 * frames;
+  t.size = (user ? kUstackHeader : kKstackHeader) +
+           (mode == StackMode::BuildId ? kBuildIdFrameBytes : 8) * frames;
   t.align = 8;
   t.is_user_stack = user;
   t.stack_mode = mode;
@@ -182,6 +183,8 @@ const char *stack_mode_name(StackMode mode) {
     return "perf";
   case StackMode::Raw:
     return "raw";
+  case StackMode::BuildId:
+    return "build_id";
   }
   return "bpftrace";
 }

@@ -67,13 +67,17 @@ enum class AddressSpace : uint8_t { None, Kernel, User };
 
 /// How a stack prints (bpftrace's stack modes): `bpftrace` one `symbol+offset` per line indented
 /// by 8 spaces, `perf` a tab, the hex address, `symbol+offset` and for user frames `(file)`,
-/// `raw` the hex address only.
-enum class StackMode : uint8_t { Bpftrace, Perf, Raw };
+/// `raw` the hex address only; `build_id` (user stacks only) each frame as its file's build id
+/// and offset, for symbolizing elsewhere.
+enum class StackMode : uint8_t { Bpftrace, Perf, Raw, BuildId };
 
 /// A stack's layout (bytes): kstack { u64 frames_used; u64 frames[limit] }; ustack { i32 pid;
 /// i32 probe; u64 frames_used; u64 frames[limit] } (bpftrace's kstack_t and ustack_t). Frames
 /// past frames_used are zero, so equal stacks are equal map keys.
 inline constexpr uint32_t kKstackHeader = 8, kUstackHeader = 16;
+/// A build_id mode frame: the kernel's struct bpf_stack_build_id (include/uapi/linux/bpf.h):
+/// { s32 status; u8 build_id[20]; u64 offset or ip }, 32 bytes; other modes' frames are 8.
+inline constexpr uint32_t kBuildIdFrameBytes = 32;
 /// Frames in kstack and ustack without a limit: the kernel's default perf_event_max_stack.
 inline constexpr uint32_t kDefaultStackFrames = 127;
 

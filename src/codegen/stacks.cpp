@@ -17,19 +17,26 @@ llvm::Value *Generator::emit_stack(const Type &t) {
   // bpf_get_stack (linux/bpf.h) writes up to `size` bytes of 8-byte frames and clears the rest
   // of the buffer, all of it on an error (no user stack in a kernel thread): frames past the
   // count are zero, so that equal stacks are equal map keys. It returns the bytes written.
-  const uint64_t flags = t.is_user_stack ? BPF_F_USER_STACK : 0;
-  llvm::Value *written = check_helper(call(GetStack, i64_,
-                                           {ctx_arg_, b_.CreateGEP(i8_, buf, b_.getInt64(header)),
-                                            b_.getInt64(8ULL * t.count), b_.getInt64(flags)}),
-                                      GetStack);
-  llvm::Value *used = b_.CreateSelect(b_.CreateICmpSGT(written, b_.getInt64(0)),
-                                      b_.CreateLShr(written, 3), b_.getInt64(0));
+  // build_id: each frame is a struct bpf_stack_build_id (32 bytes) the kernel fills in.
+  const bool build_id = t.stack_mode == StackMode::BuildId;
+  const uint64_t frame_bytes = build_id ? kBuildIdFrameBytes : 8;
+  const uint64_t flags =
+      t.is_user_stack ? BPF_F_USER_STACK | (build_id ? BPF_F_USER_BUILD_ID : 0) : 0;
+  llvm::Value *written =
+      check_helper(call(GetStack, i64_,
+                        {ctx_arg_, b_.CreateGEP(i8_, buf, b_.getInt64(header)),
+                         b_.getInt64(frame_bytes * t.count), b_.getInt64(flags)}),
+                   GetStack);
+  llvm::Value *used =
+      b_.CreateSelect(b_.CreateICmpSGT(written, b_.getInt64(0)),
+                      b_.CreateUDiv(written, b_.getInt64(frame_bytes)), b_.getInt64(0));
   b_.CreateStore(used, b_.CreateGEP(i8_, buf, b_.getInt64(header - 8)));
   if (t.is_user_stack) {
     llvm::Value *tgid = b_.CreateLShr(call(GetCurrentPidTgid, i64_, {}), 32);
     b_.CreateStore(b_.CreateTrunc(tgid, b_.getInt32Ty()), buf);
     b_.CreateStore(b_.getInt32(prog_index_), b_.CreateGEP(i8_, buf, b_.getInt64(4)));
-    process_seen(tgid);
+    if (!build_id)
+      process_seen(tgid);
   }
   return buf;
 }

@@ -96,6 +96,26 @@ void append_stack(std::string &out, const Type &type, const uint8_t *data) {
   std::memcpy(&used, data + header - 8, 8);
   used = std::min<uint64_t>(used, type.count);
   out += '\n';
+  if (type.stack_mode == StackMode::BuildId) {
+    // bpftrace's format_build_id_stack: a frame whose build id the kernel found (status 1,
+    // BPF_STACK_BUILD_ID_VALID) as the 40 hex digits and the offset in its file; any other as
+    // its address, in hex.
+    for (uint64_t i = 0; i < used; ++i) {
+      const uint8_t *frame = data + header + kBuildIdFrameBytes * i;
+      int32_t status;
+      uint64_t offset_or_ip;
+      std::memcpy(&status, frame, 4);
+      std::memcpy(&offset_or_ip, frame + 24, 8);
+      if (status == 1) {
+        for (int b = 0; b < 20; ++b)
+          out += fmt::format("{:02x}", frame[4 + b]);
+        out += fmt::format(" 0x{:02x}\n", offset_or_ip);
+      } else {
+        out += fmt::format("{:x}\n", offset_or_ip);
+      }
+    }
+    return;
+  }
   for (uint64_t i = 0; i < used; ++i) {
     uint64_t address;
     std::memcpy(&address, data + header + 8 * i, 8);
@@ -112,6 +132,8 @@ void append_stack(std::string &out, const Type &type, const uint8_t *data) {
       out += fmt::format("\t{:x} ", address) +
              frame_text(resolve(address, user, pid, probe), address, user, true, true);
       out += '\n';
+      break;
+    case StackMode::BuildId: // printed above
       break;
     }
   }

@@ -261,14 +261,9 @@ private:
       if (!v.flag)
         no_effect(key, origin, "it always shows C++ names in stacks demangled");
     } else if (name == "stack_mode") {
-      if (v.text == "build_id")
-        diags_.error(DiagCode::NotSupported, origin.loc,
-                     "stack_mode build_id is not supported by scry yet",
-                     "use bpftrace, perf or raw");
-      else
-        for (StackMode m : {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw})
-          if (v.text == stack_mode_name(m))
-            resources_.stack_mode = m;
+      for (StackMode m : {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw, StackMode::BuildId})
+        if (v.text == stack_mode_name(m))
+          resources_.stack_mode = m;
     } else if (name == "missing_probes")
       resources_.missing_probes = v.text == "warn"     ? MissingProbes::Warn
                                   : v.text == "ignore" ? MissingProbes::Ignore

@@ -215,7 +215,9 @@ private:
   void type_aggregation(ast::Call &n); // types_aggregations.cpp
   void type_printf(ast::Call &n);
   /// kstack and ustack, as variables and as calls with a mode and a frame limit.
-  Type stack_type(bool user, StackMode mode, uint32_t frames);
+  /// A kstack or ustack value's type; a kernel stack in build_id mode (config stack_mode) warns
+  /// at `at` and is raw.
+  Type stack_type(bool user, StackMode mode, uint32_t frames, const SourceRange &at);
   void type_stack_call(ast::Call &n, bool user);
   /// ksym(addr), usym(addr), kaddr("name").
   void type_symbol_call(ast::Call &n);

@@ -477,8 +477,16 @@ void TypeChecker::type_call_checked(Call &n) {
   }
 }
 
-Type TypeChecker::stack_type(bool user, StackMode mode, uint32_t frames) {
-  if (user && !quiet_)
+Type TypeChecker::stack_type(bool user, StackMode mode, uint32_t frames, const SourceRange &at) {
+  // The kernel gives build ids of user stacks only (bpf_get_stack's BPF_F_USER_BUILD_ID);
+  // bpftrace prints a kernel stack raw then, with this warning.
+  if (!user && mode == StackMode::BuildId) {
+    warning(DiagCode::IgnoredArgument, at,
+            "'build_id' stack mode can only be used for ustack. Falling back to 'raw' mode.");
+    mode = StackMode::Raw;
+  }
+  // A build_id stack names files, not addresses in a process: nothing to symbolize.
+  if (user && mode != StackMode::BuildId && !quiet_)
     result_.resources.user_symbols = true;
   return make_stack(user, mode, frames);
 }
@@ -517,15 +525,13 @@ void TypeChecker::type_stack_call(Call &n, bool user) {
   if (!n.args.empty()) {
     if (auto *id = dynamic_cast<Identifier *>(n.args[0]); id && !find_builtin_variable(id->name)) {
       bool known = false;
-      for (StackMode m : {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw})
+      for (StackMode m : {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw, StackMode::BuildId})
         if (id->name == stack_mode_name(m))
           mode = m, known = true;
       if (!known) {
         error(DiagCode::WrongArgumentType, id->loc,
               n.name + "(): unknown stack mode '" + id->name + "'",
-              id->name == "build_id" ? "build_id is not supported by scry yet; use bpftrace, "
-                                       "perf or raw"
-                                     : "use bpftrace, perf or raw");
+              "use bpftrace, perf, raw or build_id");
         return;
       }
       next = 1;
@@ -548,7 +554,7 @@ void TypeChecker::type_stack_call(Call &n, bool user) {
     }
     frames = static_cast<uint32_t>(*v);
   }
-  n.type = stack_type(user, mode, frames);
+  n.type = stack_type(user, mode, frames, n.loc);
 }
 
 // bpftrace's uaddr: a pointer to the variable (or function) `name` of the probed binary, typed by

@@ -114,7 +114,7 @@ void TypeChecker::visit(Identifier &n) {
   case BuiltinVariable::Kstack:
   case BuiltinVariable::Ustack:
     n.type = stack_type(n.builtin == BuiltinVariable::Ustack, result_.resources.stack_mode,
-                        kDefaultStackFrames);
+                        kDefaultStackFrames, n.loc);
     break;
   case BuiltinVariable::Ctx:
     type_ctx(n);
