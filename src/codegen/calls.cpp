@@ -284,8 +284,10 @@ void Generator::visit(Call &n) {
       conditional_nonnull(p, [&](llvm::Value *v) { zero(v, info.bpf_value_size, 8); });
       result_ = b_.getInt64(1);
     } else {
-      llvm::Value *r = check_helper(
-          call(MapDeleteElem, i64_, {map_ptr(*m), build_key(info, key, nullptr)}), MapDeleteElem);
+      // A delete whose value is unused warns when the key is missing, -k or not (bpftrace).
+      llvm::Value *r =
+          check_helper(call(MapDeleteElem, i64_, {map_ptr(*m), build_key(info, key, nullptr)}),
+                       MapDeleteElem, n.discarded);
       result_ = b_.CreateZExt(b_.CreateICmpEQ(r, b_.getInt64(0)), i64_);
     }
     break;

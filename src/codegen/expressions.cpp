@@ -300,8 +300,8 @@ void Generator::warn_if(llvm::Value *bad, int warning, const char *name, llvm::V
   b_.SetInsertPoint(next);
 }
 
-llvm::Value *Generator::check_helper(llvm::Value *ret, int64_t helper) {
-  if (!options_.helper_warnings)
+llvm::Value *Generator::check_helper(llvm::Value *ret, int64_t helper, bool always) {
+  if (!options_.helper_warnings && !always)
     return ret;
   const int id = static_cast<int>(res_.runtime_errors.size() + helper_errors_.size());
   helper_errors_.push_back({DiagCode::HelperError, "", expr_loc_ ? *expr_loc_ : stmt_loc_, helper});

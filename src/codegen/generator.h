@@ -322,10 +322,10 @@ private:
   /// the blocks.
   void warn_if(llvm::Value *bad, int warning, const char *name, llvm::Value *detail = nullptr);
 
-  /// With -k: where helper `helper`'s result `ret` says it failed (a negative int, or a null
-  /// pointer from a map lookup), sends a warning located at the expression being generated
-  /// (else the statement), with the return code. Returns `ret`.
-  llvm::Value *check_helper(llvm::Value *ret, int64_t helper);
+  /// With -k (or `always`): where helper `helper`'s result `ret` says it failed (a negative
+  /// int, or a null pointer from a map lookup), sends a warning located at the expression being
+  /// generated (else the statement), with the return code. Returns `ret`.
+  llvm::Value *check_helper(llvm::Value *ret, int64_t helper, bool always = false);
 
   /// Signed division or remainder from unsigned operations (no sdiv before BPF cpu v4). C's
   /// truncation toward zero; division by zero gives 0 and remainder by zero gives l, like BPF.

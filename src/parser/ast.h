@@ -147,6 +147,9 @@ struct Call : Expression {
   uint64_t address = 0;      // kaddr(): the kernel symbol's address, set by semantic analysis;
                              // getopt(): an integer or bool value
   std::string constant_text; // getopt(): a string value; str($N + k): the text from byte k
+  /// delete() as a statement of its own, its value unused: it warns when the key is not there,
+  /// without -k (bpftrace's docs/stdlib.md "delete"). Set by semantic analysis.
+  bool discarded = false;
 };
 
 enum class UnaryOp {

@@ -323,8 +323,10 @@ void TypeChecker::check_discarded(Expression &e) {
   }
   if (auto *c = dynamic_cast<Call *>(&e);
       c && (c->name == "delete" || c->name == "__has_key" || c->name == "find" ||
-            c->name == "write_user" || c->name == "skboutput"))
+            c->name == "write_user" || c->name == "skboutput")) {
+    c->discarded = c->builtin == BuiltinFunction::Delete;
     return;
+  }
   warning(DiagCode::InvalidStatement, e.loc, "the value of this expression is not used",
           "write '_ = ...;' to discard it");
 }
