@@ -9,6 +9,7 @@
 #include "parser/attach_point.h"
 #include "parser/parse.h"
 #include "parser/printer.h"
+#include "runtime/child_command.h"
 #include "runtime/info.h"
 #include "runtime/kernel_features.h"
 #include "runtime/output.h"
@@ -33,13 +34,10 @@
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
-#include <wordexp.h>
 
 namespace {
 
@@ -407,105 +405,6 @@ std::optional<int> parse_args(int argc, char **argv, Options &opts) {
   return std::nullopt;
 }
 
-// The file execvp() would run for `program` (PATH search when it has no '/'), or "" with errno
-// set when there is none it may run.
-std::string program_path(const std::string &program) {
-  if (program.find('/') != std::string::npos)
-    return access(program.c_str(), X_OK) == 0 ? program : std::string();
-  const char *path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos)
-      end = dirs.size();
-    std::string dir = dirs.substr(start, end - start);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
-    if (access(candidate.c_str(), X_OK) == 0)
-      return candidate;
-    start = end + 1;
-  }
-  errno = ENOENT;
-  return {};
-}
-
-// The -c command: forked early and held until the probes are attached (bpftrace's behaviour), so
-// that its first instructions are traced. Killed if scry ends while it still runs.
-struct Child {
-  pid_t pid = 0;
-  std::string program; // the file it runs
-  int release_fd = -1;
-
-  bool start(const std::string &command) {
-    wordexp_t words;
-    if (wordexp(command.c_str(), &words, WRDE_NOCMD) != 0 || words.we_wordc == 0) {
-      error(fmt::format("-c '{}': cannot split the command into words", command));
-      return false;
-    }
-    // A command that cannot be run is an error before anything is compiled or attached.
-    std::string program = words.we_wordv[0];
-    this->program = program_path(program);
-    if (this->program.empty()) {
-      error(fmt::format("-c: cannot run '{}': {}", program,
-                        program.find('/') == std::string::npos ? "not found in PATH"
-                                                               : std::strerror(errno)));
-      wordfree(&words);
-      return false;
-    }
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-      error(fmt::format("-c: pipe: {}", std::strerror(errno)));
-      wordfree(&words);
-      return false;
-    }
-    const pid_t parent = getpid();
-    pid = fork();
-    if (pid < 0) {
-      error(fmt::format("-c: fork: {}", std::strerror(errno)));
-      wordfree(&words);
-      return false;
-    }
-    if (pid == 0) {
-      // The command dies with scry, even when scry is killed with SIGKILL and cannot kill it
-      // itself. Set before exec (it survives exec); a parent that died before the prctl() took
-      // effect is seen as a new parent.
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent)
-        _exit(127);
-      close(fds[1]);
-      char go;
-      if (read(fds[0], &go, 1) != 1)
-        _exit(127); // scry ended before attaching
-      execvp(words.we_wordv[0], words.we_wordv);
-      fmt::print(stderr, "scry: -c: cannot run '{}': {}\n", words.we_wordv[0],
-                 std::strerror(errno));
-      _exit(127);
-    }
-    close(fds[0]);
-    release_fd = fds[1];
-    wordfree(&words);
-    return true;
-  }
-
-  ~Child() {
-    if (release_fd >= 0)
-      close(release_fd); // the child sees EOF and exits without running the command
-    if (pid > 0) {
-      int status;
-      if (waitpid(pid, &status, WNOHANG) == 0) {
-        kill(pid, SIGTERM);
-        // A child traced for its exit (the runner's release_child) stops at the signal and at
-        // its exit until it is continued.
-        while (waitpid(pid, &status, __WALL) == pid && WIFSTOPPED(status))
-          ptrace(PTRACE_CONT, pid, nullptr,
-                 (status >> 16)
-                     ? nullptr
-                     : reinterpret_cast<void *>(static_cast<intptr_t>(WSTOPSIG(status))));
-      }
-    }
-  }
-};
-
 // The -o file. It is opened before the program is compiled, so that a path that cannot be
 // written is an error at once, and emptied only once the probes are attached (replace()), so
 // that a program that fails to load leaves an existing file as it was; a file created for a run
@@ -722,9 +621,14 @@ int run(int argc, char **argv) {
 
   // -c: the child is created first, so that cpid is known when the program is compiled, and
   // waits until every probe is attached.
-  Child child;
-  if (!opts.command.empty() && !opts.dry_run && !opts.list && !child.start(opts.command))
-    return 1;
+  scry::ChildCommand child;
+  if (!opts.command.empty() && !opts.dry_run && !opts.list) {
+    std::string why;
+    if (!child.start(opts.command, why)) {
+      error(why);
+      return 1;
+    }
+  }
 
   scry::KernelBtf btf;
   scry::SemaOptions sema_options;

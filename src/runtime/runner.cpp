@@ -9,6 +9,7 @@
 #include "runtime/map_reader.h"
 #include "runtime/runtime_warning.h"
 #include "runtime/self_probes.h"
+#include "runtime/shell_actions.h"
 #include "runtime/skb_capture.h"
 #include "runtime/startup_profile.h"
 #include "runtime/symbolizer.h"
@@ -64,51 +65,6 @@ int on_libbpf_print(enum libbpf_print_level level, const char *format, va_list a
   return 0;
 }
 
-/// cat(): the first `max_bytes` bytes of the file at `path` into `text`; false with a message in
-/// `error` when it cannot be opened or read (bpftrace prints what it read before a read error).
-bool read_for_cat(const std::string &path, uint32_t max_bytes, std::string &text,
-                  std::string &error) {
-  FILE *f = fopen(path.c_str(), "re");
-  if (!f) {
-    error = "ERROR: failed to open file '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  text.resize(max_bytes);
-  size_t n = fread(text.data(), 1, max_bytes, f);
-  const bool failed = ferror(f);
-  const int err = errno;
-  fclose(f);
-  text.resize(n);
-  if (failed) {
-    error = "ERROR: failed to read file '" + path + "': " + std::strerror(err);
-    return false;
-  }
-  return true;
-}
-
-/// system(): runs `command` with /bin/sh and collects what it writes to its standard output
-/// into `text` (its standard error goes to scry's), as bpftrace does (popen). Its exit status is
-/// not an error; false with a message in `error` when it cannot be started.
-bool run_for_system(const std::string &command, std::string &text, std::string &error) {
-  FILE *p = popen(command.c_str(), "re");
-  if (!p) {
-    error = "ERROR: failed to run command '" + command + "': " + std::strerror(errno);
-    return false;
-  }
-  // read(2), retried when a signal interrupts it (scry's own timers and children send some).
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = read(fileno(p), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    text.append(buffer, static_cast<size_t>(n));
-  }
-  pclose(p); // glibc's retries its waitpid() when interrupted
-  return true;
-}
-
 struct EventLoop {
   const Resources &res;
   Output &out;
@@ -125,25 +81,6 @@ struct EventLoop {
   const SourceFile *source = nullptr; // where runtime warnings are located
   bool no_warnings = false;           // --no-warnings: warnf() prints nothing
 };
-
-/// errorf()'s or warnf()'s message `msg`, located at the call `loc` (without a source, as
-/// "ERROR: msg"): one line, "FILE:LINE:COL-COL: ERROR: msg", as the newest bpftrace prints it.
-RuntimeWarning located_message(std::string msg, const SourceRange &loc, const SourceFile *source,
-                               bool error) {
-  RuntimeWarning w;
-  const char *severity = error ? "ERROR: " : "WARNING: ";
-  if (source) {
-    auto [file, line] = source->locate(loc.begin.line);
-    w.filename = file->name();
-    w.line = static_cast<unsigned>(line);
-    w.column = static_cast<unsigned>(loc.begin.column);
-    w.text = location_text(loc, *source) + ": " + severity + msg + "\n";
-  } else {
-    w.text = severity + msg + "\n";
-  }
-  w.msg = std::move(msg);
-  return w;
-}
 
 int on_record(void *context, void *data, size_t size) {
   auto *loop = static_cast<EventLoop *>(context);

@@ -48,4 +48,21 @@ RuntimeWarning describe_runtime_warning(const RuntimeErrorInfo &info, int64_t de
   return w;
 }
 
+RuntimeWarning located_message(std::string msg, const SourceRange &loc, const SourceFile *source,
+                               bool error) {
+  RuntimeWarning w;
+  const char *severity = error ? "ERROR: " : "WARNING: ";
+  if (source) {
+    auto [file, line] = source->locate(loc.begin.line);
+    w.filename = file->name();
+    w.line = static_cast<unsigned>(line);
+    w.column = static_cast<unsigned>(loc.begin.column);
+    w.text = location_text(loc, *source) + ": " + severity + msg + "\n";
+  } else {
+    w.text = severity + msg + "\n";
+  }
+  w.msg = std::move(msg);
+  return w;
+}
+
 } // namespace scry

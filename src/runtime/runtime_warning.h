@@ -20,4 +20,10 @@ namespace scry {
 RuntimeWarning describe_runtime_warning(const RuntimeErrorInfo &info, int64_t detail,
                                         const SourceFile *source);
 
+/// errorf()'s or warnf()'s message `msg`, located at the call `loc` (without a source, as
+/// "ERROR: msg"): one line, "FILE:LINE:COL-COL: ERROR: msg" (WARNING with `error` false), as the
+/// newest bpftrace prints it.
+RuntimeWarning located_message(std::string msg, const SourceRange &loc, const SourceFile *source,
+                               bool error);
+
 } // namespace scry
