@@ -241,6 +241,10 @@ private:
   /// override, percpu_kaddr, write_user, path, socket_cookie, comm(pid) and skboutput: calls of
   /// helpers and kfuncs the kernel gives only some probe types, or that take kernel objects.
   void type_kernel_call(ast::Call &n);
+  /// Whether every program the current probe makes is of the kernel's tracing type with BTF
+  /// (fentry, fexit, rawtracepoint with BTF, iter), the only ones given kfuncs and
+  /// bpf_skb_output (kernel/trace/bpf_trace.c's tracing_prog_func_proto).
+  bool in_tracing_programs() const;
 
   ast::Program &program_;
   const SemaOptions &options_;

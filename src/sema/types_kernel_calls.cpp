@@ -12,6 +12,25 @@ namespace scry {
 
 using namespace ast;
 
+namespace {
+
+/// Whether `t` is a pointer to the struct (or union) `name` (a kernel object from BTF).
+bool points_to_record(const Type &t, std::string_view name) {
+  return t.kind == TypeKind::Pointer && t.elem && t.elem->kind == TypeKind::Record &&
+         t.elem->name == name;
+}
+
+} // namespace
+
+bool TypeChecker::in_tracing_programs() const {
+  for (size_t i : current_programs_) {
+    ContextKind k = result_.resources.programs[i].context;
+    if (k != ContextKind::BtfArguments && k != ContextKind::Iterator)
+      return false;
+  }
+  return true;
+}
+
 void TypeChecker::type_kernel_call(Call &n) {
   switch (n.builtin) {
   case BuiltinFunction::Override: {
@@ -134,8 +153,7 @@ void TypeChecker::type_kernel_call(Call &n) {
     const Type &t = n.args[0]->type;
     if (t.kind == TypeKind::None)
       return;
-    if (t.kind != TypeKind::Pointer || !t.elem || t.elem->kind != TypeKind::Record ||
-        t.elem->name != "path") {
+    if (!points_to_record(t, "path")) {
       error(DiagCode::WrongArgumentType, n.args[0]->loc,
             "path() takes a struct path *, not " + type_name(t),
             "the path of a file: path(&args.file->f_path)");
@@ -163,8 +181,7 @@ void TypeChecker::type_kernel_call(Call &n) {
     const Type &t = n.args[0]->type;
     if (t.kind == TypeKind::None)
       return;
-    if (t.kind != TypeKind::Pointer || !t.elem || t.elem->kind != TypeKind::Record ||
-        (t.elem->name != "sock" && t.elem->name != "sock_common")) {
+    if (!points_to_record(t, "sock") && !points_to_record(t, "sock_common")) {
       error(DiagCode::WrongArgumentType, n.args[0]->loc,
             "socket_cookie() takes a struct sock *, not " + type_name(t),
             "pass the socket a probe's arguments hold: socket_cookie(args.sk)");
@@ -202,17 +219,12 @@ void TypeChecker::type_kernel_call(Call &n) {
       return;
     }
     n.address = comm->offset;
-    for (size_t i : current_programs_) {
-      ContextKind k = result_.resources.programs[i].context;
-      if (k != ContextKind::BtfArguments && k != ContextKind::Iterator) {
-        error(DiagCode::BuiltinNotAvailable, n.loc,
-              "comm(pid) calls the bpf_task_from_pid kfunc, which the kernel allows only in "
-              "fentry, fexit, rawtracepoint (with BTF) and iter probes, not in " +
-                  current_probe_kinds(),
-              "probe a rawtracepoint instead: rawtracepoint:sys_enter for system calls");
-        return;
-      }
-    }
+    if (!in_tracing_programs())
+      error(DiagCode::BuiltinNotAvailable, n.loc,
+            "comm(pid) calls the bpf_task_from_pid kfunc, which the kernel allows only in "
+            "fentry, fexit, rawtracepoint (with BTF) and iter probes, not in " +
+                current_probe_kinds(),
+            "probe a rawtracepoint instead: rawtracepoint:sys_enter for system calls");
     return;
   }
   case BuiltinFunction::SkbOutput: {
@@ -232,8 +244,7 @@ void TypeChecker::type_kernel_call(Call &n) {
     const Type &skb = n.args[1]->type;
     if (skb.kind == TypeKind::None)
       return;
-    if (skb.kind != TypeKind::Pointer || !skb.elem || skb.elem->kind != TypeKind::Record ||
-        skb.elem->name != "sk_buff") {
+    if (!points_to_record(skb, "sk_buff")) {
       error(DiagCode::WrongArgumentType, n.args[1]->loc,
             "skboutput() takes a struct sk_buff *, not " + type_name(skb),
             "pass the packet a probe's arguments hold: skboutput(\"out.pcap\", args.skb, "
@@ -246,17 +257,14 @@ void TypeChecker::type_kernel_call(Call &n) {
       constant_required(n.args[3], "skboutput()'s offset must be a constant of 0 or more");
       return;
     }
-    for (size_t i : current_programs_) {
-      ContextKind k = result_.resources.programs[i].context;
-      if (k != ContextKind::BtfArguments && k != ContextKind::Iterator) {
-        error(DiagCode::BuiltinNotAvailable, n.loc,
-              "skboutput() calls bpf_skb_output, which the kernel gives only fentry, fexit, "
-              "rawtracepoint (with BTF) and iter probes, not " +
-                  current_probe_kinds(),
-              "probe a function or rawtracepoint that has the packet: "
-              "rawtracepoint:net_dev_start_xmit or fentry:__dev_queue_xmit");
-        return;
-      }
+    if (!in_tracing_programs()) {
+      error(DiagCode::BuiltinNotAvailable, n.loc,
+            "skboutput() calls bpf_skb_output, which the kernel gives only fentry, fexit, "
+            "rawtracepoint (with BTF) and iter probes, not " +
+                current_probe_kinds(),
+            "probe a function or rawtracepoint that has the packet: "
+            "rawtracepoint:net_dev_start_xmit or fentry:__dev_queue_xmit");
+      return;
     }
     if (quiet_)
       return;
