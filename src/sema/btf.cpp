@@ -450,16 +450,20 @@ std::optional<BtfFunction> KernelBtf::raw_tracepoint(std::string_view name, std:
     struct btf *in = m.empty() ? btf_ : module_btf(m);
     if (!in)
       continue;
-    // The kernel's __bpf_trace_NAME(void *__data, ARGS...) has the arguments' names; the
-    // typedef, whose prototype names none, is the fallback.
-    const std::string func_name = "__bpf_trace_" + std::string(name);
-    __s32 func = btf__find_by_name_kind(in, func_name.c_str(), BTF_KIND_FUNC);
-    if (func > 0 && (m.empty() || func >= static_cast<__s32>(btf__type_cnt(btf_)))) {
-      const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(func));
-      BtfFunction f = prototype(in, static_cast<int32_t>(t->type), 1);
-      f.name = std::string(name);
-      f.module = m;
-      return f;
+    // The kernel's __bpf_trace_NAME(void *__data, ARGS...) has the arguments' names. An event
+    // defined from a class (DEFINE_EVENT) has none: its __probestub_NAME, of the same shape,
+    // names them (Linux 6.4+, include/linux/tracepoint.h). The typedef, whose prototype names
+    // none, is the fallback.
+    for (const char *prefix : {"__bpf_trace_", "__probestub_"}) {
+      const std::string func_name = prefix + std::string(name);
+      __s32 func = btf__find_by_name_kind(in, func_name.c_str(), BTF_KIND_FUNC);
+      if (func > 0 && (m.empty() || func >= static_cast<__s32>(btf__type_cnt(btf_)))) {
+        const struct btf_type *t = btf__type_by_id(in, static_cast<__u32>(func));
+        BtfFunction f = prototype(in, static_cast<int32_t>(t->type), 1);
+        f.name = std::string(name);
+        f.module = m;
+        return f;
+      }
     }
     __s32 id = btf__find_by_name_kind(in, type_name.c_str(), BTF_KIND_TYPEDEF);
     if (id <= 0 || (!m.empty() && id < static_cast<__s32>(btf__type_cnt(btf_))))

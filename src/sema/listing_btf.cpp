@@ -184,12 +184,16 @@ std::optional<std::vector<std::string>> ListingBtf::raw_tracepoint_params(std::s
   if (!o)
     return std::nullopt;
   // The kernel's __bpf_trace_NAME(void *__data, ARGS...) (include/trace/bpf_probe.h) names
-  // the arguments; the btf_trace_NAME typedef, a pointer to the same prototype, does not.
+  // the arguments, or, for an event defined from a class, __probestub_NAME (Linux 6.4+,
+  // include/linux/tracepoint.h); the btf_trace_NAME typedef, a pointer to the same prototype,
+  // does not. KernelBtf::raw_tracepoint looks in the same order.
+  for (const char *prefix : {"__bpf_trace_", "__probestub_"}) {
+    int id = btf__find_by_name_kind(o->btf, (prefix + std::string(name)).c_str(), BTF_KIND_FUNC);
+    if (id > 0)
+      return params(*o, static_cast<int>(btf__type_by_id(o->btf, id)->type), 1, false);
+  }
   int id =
-      btf__find_by_name_kind(o->btf, ("__bpf_trace_" + std::string(name)).c_str(), BTF_KIND_FUNC);
-  if (id > 0)
-    return params(*o, static_cast<int>(btf__type_by_id(o->btf, id)->type), 1, false);
-  id = btf__find_by_name_kind(o->btf, ("btf_trace_" + std::string(name)).c_str(), BTF_KIND_TYPEDEF);
+      btf__find_by_name_kind(o->btf, ("btf_trace_" + std::string(name)).c_str(), BTF_KIND_TYPEDEF);
   if (id <= 0)
     return std::nullopt;
   const btf_type *t = btf__type_by_id(o->btf, btf__type_by_id(o->btf, id)->type);
