@@ -185,6 +185,8 @@ const char *stack_mode_name(StackMode mode) {
     return "raw";
   case StackMode::BuildId:
     return "build_id";
+  case StackMode::Folded:
+    return "folded";
   }
   return "bpftrace";
 }

@@ -68,8 +68,14 @@ enum class AddressSpace : uint8_t { None, Kernel, User };
 /// How a stack prints (bpftrace's stack modes): `bpftrace` one `symbol+offset` per line indented
 /// by 8 spaces, `perf` a tab, the hex address, `symbol+offset` and for user frames `(file)`,
 /// `raw` the hex address only; `build_id` (user stacks only) each frame as its file's build id
-/// and offset, for symbolizing elsewhere.
-enum class StackMode : uint8_t { Bpftrace, Perf, Raw, BuildId };
+/// and offset, for symbolizing elsewhere; `folded` (scry's; the name bpftrace issue #430 gave it)
+/// one line, outermost frame first, `symbol;symbol;...` without offsets, as flame graph tools
+/// read it.
+enum class StackMode : uint8_t { Bpftrace, Perf, Raw, BuildId, Folded };
+
+/// Every stack mode, in the order the messages list them.
+inline constexpr StackMode kStackModes[] = {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw,
+                                            StackMode::BuildId, StackMode::Folded};
 
 /// A stack's layout (bytes): kstack { u64 frames_used; u64 frames[limit] }; ustack { i32 pid;
 /// i32 probe; u64 frames_used; u64 frames[limit] } (bpftrace's kstack_t and ustack_t). Frames
@@ -177,7 +183,7 @@ inline constexpr uint32_t kInetSize = 24;
 Type make_username();
 Type make_macaddr();
 Type make_cgroup_path(const std::string &filter);
-/// "bpftrace", "perf" or "raw".
+/// "bpftrace", "perf", "raw", "build_id" or "folded".
 const char *stack_mode_name(StackMode mode);
 Type make_void();
 /// An aggregation value type. `arg` is the argument's type (sum/min/max/avg/stats/hist/lhist).

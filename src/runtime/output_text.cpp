@@ -95,6 +95,22 @@ void append_stack(std::string &out, const Type &type, const uint8_t *data) {
   uint64_t used;
   std::memcpy(&used, data + header - 8, 8);
   used = std::min<uint64_t>(used, type.count);
+  if (type.stack_mode == StackMode::Folded) {
+    // Outermost frame first, names only (flame graphs merge a function's samples whatever the
+    // offset), ';' between frames and so never inside one; an unresolved frame as perf's
+    // stackcollapse writes it.
+    for (uint64_t i = used; i-- > 0;) {
+      uint64_t address;
+      std::memcpy(&address, data + header + 8 * i, 8);
+      std::optional<FrameSymbol> sym = resolve(address, user, pid, probe);
+      std::string name = sym ? sym->name : "[unknown]";
+      std::replace(name.begin(), name.end(), ';', ':');
+      out += name;
+      if (i > 0)
+        out += ';';
+    }
+    return;
+  }
   out += '\n';
   if (type.stack_mode == StackMode::BuildId) {
     // bpftrace's format_build_id_stack: a frame whose build id the kernel found (status 1,
@@ -134,6 +150,7 @@ void append_stack(std::string &out, const Type &type, const uint8_t *data) {
       out += '\n';
       break;
     case StackMode::BuildId: // printed above
+    case StackMode::Folded:
       break;
     }
   }

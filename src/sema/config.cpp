@@ -261,7 +261,7 @@ private:
       if (!v.flag)
         no_effect(key, origin, "it always shows C++ names in stacks demangled");
     } else if (name == "stack_mode") {
-      for (StackMode m : {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw, StackMode::BuildId})
+      for (StackMode m : kStackModes)
         if (v.text == stack_mode_name(m))
           resources_.stack_mode = m;
     } else if (name == "missing_probes")

@@ -63,7 +63,7 @@ const std::vector<ConfigKey> &config_keys() {
       {"perf_rb_pages", K::Integer, 1, 1u << 16},
       {"print_maps_on_exit", K::Boolean},
       {"show_debug_info", K::Boolean},
-      {"stack_mode", K::Word, 0, 0, {"bpftrace", "perf", "raw", "build_id"}},
+      {"stack_mode", K::Word, 0, 0, {"bpftrace", "perf", "raw", "build_id", "folded"}},
       {"str_trunc_trailer", K::Text},
       {"unstable_addr", K::Word, 0, 0, kUnstableWords},
       {"unstable_dw_ustack", K::Word, 0, 0, kUnstableWords},

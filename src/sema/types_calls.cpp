@@ -525,13 +525,13 @@ void TypeChecker::type_stack_call(Call &n, bool user) {
   if (!n.args.empty()) {
     if (auto *id = dynamic_cast<Identifier *>(n.args[0]); id && !find_builtin_variable(id->name)) {
       bool known = false;
-      for (StackMode m : {StackMode::Bpftrace, StackMode::Perf, StackMode::Raw, StackMode::BuildId})
+      for (StackMode m : kStackModes)
         if (id->name == stack_mode_name(m))
           mode = m, known = true;
       if (!known) {
         error(DiagCode::WrongArgumentType, id->loc,
               n.name + "(): unknown stack mode '" + id->name + "'",
-              "use bpftrace, perf, raw or build_id");
+              "use bpftrace, perf, raw, build_id or folded");
         return;
       }
       next = 1;
