@@ -478,6 +478,11 @@ private:
     return read_at(pointer, t, space, 0, 0);
   }
 
+  /// `e` for a function that takes its bytes, not its text (ntop, macaddr, buf, memcmp): a
+  /// char array read from memory is copied whole, bytes after a NUL included (an IPv6 or MAC
+  /// address often starts with one), where as a string it would stop at the first NUL.
+  llvm::Value *emit_bytes(Expression *e);
+
   /// `args.name`: a field of the tracepoint's record, at ctx + offset.
   llvm::Value *tracepoint_field(FieldAccess &n);
 
@@ -619,6 +624,8 @@ private:
   // scratch memory), the scratch offset of each value scratch() made, the flag a `return` in
   // a callback sets (and the value it returns), and the callbacks made so far.
   bool variables_in_scratch_ = false;
+  // Set by emit_bytes while it emits its expression: read_at copies char arrays whole.
+  bool bytes_wanted_ = false;
   std::map<llvm::Value *, uint32_t> scratch_offsets_;
   llvm::Value *return_flag_ = nullptr, *callback_return_value_ = nullptr;
   uint32_t callbacks_ = 0;

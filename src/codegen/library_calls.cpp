@@ -28,7 +28,7 @@ void Generator::emit_library_call(Call &n) {
     // base/types.h's Inet: { i64 family; u8 address[16] }.
     Expression *addr = n.args.back();
     llvm::Value *family = n.args.size() == 2 ? emit(n.args[0]) : nullptr;
-    llvm::Value *a = emit(addr);
+    llvm::Value *a = emit_bytes(addr);
     const bool v6 = addr->type.kind != TypeKind::Integer && addr->type.size == 16;
     llvm::Value *dst = scratch(kInetSize);
     zero(dst, kInetSize, 8);
@@ -209,8 +209,8 @@ void Generator::emit_library_call(Call &n) {
     break;
   case BuiltinFunction::Memcmp: {
     // At most the smaller value's size (sema), also when the count is known only at run time.
-    llvm::Value *a = emit(n.args[0]);
-    llvm::Value *b = emit(n.args[1]);
+    llvm::Value *a = emit_bytes(n.args[0]);
+    llvm::Value *b = emit_bytes(n.args[1]);
     llvm::Value *count = to_i64(emit(n.args[2]), n.args[2]->type);
     const uint64_t limit = std::min(n.args[0]->type.size, n.args[1]->type.size);
     count = b_.CreateSelect(b_.CreateICmpULT(count, b_.getInt64(limit)), count, b_.getInt64(limit));
@@ -279,7 +279,7 @@ void Generator::emit_library_call(Call &n) {
   }
   case BuiltinFunction::Macaddr: {
     const Type &t = n.args[0]->type;
-    llvm::Value *src = emit(n.args[0]);
+    llvm::Value *src = emit_bytes(n.args[0]);
     llvm::Value *dst = scratch(6);
     if (t.kind == TypeKind::Array || t.kind == TypeKind::String) { // a char[N] field is a string
       copy(dst, src, 6, 1);
@@ -345,7 +345,7 @@ llvm::Value *Generator::emit_buf(Call &n) {
   Expression *src = n.args[0];
   const Type &st = src->type;
   const uint32_t capacity = n.type.size - 4;
-  llvm::Value *v = emit(src);
+  llvm::Value *v = emit_bytes(src);
   llvm::Value *want = n.args.size() == 2 ? emit(n.args[1]) : nullptr;
   llvm::Value *dst = scratch(n.type.size);
   // Cleared first: bytes past the length would otherwise be an earlier event's, and a buffer

@@ -375,7 +375,7 @@ llvm::Value *Generator::read_at(llvm::Value *address, const Type &t, AddressSpac
   llvm::Value *src = b_.CreateIntToPtr(address, ptr_);
   if (is_composite(t)) {
     llvm::Value *dst = scratch(t.size);
-    if (t.kind == TypeKind::String) {
+    if (t.kind == TypeKind::String && !bytes_wanted_) {
       // The helper leaves the bytes after the terminator as they were (scratch memory holds an
       // earlier event's string there): cleared first, so that equal strings are equal keys.
       zero(dst, t.size, 1);
@@ -396,6 +396,14 @@ llvm::Value *Generator::read_at(llvm::Value *address, const Type &t, AddressSpac
     v = b_.CreateLShr(b_.CreateLoad(i64_, tmp), shift);
     v = b_.CreateAnd(v, bits >= 64 ? ~0ULL : (1ULL << bits) - 1);
   }
+  return v;
+}
+
+llvm::Value *Generator::emit_bytes(Expression *e) {
+  const bool outer = bytes_wanted_;
+  bytes_wanted_ = true;
+  llvm::Value *v = emit(e);
+  bytes_wanted_ = outer;
   return v;
 }
 
