@@ -467,6 +467,15 @@ def ls_root():
 
 EXPECTATIONS = {
     "readme": {
+        "7a3084418b5e": Expect("scripts/install", not_run="installs into /usr/local; "
+                               "tests/runtime/install-prefix.test installs into a temporary "
+                               "prefix and runs a tool from it by name"),
+        "3d827c22e59b": Expect(
+            "scry-opensnoop: a tool by name", load="scry_loadgen --comm docs_r_tool openat "
+            "/nonexistent/docs-tool 3",
+            # Each failed open is a line: PID, COMM, FD -1, ERR 2 (ENOENT), the path.
+            checks=[stdout_lines_with(r"^\d+ +docs_r_tool +-1 +2 /nonexistent/docs-tool$", 3),
+                    ATTACHED]),
         "eaff11b68eb8": syscalls_by_comm("docs_r_count", stops="exits", timeout=20),
         "d7ad7c7666da": Expect("scripts/test", not_run="builds scry and runs every test, this "
                                "one included (it would run itself)"),
@@ -710,6 +719,10 @@ def main():
     # holds it under that name, whatever --scry's file is called.
     bindir = tempfile.mkdtemp(prefix="scry-docs-bin-")
     os.symlink(scry, os.path.join(bindir, "scry"))
+    # The tools by name, as `cmake --install` links them (scry-opensnoop -> tools/opensnoop.bt).
+    tools = sorted(f for f in os.listdir(os.path.join(SRCDIR, "tools")) if f.endswith(".bt"))
+    for tool in tools:
+        os.symlink(os.path.join(SRCDIR, "tools", tool), os.path.join(bindir, "scry-" + tool[:-3]))
     env = dict(os.environ)
     env.update(SCRY_NOTIFY_PROBES_ATTACHED="1", SCRY=scry, SRCDIR=SRCDIR,
                PATH=os.pathsep.join([bindir, os.path.join(build, "tests", "tools"),
@@ -719,6 +732,8 @@ def main():
         return run_all(examples, table, path, env, failed, args.verbose)
     finally:
         os.unlink(os.path.join(bindir, "scry"))
+        for tool in tools:
+            os.unlink(os.path.join(bindir, "scry-" + tool[:-3]))
         os.rmdir(bindir)
 
 
