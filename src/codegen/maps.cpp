@@ -28,17 +28,17 @@ void Generator::emit_len(Call &n) {
     result_ = b_.getInt64(1);
     return;
   }
+  // bpf_for_each_map_elem returns the number of elements it visited (linux/bpf.h): the
+  // callback only goes on. (A counter the callback adds to would be a value the verifier tracks
+  // through every possible iteration once a condition reads it: "program is too large".)
   if (!count_callback_) {
     llvm::IRBuilder<> cb(ctx_);
     count_callback_ = mod_.add_map_callback("count_entries", cb);
-    llvm::Value *counter = count_callback_->getArg(3);
-    cb.CreateStore(cb.CreateAdd(cb.CreateLoad(i64_, counter), cb.getInt64(1)), counter);
     cb.CreateRet(cb.getInt64(0));
   }
-  llvm::Value *counter = entry_alloca();
-  b_.CreateStore(b_.getInt64(0), counter);
-  call(ForEachMapElem, i64_, {map_ptr(*m), count_callback_, counter, b_.getInt64(0)});
-  result_ = b_.CreateLoad(i64_, counter);
+  result_ =
+      call(ForEachMapElem, i64_,
+           {map_ptr(*m), count_callback_, llvm::ConstantPointerNull::get(ptr_), b_.getInt64(0)});
 }
 
 Type Generator::read_type_of(const MapInfo &info) {
