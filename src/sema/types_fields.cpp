@@ -260,12 +260,18 @@ Type TypeChecker::resolve_type(TypeSpec &spec) {
     break;
   }
   case TypeSpec::Base::Enum:
-    // (enum tcp_state)x: an integer of the enum's size that prints by name; a plain uint32 when
-    // neither the program nor the kernel has the enum.
-    if (auto e = btf_.enum_type(spec.name))
+    // (enum skb_drop_reason)x: an integer of the enum's size that prints by name. An enum that
+    // neither the program nor the kernel has is an error: the value would print as a number
+    // where the program expects names (the kernel's TCP states, say, are an anonymous enum).
+    if (auto e = btf_.enum_type(spec.name)) {
       base = *e;
-    else
-      base = make_int(4, false);
+    } else {
+      error(DiagCode::UnknownType, spec.loc,
+            "enum " + spec.name + " is neither a kernel type nor one the program defines",
+            btf_.load() ? "define it in the program: enum " + spec.name + " { NAME = 1, ... };"
+                        : btf_.error());
+      return {};
+    }
     break;
   case TypeSpec::Base::Typeof:
     if (auto *e = dynamic_cast<Expression *>(spec.typeof_arg)) {
