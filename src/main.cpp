@@ -655,14 +655,24 @@ int run(int argc, char **argv) {
   }
   bool typed = scry::analyse(*program, sema_options, btf, sema, sema_diags);
   scry::startup_mark("sema");
+  // `-- --help`: the named parameters the program's getopt() calls read, instead of a run. A
+  // program this machine cannot run (an attach point its kernel lacks) still lists them, as
+  // written, after its errors.
+  const bool help = sema_options.named_params.count("help") != 0;
   if (!opts.no_warnings || !typed)
     print_diagnostics(sema_diags, source, opts.json);
-  if (!typed)
-    return 1;
-  // `-- --help`: the named parameters the program's getopt() calls read, instead of a run.
-  if (sema_options.named_params.count("help") &&
-      std::none_of(sema.named_options.begin(), sema.named_options.end(),
-                   [](const scry::NamedOption &o) { return o.name == "help"; })) {
+  if (!typed) {
+    std::vector<scry::NamedOption> written;
+    if (help)
+      written = scry::written_named_options(*program);
+    if (!help || std::any_of(written.begin(), written.end(),
+                             [](const scry::NamedOption &o) { return o.name == "help"; }))
+      return 1;
+    print_named_options(written);
+    return 0;
+  }
+  if (help && std::none_of(sema.named_options.begin(), sema.named_options.end(),
+                           [](const scry::NamedOption &o) { return o.name == "help"; })) {
     print_named_options(sema.named_options);
     return 0;
   }

@@ -87,4 +87,10 @@ struct SemaResult {
 bool analyse(ast::Program &program, const SemaOptions &options, KernelBtf &btf, SemaResult &result,
              Diagnostics &diags);
 
+/// The named parameters `program`'s getopt() calls read, taken from the calls as written, in
+/// program order: what `-- --help` lists when analyse() failed, as it does on a machine that
+/// lacks one of the program's attach points (a tool for a kernel function this kernel does not
+/// have). A call whose name or default is not a literal is left out: analyse() reports it.
+std::vector<NamedOption> written_named_options(ast::Program &program);
+
 } // namespace scry

@@ -27,7 +27,55 @@ std::optional<int64_t> parse_integer(const std::string &text) {
   return v;
 }
 
+/// Collects getopt() calls as written (written_named_options).
+class WrittenGetopts : public Walker {
+public:
+  std::vector<NamedOption> options;
+
+  using Walker::visit;
+  void visit(Call &n) override {
+    Walker::visit(n);
+    if (n.name != "getopt" || n.args.empty() || n.args.size() > 3)
+      return;
+    auto *name = dynamic_cast<String *>(n.args[0]);
+    auto *description = n.args.size() == 3 ? dynamic_cast<String *>(n.args[2]) : nullptr;
+    if (!name || (n.args.size() == 3 && !description))
+      return;
+    NamedOption o{name->value, "bool", "false", description ? description->value : ""};
+    if (n.args.size() >= 2) {
+      Expression *d = n.args[1];
+      auto *neg = dynamic_cast<Unary *>(d);
+      bool negative = neg && neg->op == UnaryOp::Neg;
+      if (negative)
+        d = neg->operand;
+      if (auto *b = dynamic_cast<Boolean *>(d); b && !negative) {
+        o.default_text = b->value ? "true" : "false";
+      } else if (auto *s = dynamic_cast<String *>(d); s && !negative) {
+        o.kind = "string";
+        o.default_text = s->value;
+      } else if (auto *i = dynamic_cast<Integer *>(d)) {
+        o.kind = "int";
+        o.default_text = (negative ? "-" : "") + std::to_string(i->value);
+      } else {
+        return;
+      }
+    }
+    auto it = std::find_if(options.begin(), options.end(),
+                           [&](const NamedOption &seen) { return seen.name == o.name; });
+    if (it == options.end())
+      options.push_back(o);
+    else if (it->description.empty())
+      it->description = o.description;
+  }
+};
+
 } // namespace
+
+std::vector<NamedOption> written_named_options(Program &program) {
+  WrittenGetopts finder;
+  program.accept(finder);
+  return finder.options;
+}
 
 void TypeChecker::type_getopt(Call &n) {
   if (!arity(n))
