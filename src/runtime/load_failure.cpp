@@ -133,20 +133,28 @@ void report_load_failure(int err, std::string libbpf_log, const Resources &res,
   }
   libbpf_log += verifier_log_text();
   std::string log = name_probes(libbpf_log, res);
-  if (options.verbose || !options.json)
+  // fentry and fexit programs do not even load where BPF trampolines are missing: that is
+  // the whole story, and libbpf's log (its guess is RLIMIT_MEMLOCK) is shown only with -v.
+  const ProbeProgram *unsupported = nullptr;
+  std::string missing;
+  for (const ProbeProgram &p : res.programs)
+    if (missing = missing_kernel_support(p); !missing.empty()) {
+      unsupported = &p;
+      break;
+    }
+  if (options.verbose || (!options.json && !unsupported))
     std::fprintf(stderr, "scry: the kernel refused to load the program: %s\n", std::strerror(err));
   if (options.verbose)
     std::fputs(log.c_str(), stderr);
-  else if (!options.json)
+  else if (!options.json && !unsupported)
     std::fputs(tail(log, 25).c_str(), stderr);
+  if (unsupported) {
+    report_kernel_error(options, DiagCode::LoadRefused, unsupported->loc,
+                        unsupported->probe_name + ": " + missing);
+    return;
+  }
   const std::string hint =
       options.verbose ? std::string() : "run with -v for the verifier's whole log";
-  // fentry and fexit programs do not even load where BPF trampolines are missing.
-  for (const ProbeProgram &p : res.programs)
-    if (std::string missing = missing_kernel_support(p); !missing.empty()) {
-      report_kernel_error(options, DiagCode::LoadRefused, p.loc, p.probe_name + ": " + missing);
-      return;
-    }
   VerifierStop stop = verifier_stop(libbpf_log);
   // A line of an imported C file (a .bpf.c or .bpf.o function): said, at the failing probe.
   if (stop.line > 0 && options.source && !stop.file.empty() &&
