@@ -300,6 +300,12 @@ bool BpfModule::emit(std::vector<uint8_t> &object, std::string &error, std::stri
     return false;
   if (!objects_.empty())
     hide_undescribed_globals();
+  // BPF code does not unwind: marked so (as clang marks BPF functions), no function gets an
+  // .eh_frame entry, which libbpf's loader would skip with a note in every log and libbpf's
+  // linker would refuse (its relocations name sections).
+  for (llvm::Function &fn : *module_)
+    if (!fn.isDeclaration())
+      fn.addFnAttr(llvm::Attribute::NoUnwind);
   std::string verify;
   llvm::raw_string_ostream vos(verify);
   if (llvm::verifyModule(*module_, &vos)) {

@@ -107,7 +107,7 @@ private:
   llvm::DIType *debug_type(const struct ::btf *in, uint32_t id, int depth = 0);
   /// Prepares the module for libbpf's linker: global variables without debug info (the license)
   /// become local symbols, kept (the linker wants BTF for every global symbol, and finds the
-  /// license by its section), and functions are marked as not unwinding (no .eh_frame).
+  /// license by its section).
   void hide_undescribed_globals();
   /// Links `object` (the program's) and the imported objects into one, in place.
   bool link_imported_objects(std::vector<uint8_t> &object, std::string &error);

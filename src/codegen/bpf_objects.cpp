@@ -146,11 +146,6 @@ void BpfModule::hide_undescribed_globals() {
     if (gv.getSection() == "license")
       gv.setConstant(false);
   llvm::appendToCompilerUsed(*module_, kept);
-  // Nor does it take .eh_frame, whose relocations name sections: functions that do not unwind
-  // have none (clang marks BPF functions so).
-  for (llvm::Function &fn : *module_)
-    if (!fn.isDeclaration())
-      fn.addFnAttr(llvm::Attribute::NoUnwind);
 }
 
 bool BpfModule::link_imported_objects(std::vector<uint8_t> &object, std::string &error) {
