@@ -135,13 +135,19 @@ void report_load_failure(int err, std::string libbpf_log, const Resources &res,
   std::string log = name_probes(libbpf_log, res);
   // fentry and fexit programs do not even load where BPF trampolines are missing: that is
   // the whole story, and libbpf's log (its guess is RLIMIT_MEMLOCK) is shown only with -v.
+  // (Kprobe programs load without kprobes and fail only to attach: their refusal here is the
+  // verifier's, said below.)
   const ProbeProgram *unsupported = nullptr;
   std::string missing;
-  for (const ProbeProgram &p : res.programs)
-    if (missing = missing_kernel_support(p); !missing.empty()) {
+  for (const ProbeProgram &p : res.programs) {
+    if (p.type != ast::ProbeType::Fentry && p.type != ast::ProbeType::Fexit)
+      continue;
+    missing = missing_kernel_support(p);
+    if (!missing.empty()) {
       unsupported = &p;
       break;
     }
+  }
   if (options.verbose || (!options.json && !unsupported))
     std::fprintf(stderr, "scry: the kernel refused to load the program: %s\n", std::strerror(err));
   if (options.verbose)
